@@ -1,0 +1,53 @@
+# HPO Guardrail. The two commands a newcomer needs: `make demo` and `make test`.
+# Each creates .venv with the pinned dependencies when it is missing or out of date.
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+# sam build needs the runtime's python3.12 on PATH; the venv provides it.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Keep the SAM CLI quiet and offline-friendly.
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: demo test lint typecheck samlint unit integration e2e build clean venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt pyproject.toml
+	@python="$$(scripts/find-python)" && echo "creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/hpo-guardrail demo
+
+test: lint typecheck samlint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy rules hpo_guardrail functions
+
+samlint: $(STAMP)
+	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
+
+build: $(STAMP)
+	$(BIN)/sam build --build-in-source --template template.yaml
+
+# Called by `sam build` (Metadata.BuildMethod: makefile) with ARTIFACTS_DIR set: the function's
+# own code plus its runtime dependencies, as manylinux wheels for the Lambda runtime.
+build-GuardrailFunction:
+	mkdir -p "$(ARTIFACTS_DIR)"
+	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
+	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +
+	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
+	python3.12 -m pip install --quiet --disable-pip-version-check \
+		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
+		--only-binary=:all: --target "$(ARTIFACTS_DIR)" -r functions/guardrail/requirements.txt
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""HPO Guardrail application layer: the service that runs the rules against AWS through small ports."""

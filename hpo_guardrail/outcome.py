@@ -1,0 +1,93 @@
+"""What one invocation did, returned by the handler and printed by the demo."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from rules.engine import Evaluation
+
+
+class Status(StrEnum):
+    EVALUATED = "evaluated"
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
+
+
+class StopResult(StrEnum):
+    STOPPED = "stopped"
+    ALREADY_ENDED = "already-ended"
+    NOT_FOUND = "not-found"
+    FAILED = "failed"
+
+
+class StopOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    result: StopResult
+    status_before: str | None = None
+    detail: str = ""
+
+    def summary(self) -> str:
+        """A short phrase for alerts and logs, such as 'stopped (InProgress -> Stopping)'."""
+        match self.result:
+            case StopResult.STOPPED:
+                return "stopped (InProgress -> Stopping)"
+            case StopResult.ALREADY_ENDED:
+                return f"not stopped: job already {self.status_before}"
+            case StopResult.NOT_FOUND:
+                return "not stopped: job not found"
+            case _:
+                return f"stop failed: {self.detail}"
+
+
+class FindingSummary(BaseModel):
+    rule: str
+    severity: str
+    parameter: str | None
+    message: str
+
+
+class Outcome(BaseModel):
+    """The handler's return value (also logged): a summary, never the whole request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    event_id: str | None = None
+    reason: str | None = None
+    job_name: str | None = None
+    findings: list[FindingSummary] = []
+    worst_case_usd: float | None = None
+    cost_complete: bool | None = None
+    decision: str | None = None
+    decision_reason: str | None = None
+    policy_version: str | None = None
+    actions: dict[str, str | None] = {"stop": None, "notify": None}
+
+    @classmethod
+    def of_evaluation(
+        cls,
+        event_id: str,
+        evaluation: Evaluation,
+        decision: str,
+        decision_reason: str,
+        stop: StopOutcome | None,
+        message_id: str | None,
+    ) -> Outcome:
+        return cls(
+            status=Status.EVALUATED,
+            event_id=event_id,
+            job_name=evaluation.request.job_name,
+            findings=[
+                FindingSummary(rule=f.rule, severity=f.severity.value, parameter=f.parameter, message=f.message)
+                for f in evaluation.findings
+            ],
+            worst_case_usd=evaluation.cost.worst_case_usd,
+            cost_complete=evaluation.cost.complete,
+            decision=decision,
+            decision_reason=decision_reason,
+            policy_version=evaluation.policy_version,
+            actions={"stop": stop.summary() if stop else None, "notify": message_id},
+        )

@@ -1,0 +1,46 @@
+"""The interfaces the service acts through; boto3 adapters implement them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class JobNotFound(Exception):
+    """The tuning job does not exist (or is not visible to the guardrail)."""
+
+
+class JobNotStoppable(Exception):
+    """SageMaker refused to stop the job, typically because it left InProgress meanwhile."""
+
+
+class NotificationFailed(Exception):
+    """The alert could not be published."""
+
+
+class Alert(BaseModel):
+    """One notification: a subject, the per-protocol bodies, and attributes subscribers filter on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    chatbot: dict[str, object]
+    email: str
+    attributes: dict[str, str | list[str]]
+
+
+class JobController(Protocol):
+    def status(self, job_name: str) -> str:
+        """The tuning job's HyperParameterTuningJobStatus; raises JobNotFound."""
+        ...
+
+    def stop(self, job_name: str) -> None:
+        """Ask SageMaker to stop the tuning job; raises JobNotFound or JobNotStoppable."""
+        ...
+
+
+class Notifier(Protocol):
+    def publish(self, alert: Alert) -> str:
+        """Publish the alert and return the message id; raises NotificationFailed."""
+        ...

@@ -1,0 +1,163 @@
+"""The guardrail's steps for one event: parse, skip, evaluate, decide, act, observe.
+
+Plain code over ports; the Lambda handler and the CLI wire it to boto3 adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+from hpo_guardrail.alerts import compose_alert
+from hpo_guardrail.observability import count, logger, tracer
+from hpo_guardrail.outcome import Outcome, Status, StopOutcome, StopResult
+from hpo_guardrail.ports import JobController, JobNotFound, JobNotStoppable, NotificationFailed, Notifier
+from hpo_guardrail.settings import Settings
+from rules.decision import Action, Decision, decide
+from rules.engine import Evaluation, evaluate
+from rules.models import TuningJobCall
+from rules.parsing import InvalidRequest, SkippedCall, read_cloudtrail_record
+from rules.policy import Policy
+from rules.prices import PriceTable
+
+CLOUDTRAIL_SOURCE = "aws.sagemaker"
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+# Statuses after which a tuning job runs no more training jobs: nothing to stop.
+ENDED_STATUSES = frozenset({"Stopping", "Stopped", "Completed", "Failed", "Deleting"})
+
+
+class CloudTrailEnvelope(EventBridgeModel):
+    """EventBridge envelope whose detail is a CloudTrail record (read by rules.parsing)."""
+
+    detail: dict[str, Any]
+
+
+def _event_id(event: object) -> str | None:
+    if isinstance(event, Mapping):
+        detail = event.get("detail")
+        if isinstance(detail, Mapping) and isinstance(detail.get("eventID"), str):
+            return str(detail["eventID"])
+        if isinstance(event.get("id"), str):
+            return str(event["id"])
+    return None
+
+
+class GuardrailService:
+    """Evaluates CloudTrail events for CreateHyperParameterTuningJob and acts on the decision."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        jobs: JobController,
+        notifier: Notifier | None,
+        prices: PriceTable | None = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = Policy(budget_cap_usd=settings.budget_cap_usd)
+        self._jobs = jobs
+        self._notifier = notifier
+        self._prices = prices
+
+    def handle(self, event: object) -> Outcome:
+        """Run every step for one EventBridge event. Bad input is rejected, never raised."""
+        count("EventsReceived")
+        try:
+            call = self._read(event)
+        except (InvalidRequest, ValueError, TypeError) as error:
+            reason = str(error)
+            logger.warning("Rejected malformed event", extra={"reason": reason, "event_id": _event_id(event)})
+            count("EventsRejected")
+            return Outcome(status=Status.REJECTED, event_id=_event_id(event), reason=reason)
+        if isinstance(call, SkippedCall):
+            logger.info("Skipped event", extra={"kind": call.kind, "reason": call.reason})
+            count("EventsSkipped")
+            return Outcome(status=Status.SKIPPED, event_id=call.event_id or _event_id(event), reason=call.reason)
+        return self._evaluate_and_act(call)
+
+    @staticmethod
+    def _read(event: object) -> TuningJobCall | SkippedCall:
+        if not isinstance(event, Mapping):
+            raise InvalidRequest(f"expected a JSON object, got {type(event).__name__}")
+        source, detail_type = event.get("source"), event.get("detail-type")
+        if source != CLOUDTRAIL_SOURCE or detail_type != CLOUDTRAIL_DETAIL_TYPE:
+            return SkippedCall(
+                kind="unrelated",
+                reason=f"not a SageMaker CloudTrail event (source {source!r}, detail-type {detail_type!r})",
+                event_id=_event_id(event),
+            )
+        envelope = parse(event=dict(event), model=CloudTrailEnvelope)
+        return read_cloudtrail_record(envelope.detail)
+
+    @tracer.capture_method
+    def _evaluate_and_act(self, call: TuningJobCall) -> Outcome:
+        region = call.context.region or "us-east-1"
+        evaluation = evaluate(call.request, self.policy, region=region, prices=self._prices)
+        decision = decide(evaluation, self.settings.mode)
+        logger.info(
+            "Evaluated tuning job",
+            extra={
+                "job_name": call.request.job_name,
+                "rules": list(evaluation.rule_ids),
+                "worst_case_usd": evaluation.cost.worst_case_usd,
+                "decision": decision.action.value,
+                "decision_reason": decision.reason,
+                "policy_version": evaluation.policy_version,
+            },
+        )
+        count("JobsEvaluated")
+        count("Findings", len(evaluation.findings))
+        stop = self._stop(call.request.job_name) if decision.action is Action.STOP else None
+        message_id = self._notify(call, evaluation, decision, stop, region) if decision.notifies else None
+        return Outcome.of_evaluation(
+            call.context.event_id, evaluation, decision.action.value, decision.reason, stop, message_id
+        )
+
+    def _stop(self, job_name: str) -> StopOutcome:
+        """Describe first and stop only an InProgress job; an ended job is reported, not an error."""
+        try:
+            status = self._jobs.status(job_name)
+            if status in ENDED_STATUSES:
+                outcome = StopOutcome(result=StopResult.ALREADY_ENDED, status_before=status)
+            elif status != "InProgress":
+                outcome = StopOutcome(
+                    result=StopResult.FAILED, status_before=status, detail=f"unexpected status {status}"
+                )
+            else:
+                self._jobs.stop(job_name)
+                outcome = StopOutcome(result=StopResult.STOPPED, status_before=status)
+        except JobNotFound:
+            outcome = StopOutcome(result=StopResult.NOT_FOUND)
+        except JobNotStoppable as error:
+            outcome = StopOutcome(result=StopResult.ALREADY_ENDED, status_before="ended", detail=str(error))
+        except Exception as error:  # the alert must still go out and say the stop failed
+            logger.exception("Stopping the tuning job failed", extra={"job_name": job_name})
+            outcome = StopOutcome(result=StopResult.FAILED, detail=f"{type(error).__name__}: {error}")
+        count("JobsStopped" if outcome.result is StopResult.STOPPED else "StopsNotNeeded")
+        if outcome.result is StopResult.FAILED:
+            count("StopsFailed")
+        logger.info("Stop outcome", extra={"job_name": job_name, "stop": outcome.summary()})
+        return outcome
+
+    def _notify(
+        self,
+        call: TuningJobCall,
+        evaluation: Evaluation,
+        decision: Decision,
+        stop: StopOutcome | None,
+        region: str,
+    ) -> str | None:
+        if self._notifier is None:
+            logger.warning("No NOTIFY_TOPIC_ARN configured; alert not sent", extra={"job": call.request.job_name})
+            return None
+        alert = compose_alert(call.context, evaluation, decision, stop, region)
+        try:
+            message_id = self._notifier.publish(alert)
+        except NotificationFailed:
+            count("NotificationsFailed")
+            logger.exception("Publishing the alert failed; raising so Lambda retries the event")
+            raise
+        count("NotificationsSent")
+        return message_id

@@ -1,0 +1,28 @@
+"""The rule catalogue: every module in this package that defines `RULE` is a rule.
+
+A new rule is one new module here plus its tests; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from rules.rule import Rule
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule in the catalogue, in module order."""
+    found: list[Rule] = []
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        rule = getattr(module, "RULE", None)
+        if isinstance(rule, Rule):
+            found.append(rule)
+    ids = [r.id for r in found]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise RuntimeError(f"duplicate rule ids: {sorted(duplicates)}")
+    return tuple(found)

@@ -1,0 +1,58 @@
+"""From an evaluation and the mode to what the guardrail does: nothing, notify, or stop."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from rules.engine import Evaluation
+
+# Findings that make a job misconfigured (as opposed to merely costly).
+MISCONFIGURATION_RULES = frozenset({"log-scale", "positive-min"})
+
+
+class Mode(StrEnum):
+    MONITOR = "monitor"
+    ENFORCE = "enforce"
+
+
+class Action(StrEnum):
+    NONE = "none"
+    NOTIFY = "notify"
+    STOP = "stop"
+
+
+class Decision(BaseModel):
+    """The action to take, and why. A stop is always announced, so STOP implies a notification."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    mode: Mode
+    costly: bool
+    misconfigured: bool
+    reason: str
+
+    @property
+    def notifies(self) -> bool:
+        return self.action is not Action.NONE
+
+
+def decide(evaluation: Evaluation, mode: Mode) -> Decision:
+    """Notify on any finding; stop only in enforce mode when the job is costly AND misconfigured."""
+    cost, cap = evaluation.cost.worst_case_usd, evaluation.budget_cap_usd
+    costly = cost >= cap
+    misconfigured_by = sorted(MISCONFIGURATION_RULES.intersection(evaluation.rule_ids))
+    misconfigured = bool(misconfigured_by)
+    cost_words = f"worst case ${cost:,.2f} {'>=' if costly else '<'} cap ${cap:,.2f}"
+    config_words = f"misconfigured ({', '.join(misconfigured_by)})" if misconfigured else "no scaling misconfiguration"
+    if not evaluation.findings:
+        action, why = Action.NONE, "no findings"
+    elif costly and misconfigured and mode is Mode.ENFORCE:
+        action, why = Action.STOP, f"enforce mode, {cost_words} and {config_words}"
+    elif costly and misconfigured:
+        action, why = Action.NOTIFY, f"{cost_words} and {config_words}; would stop in enforce mode"
+    else:
+        action, why = Action.NOTIFY, f"{cost_words}, {config_words}"
+    return Decision(action=action, mode=mode, costly=costly, misconfigured=misconfigured, reason=why)

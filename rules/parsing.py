@@ -1,0 +1,376 @@
+"""From CloudTrail records and API requests (either key casing) to typed `TuningRequest`s.
+
+CloudTrail writes request keys in lowerCamelCase while the API, boto3 and Describe use
+PascalCase. The wire models below name fields as the API does and accept both spellings;
+user-supplied map keys (static hyperparameters, environment) are kept as they are. Unknown keys
+are ignored, since SageMaker adds members over time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, ValidationError
+
+from rules.models import (
+    CallContext,
+    CategoricalRange,
+    InstanceAllocation,
+    ParameterRange,
+    RangeKind,
+    ScalingType,
+    Strategy,
+    TrainingDefinition,
+    TuningJobCall,
+    TuningRequest,
+)
+
+CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
+SAGEMAKER_EVENT_SOURCE = "sagemaker.amazonaws.com"
+# SageMaker's own default for StoppingCondition.MaxRuntimeInSeconds.
+DEFAULT_TRAINING_RUNTIME_SECONDS = 86_400
+
+
+class InvalidRequest(ValueError):
+    """The input is not a usable tuning request; `path` names the offending field."""
+
+    def __init__(self, reason: str, path: str = "") -> None:
+        self.reason = reason
+        self.path = path
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class SkippedCall(BaseModel):
+    """A CloudTrail record the guardrail recognises but has nothing to evaluate in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # "failed-call" | "unrelated"
+    reason: str
+    event_id: str | None = None
+
+
+def _both_casings(name: str) -> AliasChoices:
+    return AliasChoices(name, name[0].lower() + name[1:])
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        populate_by_name=True,
+        alias_generator=AliasGenerator(validation_alias=_both_casings),
+    )
+
+
+Scalar = str | int | float
+
+
+class _WireNumericRange(_Wire):
+    Name: str
+    MinValue: Scalar
+    MaxValue: Scalar
+    ScalingType: str | None = None
+
+
+class _WireCategoricalRange(_Wire):
+    Name: str
+    Values: list[str]
+
+
+class _WireParameterRanges(_Wire):
+    IntegerParameterRanges: list[_WireNumericRange] = []
+    ContinuousParameterRanges: list[_WireNumericRange] = []
+    CategoricalParameterRanges: list[_WireCategoricalRange] = []
+
+
+class _WireResourceLimits(_Wire):
+    MaxParallelTrainingJobs: int
+    MaxNumberOfTrainingJobs: int | None = None
+    MaxRuntimeInSeconds: int | None = None
+
+
+class _WireTuningConfig(_Wire):
+    Strategy: Strategy = Strategy.BAYESIAN
+    ResourceLimits: _WireResourceLimits
+    ParameterRanges: _WireParameterRanges | None = None
+    TrainingJobEarlyStoppingType: str = "Off"
+
+
+class _WireInstance(_Wire):
+    InstanceType: str
+    InstanceCount: int = 1
+
+
+class _WireResourceConfig(_Wire):
+    InstanceType: str | None = None
+    InstanceCount: int | None = None
+    InstanceGroups: list[_WireInstance] = []
+
+
+class _WireTuningResourceConfig(_Wire):
+    InstanceType: str | None = None
+    InstanceCount: int | None = None
+    InstanceConfigs: list[_WireInstance] = []
+
+
+class _WireStoppingCondition(_Wire):
+    MaxRuntimeInSeconds: int = DEFAULT_TRAINING_RUNTIME_SECONDS
+    MaxWaitTimeInSeconds: int | None = None
+
+
+class _WireTrainingDefinition(_Wire):
+    DefinitionName: str | None = None
+    HyperParameterRanges: _WireParameterRanges | None = None
+    ResourceConfig: _WireResourceConfig | None = None
+    HyperParameterTuningResourceConfig: _WireTuningResourceConfig | None = None
+    StoppingCondition: _WireStoppingCondition = _WireStoppingCondition()
+    EnableManagedSpotTraining: bool = False
+    StaticHyperParameters: dict[str, str] = {}
+
+
+class _WireTag(_Wire):
+    Key: str
+    Value: str = ""
+
+
+class _WireRequest(_Wire):
+    HyperParameterTuningJobName: str
+    HyperParameterTuningJobConfig: _WireTuningConfig
+    TrainingJobDefinition: _WireTrainingDefinition | None = None
+    TrainingJobDefinitions: list[_WireTrainingDefinition] | None = None
+    Tags: list[_WireTag] = []
+
+
+class _WireSessionIssuer(_Wire):
+    Arn: str | None = None
+
+
+class _WireSessionContext(_Wire):
+    SessionIssuer: _WireSessionIssuer | None = None
+
+
+class _WireUserIdentity(_Wire):
+    Type: str | None = None
+    Arn: str | None = None
+    SessionContext: _WireSessionContext | None = None
+
+
+class _WireCloudTrailRecord(_Wire):
+    EventID: str | None = None
+    EventTime: str | None = None
+    EventSource: str | None = None
+    EventName: str | None = None
+    AwsRegion: str | None = None
+    RecipientAccountId: str | None = None
+    UserIdentity: _WireUserIdentity | None = None
+    SourceIPAddress: str | None = None
+    UserAgent: str | None = None
+    RequestParameters: dict[str, Any] | None = None
+    ResponseElements: dict[str, Any] | None = None
+    ErrorCode: str | None = None
+    ErrorMessage: str | None = None
+
+
+def describe_validation_error(error: ValidationError, prefix: str = "") -> InvalidRequest:
+    """Turn pydantic's error into one readable `InvalidRequest` naming the first bad field."""
+    first = error.errors()[0]
+    path = ".".join(str(part) for part in first["loc"])
+    if prefix:
+        path = f"{prefix}.{path}" if path else prefix
+    more = error.error_count() - 1
+    reason = first["msg"] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+    return InvalidRequest(reason, path)
+
+
+def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
+    """Parse a MinValue/MaxValue exactly: strings such as "1e-05" and "0.0001" both occur."""
+    if isinstance(value, bool):
+        raise InvalidRequest(f"{value!r} is not a number", path)
+    text = str(value).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise InvalidRequest(f"{text!r} is not a number", path) from None
+    if not number.is_finite():
+        raise InvalidRequest(f"{text!r} is not a finite number", path)
+    if integer and number != number.to_integral_value():
+        raise InvalidRequest(f"{text!r} is not a whole number, as an integer range needs", path)
+    return float(number)
+
+
+def _scaling(value: str | None, path: str) -> tuple[ScalingType, bool]:
+    if value is None:
+        return ScalingType.AUTO, False
+    for scaling in ScalingType:
+        if value.lower() == scaling.value.lower():
+            return scaling, True
+    allowed = ", ".join(s.value for s in ScalingType)
+    raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", path)
+
+
+def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str) -> ParameterRange:
+    integer = kind is RangeKind.INTEGER
+    low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
+    high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
+    if low > high:
+        raise InvalidRequest(f"MinValue {wire.MinValue} is greater than MaxValue {wire.MaxValue}", path)
+    scaling, given = _scaling(wire.ScalingType, f"{path}.ScalingType")
+    return ParameterRange(
+        name=wire.Name,
+        kind=kind,
+        min_value=low,
+        max_value=high,
+        min_text=str(wire.MinValue),
+        max_text=str(wire.MaxValue),
+        scaling=scaling,
+        scaling_given=given,
+    )
+
+
+def _ranges(
+    wire: _WireParameterRanges | None, path: str
+) -> tuple[tuple[ParameterRange, ...], tuple[CategoricalRange, ...]]:
+    if wire is None:
+        return (), ()
+    numeric = [
+        _numeric_range(r, RangeKind.CONTINUOUS, f"{path}.ContinuousParameterRanges[{i}]")
+        for i, r in enumerate(wire.ContinuousParameterRanges)
+    ] + [
+        _numeric_range(r, RangeKind.INTEGER, f"{path}.IntegerParameterRanges[{i}]")
+        for i, r in enumerate(wire.IntegerParameterRanges)
+    ]
+    categorical = [CategoricalRange(name=c.Name, values=tuple(c.Values)) for c in wire.CategoricalParameterRanges]
+    return tuple(numeric), tuple(categorical)
+
+
+def _compute(definition: _WireTrainingDefinition, path: str) -> tuple[tuple[InstanceAllocation, ...], ...]:
+    tuning = definition.HyperParameterTuningResourceConfig
+    if tuning is not None and tuning.InstanceConfigs:
+        return tuple(
+            (InstanceAllocation(instance_type=c.InstanceType, instance_count=c.InstanceCount),)
+            for c in tuning.InstanceConfigs
+        )
+    for config in (definition.ResourceConfig, tuning):
+        if config is None:
+            continue
+        groups = getattr(config, "InstanceGroups", [])
+        if groups:
+            return (
+                tuple(InstanceAllocation(instance_type=g.InstanceType, instance_count=g.InstanceCount) for g in groups),
+            )
+        if config.InstanceType:
+            count = config.InstanceCount if config.InstanceCount is not None else 1
+            return ((InstanceAllocation(instance_type=config.InstanceType, instance_count=count),),)
+    raise InvalidRequest("no ResourceConfig or HyperParameterTuningResourceConfig with an instance type", path)
+
+
+def _definition(
+    wire: _WireTrainingDefinition, ranges: _WireParameterRanges | None, path: str, ranges_path: str
+) -> TrainingDefinition:
+    numeric, categorical = _ranges(ranges, ranges_path)
+    return TrainingDefinition(
+        name=wire.DefinitionName,
+        ranges=numeric,
+        categorical=categorical,
+        compute=_compute(wire, path),
+        max_runtime_seconds=wire.StoppingCondition.MaxRuntimeInSeconds,
+        max_wait_seconds=wire.StoppingCondition.MaxWaitTimeInSeconds,
+        managed_spot=wire.EnableManagedSpotTraining,
+        static_hyperparameter_count=len(wire.StaticHyperParameters),
+    )
+
+
+def read_request(parameters: Mapping[str, Any]) -> TuningRequest:
+    """Read a CreateHyperParameterTuningJob request or a Describe response, in either casing."""
+    try:
+        wire = _WireRequest.model_validate(parameters)
+    except ValidationError as error:
+        raise describe_validation_error(error) from None
+    config = wire.HyperParameterTuningJobConfig
+    if wire.TrainingJobDefinitions:
+        definitions = tuple(
+            _definition(
+                d,
+                d.HyperParameterRanges,
+                f"TrainingJobDefinitions[{i}]",
+                f"TrainingJobDefinitions[{i}].HyperParameterRanges",
+            )
+            for i, d in enumerate(wire.TrainingJobDefinitions)
+        )
+    elif wire.TrainingJobDefinition is not None:
+        single = wire.TrainingJobDefinition
+        # With one definition the ranges live in the tuning config (HyperParameterRanges is for
+        # multi-algorithm jobs), but accept either place.
+        ranges: _WireParameterRanges | None
+        if config.ParameterRanges is not None:
+            ranges, ranges_path = config.ParameterRanges, "HyperParameterTuningJobConfig.ParameterRanges"
+        else:
+            ranges, ranges_path = single.HyperParameterRanges, "TrainingJobDefinition.HyperParameterRanges"
+        definitions = (_definition(single, ranges, "TrainingJobDefinition", ranges_path),)
+    else:
+        raise InvalidRequest("neither TrainingJobDefinition nor TrainingJobDefinitions is present")
+    limits = config.ResourceLimits
+    try:
+        return TuningRequest(
+            job_name=wire.HyperParameterTuningJobName,
+            strategy=config.Strategy,
+            max_parallel_jobs=limits.MaxParallelTrainingJobs,
+            max_training_jobs=limits.MaxNumberOfTrainingJobs,
+            max_runtime_seconds=limits.MaxRuntimeInSeconds,
+            early_stopping=config.TrainingJobEarlyStoppingType,
+            definitions=definitions,
+            tags={t.Key: t.Value for t in wire.Tags},
+        )
+    except ValidationError as error:
+        raise describe_validation_error(error, "HyperParameterTuningJobConfig.ResourceLimits") from None
+
+
+def read_cloudtrail_record(record: Mapping[str, Any]) -> TuningJobCall | SkippedCall:
+    """Read the CloudTrail record of an EventBridge event (its `detail`).
+
+    Returns a `SkippedCall` for records of another API or for failed calls (no job exists), and
+    raises `InvalidRequest` when the record is not usable.
+    """
+    try:
+        wire = _WireCloudTrailRecord.model_validate(record)
+    except ValidationError as error:
+        raise describe_validation_error(error, "detail") from None
+    if wire.EventName != CREATE_TUNING_JOB or (wire.EventSource or SAGEMAKER_EVENT_SOURCE) != SAGEMAKER_EVENT_SOURCE:
+        return SkippedCall(
+            kind="unrelated",
+            reason=f"not a {CREATE_TUNING_JOB} call ({wire.EventSource} {wire.EventName})",
+            event_id=wire.EventID,
+        )
+    if wire.ErrorCode:
+        return SkippedCall(
+            kind="failed-call",
+            reason=f"the call failed, so no job exists: {wire.ErrorCode}: {wire.ErrorMessage or ''}".rstrip(": "),
+            event_id=wire.EventID,
+        )
+    if not wire.EventID:
+        raise InvalidRequest("missing", "detail.eventID")
+    if wire.RequestParameters is None:
+        raise InvalidRequest("missing (CloudTrail record without request parameters)", "detail.requestParameters")
+    try:
+        request = read_request(wire.RequestParameters)
+    except InvalidRequest as error:
+        raise InvalidRequest(error.reason, f"detail.requestParameters.{error.path}".rstrip(".")) from None
+    identity = wire.UserIdentity
+    issuer = identity.SessionContext.SessionIssuer if identity and identity.SessionContext else None
+    response = wire.ResponseElements or {}
+    job_arn = response.get("hyperParameterTuningJobArn") or response.get("HyperParameterTuningJobArn")
+    context = CallContext(
+        event_id=wire.EventID,
+        event_time=wire.EventTime,
+        account=wire.RecipientAccountId,
+        region=wire.AwsRegion,
+        principal_arn=identity.Arn if identity else None,
+        principal_type=identity.Type if identity else None,
+        role_arn=issuer.Arn if issuer else None,
+        source_ip=wire.SourceIPAddress,
+        user_agent=wire.UserAgent,
+        job_arn=job_arn if isinstance(job_arn, str) else None,
+    )
+    return TuningJobCall(context=context, request=request)
