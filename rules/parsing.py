@@ -64,7 +64,8 @@ class _Wire(BaseModel):
     )
 
 
-Scalar = str | int | float
+# Any JSON value: parse_number decides, so that a wrong type is reported like a wrong number.
+Scalar = object
 
 
 class _WireNumericRange(_Wire):
@@ -186,7 +187,7 @@ def describe_validation_error(error: ValidationError, prefix: str = "") -> Inval
 
 def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
     """Parse a MinValue/MaxValue exactly: strings such as "1e-05" and "0.0001" both occur."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidRequest(f"{value!r} is not a number", path)
     text = str(value).strip()
     try:

@@ -1,0 +1,79 @@
+"""The alert: an AWS Chatbot custom notification, a readable email, a short subject, filterable attributes."""
+
+from __future__ import annotations
+
+from hpo_guardrail.alerts import SUBJECT_LIMIT, compose_alert, console_url
+from hpo_guardrail.outcome import StopOutcome, StopResult
+from rules.decision import Mode, decide
+from rules.parsing import read_cloudtrail_record
+from rules.policy import Policy
+from tests.builders import PRINCIPAL, cloudtrail_event, continuous, training_definition, tuning_request
+from tests.unit.rules_harness import run_engine
+
+
+def alert_for(name: str = "resnet-sweep", mode: Mode = Mode.ENFORCE, stop: StopOutcome | None = None):
+    raw = tuning_request(
+        name,
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        max_jobs=100,
+        definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+    )
+    call = read_cloudtrail_record(cloudtrail_event(raw, event_id="evt-42")["detail"])
+    evaluation = run_engine(raw, Policy(budget_cap_usd=1000))
+    decision = decide(evaluation, mode)
+    return compose_alert(call.context, evaluation, decision, stop, "us-east-1")
+
+
+STOPPED = StopOutcome(result=StopResult.STOPPED, status_before="InProgress")
+
+
+def test_chatbot_message_follows_the_custom_notification_schema():
+    chatbot = alert_for(stop=STOPPED).chatbot
+    assert chatbot["version"] == "1.0" and chatbot["source"] == "custom"
+    content = chatbot["content"]
+    assert content["textType"] == "client-markdown"
+    assert "resnet-sweep" in content["title"] and "stopped" in content["title"]
+    assert "learning_rate" in content["description"] and "$3,825.00" in content["description"]
+    assert any("Logarithmic" in step for step in content["nextSteps"])
+    assert {"log-scale", "budget-cap", "stop"} <= set(content["keywords"])
+    assert chatbot["metadata"]["relatedResources"] == [
+        "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/resnet-sweep"
+    ]
+
+
+def test_email_tells_the_whole_story():
+    email = alert_for(stop=STOPPED).email
+    for expected in [
+        "Job:         resnet-sweep",
+        "Account:     123456789012",
+        "Region:      us-east-1",
+        PRINCIPAL,
+        "[HIGH] budget-cap",
+        "[HIGH] log-scale (learning_rate)",
+        "Evidence: ",
+        "Fix: Set ScalingType to Logarithmic",
+        "Worst-case cost: $3,825.00 (cap $1,000.00)",
+        "100 training jobs (MaxNumberOfTrainingJobs) x up to 10 h x $3.825/h",
+        "stopped (InProgress -> Stopping)",
+        console_url("us-east-1", "resnet-sweep"),
+        "evt-42",
+    ]:
+        assert expected in email, expected
+
+
+def test_subject_is_at_most_100_characters():
+    alert = alert_for(name="x" * 32, stop=STOPPED)
+    assert len(alert.subject) <= SUBJECT_LIMIT
+    assert alert.subject.startswith("[HPO Guardrail] " + "x" * 32)
+    assert "\n" not in alert.subject
+
+
+def test_monitor_mode_alert_says_notified_only():
+    alert = alert_for(mode=Mode.MONITOR)
+    assert "needs attention" in alert.subject
+    assert "notified only" in alert.email and "would stop in enforce mode" in alert.email
+
+
+def test_attributes_let_subscribers_filter():
+    alert = alert_for(stop=STOPPED)
+    assert alert.attributes == {"severity": "high", "action": "stop", "rules": ["budget-cap", "log-scale"]}

@@ -1,0 +1,106 @@
+"""Structural promises: a pure core, least privilege matching the code, the exact event pattern."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from samtranslator.yaml_helper import yaml_parse
+
+from hpo_guardrail.adapters import sagemaker, sns
+from rules.checks import all_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_IN_CORE = {"boto3", "botocore", "aws_lambda_powertools", "hpo_guardrail", "requests", "urllib3"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_rules_core_imports_no_aws_sdk_and_no_application_code():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imported_modules(path) & FORBIDDEN_IN_CORE)
+        for path in (ROOT / "rules").rglob("*.py")
+    }
+    assert {p: m for p, m in offenders.items() if m} == {}
+
+
+def test_the_forbidden_import_check_can_see_imports(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("import boto3\nfrom botocore.config import Config\n")
+    assert _imported_modules(probe) >= {"boto3", "botocore"}
+
+
+def _template() -> dict:
+    return yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+
+
+def _function() -> dict:
+    return _template()["Resources"]["GuardrailFunction"]["Properties"]
+
+
+def _granted_actions() -> set[str]:
+    actions: set[str] = set()
+    for policy in _function()["Policies"]:
+        for statement in policy["Statement"]:
+            granted = statement["Action"]
+            actions.update([granted] if isinstance(granted, str) else granted)
+    return actions
+
+
+def test_template_grants_exactly_what_the_adapters_declare():
+    declared = set(sagemaker.PERMISSIONS) | set(sns.PERMISSIONS)
+    assert _granted_actions() == declared
+
+
+def test_no_statement_grants_every_resource():
+    for policy in _function()["Policies"]:
+        for statement in policy["Statement"]:
+            assert statement["Resource"] != "*", statement
+
+
+def test_sagemaker_permissions_are_scoped_to_this_accounts_tuning_jobs():
+    (statement,) = [
+        s for p in _function()["Policies"] for s in p["Statement"] if s["Sid"] == "DescribeAndStopTuningJobs"
+    ]
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:hyper-parameter-tuning-job/*"
+    }
+
+
+def test_rule_pattern_is_exactly_create_tuning_job_calls_via_cloudtrail():
+    event = _function()["Events"]["TuningJobCreated"]
+    assert event["Type"] == "EventBridgeRule"
+    assert event["Properties"]["Pattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventName": ["CreateHyperParameterTuningJob"]},
+    }
+    assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert "DeadLetterConfig" in event["Properties"]
+
+
+def test_function_environment_uses_the_documented_setting_names():
+    variables = _function()["Environment"]["Variables"]
+    assert {"GUARDRAIL_MODE", "NOTIFY_TOPIC_ARN", "BUDGET_CAP_USD"} <= set(variables)
+
+
+def test_topic_is_encrypted_and_parameters_exist():
+    template = _template()
+    assert "KmsMasterKeyId" in template["Resources"]["NotificationTopic"]["Properties"]
+    assert {"Mode", "BudgetCapUsd", "NotificationEmail"} <= set(template["Parameters"])
+    assert template["Parameters"]["Mode"]["AllowedValues"] == ["monitor", "enforce"]
+
+
+def test_rule_ids_are_stable_and_unique():
+    ids = [rule.id for rule in all_rules()]
+    assert {"log-scale", "positive-min", "budget-cap", "unknown-price"} <= set(ids)
+    assert len(ids) == len(set(ids))

@@ -1,0 +1,64 @@
+"""The decision table: notify on any finding, stop only when enforcing a costly misconfigured job."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.decision import Action, Mode, decide
+from rules.policy import Policy
+from tests.builders import continuous, training_definition, tuning_request
+from tests.unit.rules_harness import run_engine
+
+CHEAP = 20  # jobs of ml.m5.xlarge for 1 h: $4.60
+COSTLY = 2000  # $460.00
+
+
+def request(jobs: int, misconfigured: bool) -> dict:
+    scaling = "Linear" if misconfigured else "Logarithmic"
+    return tuning_request(
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", scaling)],
+        max_jobs=jobs,
+        definition=training_definition("ml.m5.xlarge", 1, 3600),
+    )
+
+
+@pytest.mark.parametrize(
+    "jobs, misconfigured, mode, action",
+    [
+        (CHEAP, False, Mode.ENFORCE, Action.NONE),
+        (CHEAP, True, Mode.ENFORCE, Action.NOTIFY),
+        (COSTLY, False, Mode.ENFORCE, Action.NOTIFY),
+        (COSTLY, True, Mode.ENFORCE, Action.STOP),
+        (COSTLY, True, Mode.MONITOR, Action.NOTIFY),
+        (CHEAP, False, Mode.MONITOR, Action.NONE),
+    ],
+)
+def test_decision_table(jobs, misconfigured, mode, action):
+    evaluation = run_engine(request(jobs, misconfigured), Policy(budget_cap_usd=100))
+    assert decide(evaluation, mode).action is action
+
+
+def test_worst_case_equal_to_cap_is_costly():
+    evaluation = run_engine(request(CHEAP, True), Policy(budget_cap_usd=4.6))
+    decision = decide(evaluation, Mode.ENFORCE)
+    assert decision.costly and decision.action is Action.STOP
+
+
+def test_monitor_mode_says_it_would_stop():
+    decision = decide(run_engine(request(COSTLY, True), Policy(budget_cap_usd=100)), Mode.MONITOR)
+    assert "would stop in enforce mode" in decision.reason
+
+
+def test_budget_and_price_findings_alone_do_not_make_a_job_misconfigured():
+    evaluation = run_engine(
+        tuning_request(max_jobs=COSTLY, definition=training_definition("ml.p5.48xlarge", 1, 3600)),
+        Policy(budget_cap_usd=0),
+    )
+    assert set(evaluation.rule_ids) == {"unknown-price"}
+    assert decide(evaluation, Mode.ENFORCE).action is Action.NOTIFY
+
+
+def test_findings_are_ordered_most_severe_first():
+    evaluation = run_engine(request(COSTLY * 10, True), Policy(budget_cap_usd=100))
+    assert [f.rule for f in evaluation.findings] == ["budget-cap", "log-scale"]
+    assert evaluation.severity.value == "critical"

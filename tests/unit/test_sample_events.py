@@ -1,0 +1,40 @@
+"""Every sample in events/ reads and leads to the outcome its name promises (enforce mode, $1000 cap)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hpo_guardrail.service import GuardrailService
+from hpo_guardrail.settings import Settings
+from rules.decision import Mode
+from tests.unit.fakes import FakeJobs, FakeNotifier
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+EXPECTED = {
+    "01-well-configured.json": ("evaluated", set(), "none"),
+    "02-classic-linear-learning-rate.json": ("evaluated", {"log-scale"}, "notify"),
+    "03-auto-scaling-min-zero.json": ("evaluated", {"positive-min"}, "notify"),
+    "04-costly-misconfigured.json": ("evaluated", {"log-scale", "budget-cap"}, "stop"),
+    "05-costly-well-configured.json": ("evaluated", {"budget-cap"}, "notify"),
+    "06-failed-call.json": ("skipped", set(), None),
+    "07-unrelated-training-job.json": ("skipped", set(), None),
+    "08-multi-algorithm-unknown-price.json": ("evaluated", {"log-scale", "unknown-price"}, "notify"),
+}
+
+
+def test_every_sample_event_has_an_expectation():
+    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample_event_outcome(name):
+    event = json.loads((EVENTS / name).read_text())
+    job = event["detail"].get("requestParameters", {}).get("hyperParameterTuningJobName", "")
+    service = GuardrailService(Settings(mode=Mode.ENFORCE), FakeJobs({job: "InProgress"}), FakeNotifier())
+    outcome = service.handle(event)
+    status, rules, decision = EXPECTED[name]
+    assert (outcome.status, {f.rule for f in outcome.findings}, outcome.decision) == (status, rules, decision)
