@@ -47,7 +47,7 @@ build-GuardrailFunction:
 	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
 	python3.12 -m pip install --quiet --disable-pip-version-check \
 		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
-		--only-binary=:all: --target "$(ARTIFACTS_DIR)" -r functions/guardrail/requirements.txt
+		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r functions/guardrail/requirements.txt
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache build *.egg-info
