@@ -114,7 +114,8 @@ def _chatbot(
             f"*Account:* {context.account or 'unknown'} | *Region:* {region} | "
             f"*Created by:* {context.principal_arn or 'unknown'}",
             *bullets,
-            f"<{console_url(region, request.job_name)}|Open in the SageMaker console>",
+            # A bare URL: Chatbot's client-markdown renders it as a link in Slack and Teams alike.
+            f"*Console:* {console_url(region, request.job_name)}",
         ]
     )
     next_steps = list(dict.fromkeys(f.fix for f in evaluation.findings))
