@@ -57,7 +57,11 @@ def lambda_runtime_packages(tmp_path_factory) -> Path:
 
 
 def test_artifact_holds_the_code_and_no_second_botocore(built_function):
-    for expected in ("functions/guardrail/app.py", "rules/data/training_prices.json", "hpo_guardrail/service.py"):
+    for expected in (
+        "functions/guardrail/app.py",
+        "rules/data/training_prices.json",
+        "hpo_guardrail/service.py",
+    ):
         assert (built_function / expected).is_file(), expected
     assert not (built_function / "botocore").exists()
     assert not (built_function / "hpo_guardrail" / "embedded").exists(), "the emulator is not shipped"
@@ -94,7 +98,12 @@ def test_handler_imports_and_runs_in_a_clean_interpreter(built_function, lambda_
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
     result = subprocess.run(
-        [base_python, "-I", "-S", "-c", script], input=event, env=env, capture_output=True, text=True, timeout=120
+        [base_python, "-I", "-S", "-c", script],
+        input=event,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout.strip().splitlines()[-1])

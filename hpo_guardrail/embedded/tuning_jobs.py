@@ -1,0 +1,113 @@
+"""Tuning jobs in the emulator, created from the CloudTrail events that describe them.
+
+In AWS the API call creates the job and CloudTrail reports it afterwards. To replay a recorded event,
+the job must exist first: the event's `requestParameters` (CloudTrail's lowerCamelCase) is turned back
+into the boto3 request by walking the SageMaker service model, and the job is created with it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import ClientError
+from botocore.model import Shape, StructureShape
+
+from hpo_guardrail.embedded.emulator import EmbeddedAws
+from hpo_guardrail.embedded.moto_extensions import set_tuning_job_status
+
+CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
+_CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+
+
+def request_from_cloudtrail(request_parameters: dict[str, Any]) -> dict[str, Any]:
+    """The CreateHyperParameterTuningJob request (PascalCase) that CloudTrail logged in lowerCamelCase.
+
+    Structure members are matched case-insensitively against the service model; map keys (static
+    hyperparameters, environment) keep their spelling; keys the model does not know are dropped.
+    """
+    converted = _to_model(request_parameters, _create_request_shape())
+    return dict(converted)
+
+
+def is_successful_create_call(event: dict[str, Any]) -> bool:
+    """Whether the event reports a CreateHyperParameterTuningJob call that succeeded (so a job exists)."""
+    detail = event.get("detail") or {}
+    return (
+        event.get("detail-type") == _CLOUDTRAIL_DETAIL_TYPE
+        and detail.get("eventName") == CREATE_TUNING_JOB
+        and not detail.get("errorCode")
+        and isinstance(detail.get("requestParameters"), dict)
+    )
+
+
+def create_tuning_job_for_event(aws: EmbeddedAws, event: dict[str, Any]) -> str | None:
+    """Create in the emulator the job a successful create call's event describes; returns its name.
+
+    Events of failed calls or of other APIs create nothing (None). A job that already exists (the same
+    event delivered twice) is left as it is.
+    """
+    if not is_successful_create_call(event):
+        return None
+    request = request_from_cloudtrail(event["detail"]["requestParameters"])
+    try:
+        aws.client("sagemaker").create_hyper_parameter_tuning_job(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUse":
+            raise
+    return str(request["HyperParameterTuningJobName"])
+
+
+def tuning_job_status(aws: EmbeddedAws, name: str) -> str:
+    """The job's status, read by DescribeHyperParameterTuningJob."""
+    description = aws.client("sagemaker").describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+    return str(description["HyperParameterTuningJobStatus"])
+
+
+def set_status(aws: EmbeddedAws, name: str, status: str) -> None:
+    """Move a tuning job in the emulator to `status` (e.g. Completed, or Stopped after Stopping)."""
+    set_tuning_job_status(name, status, account_id=aws.account_id, region=aws.region)
+
+
+class EmulatedTuningJobs:
+    """The emulator's tuning jobs, for tests and the demo: create from events, read and set status."""
+
+    def __init__(self, aws: EmbeddedAws) -> None:
+        self._aws = aws
+
+    def create_for_event(self, event: dict[str, Any]) -> str | None:
+        """Create the job a successful create call's event describes (see create_tuning_job_for_event)."""
+        return create_tuning_job_for_event(self._aws, event)
+
+    def status(self, name: str) -> str:
+        """The job's status, read by DescribeHyperParameterTuningJob."""
+        return tuning_job_status(self._aws, name)
+
+    def set_status(self, name: str, status: str) -> None:
+        """Move the job to `status` in the emulator."""
+        set_status(self._aws, name, status)
+
+
+@cache
+def _create_request_shape() -> StructureShape:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    shape = model.operation_model(CREATE_TUNING_JOB).input_shape
+    assert shape is not None
+    return shape
+
+
+def _to_model(value: Any, shape: Shape) -> Any:
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {name.lower(): (name, member) for name, member in shape.members.items()}  # type: ignore[attr-defined]
+        converted = {}
+        for key, item in value.items():
+            if key.lower() in members:
+                name, member = members[key.lower()]
+                converted[name] = _to_model(item, member)
+        return converted
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_to_model(item, shape.member) for item in value]  # type: ignore[attr-defined]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: _to_model(item, shape.value) for key, item in value.items()}  # type: ignore[attr-defined]
+    return value
