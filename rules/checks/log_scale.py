@@ -25,7 +25,8 @@ def _at_least_one(share: float, trials: int) -> float:
 def _percent(probability: float) -> str:
     """Like '99.7%', without rounding a probability short of certainty up to '100.0%'."""
     text = f"{probability:.1%}"
-    return ">99.9%" if text == "100.0%" and probability < 1 else text
+    # The bottom decade is always a strict part of the range, so certainty is only ever rounding.
+    return ">99.9%" if text == "100.0%" else text
 
 
 def check(request: TuningRequest, context: EvaluationContext) -> Iterator[Finding]:

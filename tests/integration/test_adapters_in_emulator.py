@@ -1,0 +1,75 @@
+"""The boto3 adapters against the emulator's SageMaker and SNS."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from hpo_guardrail.adapters.sagemaker import SageMakerJobController
+from hpo_guardrail.adapters.sns import SnsNotifier
+from hpo_guardrail.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
+from tests.builders import cloudtrail_event, tuning_request
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.fixture
+def controller(embedded_aws):
+    return SageMakerJobController(embedded_aws.client("sagemaker"))
+
+
+@pytest.fixture
+def running_job(tuning_jobs):
+    return tuning_jobs.create_for_event(cloudtrail_event(tuning_request(f"adapter-{uuid.uuid4().hex[:8]}")))
+
+
+def test_status_and_stop_of_a_running_job(controller, running_job, tuning_jobs):
+    assert controller.status(running_job) == "InProgress"
+    controller.stop(running_job)
+    assert tuning_jobs.status(running_job) == "Stopping"
+
+
+def test_stopping_a_completed_job_is_refused(controller, running_job, tuning_jobs):
+    tuning_jobs.set_status(running_job, "Completed")
+    with pytest.raises(JobNotStoppable):
+        controller.stop(running_job)
+
+
+def test_unknown_job_is_not_found(controller):
+    with pytest.raises(JobNotFound):
+        controller.status("no-such-job")
+    with pytest.raises(JobNotFound):
+        controller.stop("no-such-job")
+
+
+ALERT = Alert(
+    subject="[HPO Guardrail] job needs attention: log-scale (worst case $29)",
+    chatbot={"version": "1.0", "source": "custom", "content": {"title": "t", "description": "d"}},
+    email="plain text body\n",
+    attributes={"severity": "high", "action": "notify", "rules": ["log-scale", "budget-cap"]},
+)
+
+
+def test_publish_sends_chatbot_json_by_default_and_text_by_email(embedded_aws, deployed_stack, sns_capture):
+    notifier = SnsNotifier(embedded_aws.client("sns"), deployed_stack.topic_arn)
+
+    message_id = notifier.publish(ALERT)
+
+    (notification,) = sns_capture.receive()
+    assert notification.message_id == message_id
+    assert json.loads(notification.message) == ALERT.chatbot
+    assert notification.subject == ALERT.subject
+    attributes = notification.message_attributes
+    assert (attributes["severity"], attributes["action"]) == ("high", "notify")
+    assert json.loads(attributes["rules"]) == ["log-scale", "budget-cap"]
+    assert notification.envelope["MessageAttributes"]["rules"]["Type"] == "String.Array"
+    (email,) = [e for e in sns_capture.emails() if e.message_id == message_id]
+    assert email.body.startswith("plain text body")
+
+
+def test_publish_to_a_missing_topic_raises_notification_failed(embedded_aws):
+    notifier = SnsNotifier(embedded_aws.client("sns"), "arn:aws:sns:us-east-1:123456789012:nowhere")
+    with pytest.raises(NotificationFailed):
+        notifier.publish(ALERT)
