@@ -23,6 +23,7 @@ import importlib.abc
 import importlib.machinery
 import io
 import json
+import logging
 import sys
 import time
 import traceback
@@ -173,6 +174,9 @@ class FunctionRunner:
         self._packages = _project_packages(code_dir)
         self._finder = _FunctionCodeFinder(code_dir, self._packages)
         self._modules: dict[str, ModuleType] = {}
+        # The environment's own named loggers: a logger the host process configured under the same
+        # name (Powertools configures a logger once per name) must not catch this function's output.
+        self._loggers: dict[str, Any] = {}
         self._handler: Callable[[dict[str, Any], LambdaContext], Any] | None = None
         self._init_failure: _InitFailed | None = None
         self._output = _FunctionOutput(echo)
@@ -264,7 +268,7 @@ class FunctionRunner:
             print(self._report_line(request_id, elapsed, init_ms))
         if self._handler is None:
             # A failed init leaves no warm environment: the next invocation starts from scratch.
-            self._modules = {}
+            self._modules, self._loggers = {}, {}
         logs = self._output.captured()
         self._write_cloudwatch_logs(logs)
         return Invocation(request_id, event, result, error, 1, logs, exception)
@@ -319,6 +323,8 @@ class FunctionRunner:
         sys.meta_path.insert(0, self._finder)
         saved_streams = (sys.stdout, sys.stderr)
         sys.stdout = sys.stderr = self._output
+        saved_loggers = logging.Logger.manager.loggerDict
+        logging.Logger.manager.loggerDict = self._loggers
         saved_session = boto3.DEFAULT_SESSION
         boto3.DEFAULT_SESSION = None
         try:
@@ -326,6 +332,7 @@ class FunctionRunner:
                 yield
         finally:
             boto3.DEFAULT_SESSION = saved_session
+            logging.Logger.manager.loggerDict = saved_loggers
             sys.stdout, sys.stderr = saved_streams
             sys.meta_path.remove(self._finder)
             self._modules = {name: sys.modules.pop(name) for name in list(sys.modules) if self._owns(name)}
