@@ -15,8 +15,8 @@ venv: $(STAMP)
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	@python="$$(scripts/find-python)" && echo "creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 demo: $(STAMP)
@@ -45,7 +45,7 @@ build-GuardrailFunction:
 	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +
 	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
-	python3.12 -m pip install --quiet --disable-pip-version-check \
+	python3.12 -m pip install -qq --disable-pip-version-check \
 		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
 		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r functions/guardrail/requirements.txt
 
