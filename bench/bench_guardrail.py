@@ -21,11 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rules.decision import Mode, decide  # noqa: E402
+from rules.decision import decide
 from rules.engine import evaluate  # noqa: E402
 from rules.models import TuningJobCall  # noqa: E402
 from rules.parsing import read_cloudtrail_record  # noqa: E402
-from rules.policy import Policy  # noqa: E402
+from rules.policy import (
+    Mode,
+    Policy,
+)
 
 COLD_START = """
 import resource, time

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from rules.decision import Mode
+from rules.policy import Mode
 
 
 class SettingsError(ValueError):

@@ -7,14 +7,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from rules.engine import Evaluation
+from rules.policy import Mode
 
 # Findings that make a job misconfigured (as opposed to merely costly).
 MISCONFIGURATION_RULES = frozenset({"log-scale", "positive-min"})
-
-
-class Mode(StrEnum):
-    MONITOR = "monitor"
-    ENFORCE = "enforce"
 
 
 class Action(StrEnum):
@@ -39,8 +35,12 @@ class Decision(BaseModel):
         return self.action is not Action.NONE
 
 
-def decide(evaluation: Evaluation, mode: Mode) -> Decision:
-    """Notify on any finding; stop only in enforce mode when the job is costly AND misconfigured."""
+def decide(evaluation: Evaluation, mode: Mode | None = None) -> Decision:
+    """Notify on any finding; stop only in enforce mode when the job is costly AND misconfigured.
+
+    The mode is the effective policy's unless given.
+    """
+    mode = mode or evaluation.policy.mode
     cost, cap = evaluation.cost.worst_case_usd, evaluation.budget_cap_usd
     costly = cost >= cap
     misconfigured_by = sorted(MISCONFIGURATION_RULES.intersection(evaluation.rule_ids))

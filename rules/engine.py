@@ -1,4 +1,4 @@
-"""Evaluate a tuning request against a policy: every rule, one cost estimate."""
+"""Evaluate a tuning request against the effective policy: every rule, one cost estimate."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from rules.findings import Finding, Severity, highest_severity
 from rules.models import TuningRequest
 from rules.policy import Policy
 from rules.prices import PriceTable, bundled_prices
-from rules.rule import EvaluationContext
 
 # Region assumed when the request comes without one (a linted file, say).
 DEFAULT_REGION = "us-east-1"
+
+
+class SuppressedFinding(BaseModel):
+    """A finding an active exemption covers: kept for the audit trail, left out of the decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    exemption: str
 
 
 class Evaluation(BaseModel):
@@ -23,9 +31,9 @@ class Evaluation(BaseModel):
 
     request: TuningRequest
     findings: tuple[Finding, ...]
+    suppressed: tuple[SuppressedFinding, ...] = ()
     cost: CostEstimate
-    policy_version: str
-    budget_cap_usd: float
+    policy: Policy
 
     @property
     def severity(self) -> Severity | None:
@@ -35,6 +43,14 @@ class Evaluation(BaseModel):
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f.rule for f in self.findings))
 
+    @property
+    def policy_version(self) -> str:
+        return self.policy.version
+
+    @property
+    def budget_cap_usd(self) -> float:
+        return self.policy.budget_cap_usd
+
 
 def evaluate(
     request: TuningRequest,
@@ -42,16 +58,17 @@ def evaluate(
     region: str | None = None,
     prices: PriceTable | None = None,
 ) -> Evaluation:
-    """Run every rule in the catalogue over the request."""
+    """Run every rule in the catalogue over the request; exempted findings are set aside."""
     table = prices or bundled_prices()
     cost = estimate_cost(request, table, region or DEFAULT_REGION, policy.default_max_training_jobs)
-    context = EvaluationContext(policy=policy, cost=cost)
-    findings = [finding for rule in all_rules() for finding in rule.check(request, context)]
+    findings: list[Finding] = []
+    suppressed: list[SuppressedFinding] = []
+    for rule in all_rules():
+        exemption = policy.exemption_for(rule.id)
+        for finding in rule.run(request, policy, cost):
+            if exemption is None:
+                findings.append(finding)
+            else:
+                suppressed.append(SuppressedFinding(finding=finding, exemption=exemption.name))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.parameter or ""))
-    return Evaluation(
-        request=request,
-        findings=tuple(findings),
-        cost=cost,
-        policy_version=policy.version,
-        budget_cap_usd=policy.budget_cap_usd,
-    )
+    return Evaluation(request=request, findings=tuple(findings), suppressed=tuple(suppressed), cost=cost, policy=policy)

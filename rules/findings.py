@@ -1,8 +1,9 @@
-"""What a check reports: a `Finding` with its severity, evidence and suggested fix."""
+"""What a check reports: a `Finding` with its severity, evidence, suggested fix and JSON Patch."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +21,29 @@ class Severity(StrEnum):
     def rank(self) -> int:
         return list(Severity).index(self)
 
+    def raised(self, steps: int) -> Severity:
+        """This severity moved `steps` levels up (or down when negative), within info .. critical."""
+        levels = list(Severity)
+        return levels[max(0, min(len(levels) - 1, self.rank + steps))]
+
+
+class PatchOperation(BaseModel):
+    """One RFC 6902 operation against the PascalCase CreateHyperParameterTuningJob request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    op: Literal["add", "remove", "replace"]
+    path: str
+    value: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"op": self.op, "path": self.path} | ({} if self.op == "remove" else {"value": self.value})
+
+
+def set_member(pointer: str, member: str, value: Any) -> PatchOperation:
+    """Set a member of the object at `pointer` ("add" also replaces an existing member)."""
+    return PatchOperation(op="add", path=f"{pointer}/{member}", value=value)
+
 
 class Finding(BaseModel):
     """One problem a rule found in a tuning request."""
@@ -33,6 +57,10 @@ class Finding(BaseModel):
     parameter: str | None = Field(default=None, description="The hyperparameter concerned, if any")
     definition: str | None = Field(default=None, description="The training job definition, if several")
     evidence: Evidence = Field(default_factory=dict)
+    patch: tuple[PatchOperation, ...] = Field(
+        default=(), description="The fix as JSON Patch operations on the request; empty when it needs a choice"
+    )
+    doc: str | None = Field(default=None, description="Where the rule is documented")
 
 
 def highest_severity(findings: list[Finding] | tuple[Finding, ...]) -> Severity | None:

@@ -41,6 +41,7 @@ class ParameterRange(_Frozen):
     max_text: str
     scaling: ScalingType = ScalingType.AUTO
     scaling_given: bool = Field(default=True, description="False when the request left ScalingType out")
+    pointer: str = Field(default="", description="JSON pointer of this range in the PascalCase request")
 
     @property
     def ratio(self) -> float | None:
@@ -51,6 +52,7 @@ class ParameterRange(_Frozen):
 class CategoricalRange(_Frozen):
     name: str
     values: tuple[str, ...]
+    pointer: str = ""
 
 
 class InstanceAllocation(_Frozen):
@@ -76,6 +78,7 @@ class TrainingDefinition(_Frozen):
     max_wait_seconds: int | None = None
     managed_spot: bool = False
     static_hyperparameter_count: int = 0
+    pointer: str = Field(default="", description="JSON pointer of this definition in the PascalCase request")
 
     @property
     def label(self) -> str:

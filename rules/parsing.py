@@ -211,7 +211,12 @@ def _scaling(value: str | None, path: str) -> tuple[ScalingType, bool]:
     raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", path)
 
 
-def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str) -> ParameterRange:
+def _pointer(path: str) -> str:
+    """The JSON pointer of a field path such as "TrainingJobDefinitions[0].HyperParameterRanges"."""
+    return "/" + path.replace(".", "/").replace("[", "/").replace("]", "")
+
+
+def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str, pointer: str) -> ParameterRange:
     integer = kind is RangeKind.INTEGER
     low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
     high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
@@ -227,22 +232,27 @@ def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str) -> Param
         max_text=str(wire.MaxValue),
         scaling=scaling,
         scaling_given=given,
+        pointer=pointer,
     )
 
 
 def _ranges(
-    wire: _WireParameterRanges | None, path: str
+    wire: _WireParameterRanges | None, path: str, pointer: str
 ) -> tuple[tuple[ParameterRange, ...], tuple[CategoricalRange, ...]]:
     if wire is None:
         return (), ()
     numeric = [
-        _numeric_range(r, RangeKind.CONTINUOUS, f"{path}.ContinuousParameterRanges[{i}]")
-        for i, r in enumerate(wire.ContinuousParameterRanges)
-    ] + [
-        _numeric_range(r, RangeKind.INTEGER, f"{path}.IntegerParameterRanges[{i}]")
-        for i, r in enumerate(wire.IntegerParameterRanges)
+        _numeric_range(r, kind, f"{path}.{member}[{i}]", f"{pointer}/{member}/{i}")
+        for member, kind, ranges in (
+            ("ContinuousParameterRanges", RangeKind.CONTINUOUS, wire.ContinuousParameterRanges),
+            ("IntegerParameterRanges", RangeKind.INTEGER, wire.IntegerParameterRanges),
+        )
+        for i, r in enumerate(ranges)
     ]
-    categorical = [CategoricalRange(name=c.Name, values=tuple(c.Values)) for c in wire.CategoricalParameterRanges]
+    categorical = [
+        CategoricalRange(name=c.Name, values=tuple(c.Values), pointer=f"{pointer}/CategoricalParameterRanges/{i}")
+        for i, c in enumerate(wire.CategoricalParameterRanges)
+    ]
     return tuple(numeric), tuple(categorical)
 
 
@@ -270,7 +280,9 @@ def _compute(definition: _WireTrainingDefinition, path: str) -> tuple[tuple[Inst
 def _definition(
     wire: _WireTrainingDefinition, ranges: _WireParameterRanges | None, path: str, ranges_path: str
 ) -> TrainingDefinition:
-    numeric, categorical = _ranges(ranges, ranges_path)
+    numeric, categorical = _ranges(
+        ranges, ranges_path, "/" + ranges_path.replace(".", "/").replace("[", "/").replace("]", "")
+    )
     return TrainingDefinition(
         name=wire.DefinitionName,
         ranges=numeric,
@@ -280,6 +292,7 @@ def _definition(
         max_wait_seconds=wire.StoppingCondition.MaxWaitTimeInSeconds,
         managed_spot=wire.EnableManagedSpotTraining,
         static_hyperparameter_count=len(wire.StaticHyperParameters),
+        pointer=_pointer(path),
     )
 
 

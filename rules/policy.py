@@ -1,11 +1,23 @@
-"""The policy the checks apply: thresholds and caps, with a content hash for the audit trail."""
+"""The policy: defaults, scopes that refine them, exemptions, and the effective policy for one job.
+
+A `PolicyDocument` is what the platform team writes (YAML, see rules/policy_file.py). Resolving it
+for one job (its account, team tag, name and creator) gives the effective `Policy` the checks and
+the decision use. Layering, least to most specific: the environment (GUARDRAIL_MODE,
+BUDGET_CAP_USD), the document's `defaults`, then every matching scope by specificity (account,
+then team, then job-name pattern or principal); the most specific scope wins.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import json
 import re
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Hyperparameters whose good values usually span orders of magnitude (matched case-insensitively
 # against the parameter name). Learning rates, regularisation strengths and tolerances.
@@ -22,28 +34,276 @@ DEFAULT_LOG_NATURED_NAMES = (
     r"(^|[_-])eps($|[_-])",
     r"^c$",
 )
+DEFAULT_BUDGET_CAP_USD = 1000.0
+SELF_EXEMPTION = "self-exemption"
 
 
-class Policy(BaseModel):
-    """Thresholds and caps for one evaluation."""
+class Mode(StrEnum):
+    MONITOR = "monitor"
+    ENFORCE = "enforce"
 
+
+class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    budget_cap_usd: float = Field(default=1000.0, ge=0)
-    log_scale_min_ratio: float = Field(
-        default=100.0, gt=1, description="MaxValue/MinValue from which a range should be searched on a log scale"
+
+def _validate_rule_settings(value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every rule id must exist and its settings must fit that rule, so a typo fails at load time."""
+    from pydantic import ValidationError
+
+    from rules.checks import rules_by_id
+
+    known = rules_by_id()
+    for rule_id, settings in value.items():
+        if rule_id not in known:
+            raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(sorted(known))})")
+        try:
+            known[rule_id].settings.model_validate(settings)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"{rule_id}.{where}: {first['msg']}") from None
+    return value
+
+
+class Overrides(_Strict):
+    """What the defaults and a scope may set."""
+
+    mode: Mode | None = None
+    budget_cap_usd: float | None = Field(default=None, ge=0)
+    rules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per rule id: enabled, severity and the rule's thresholds"
     )
+
+    _check_rules = field_validator("rules")(_validate_rule_settings)
+
+
+class Subject(_Strict):
+    """The job a policy is resolved for."""
+
+    job_name: str
+    account: str | None = None
+    principal_arn: str | None = None
+    role_arn: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class Match(_Strict):
+    """Which jobs a scope or an exemption covers: every criterion given must match."""
+
+    accounts: list[str] = Field(default_factory=list, description="AWS account ids")
+    teams: list[str] = Field(default_factory=list, description="values of the team tag (team_tag_key)")
+    job_names: list[str] = Field(default_factory=list, description="glob patterns, case-insensitive")
+    principals: list[str] = Field(default_factory=list, description="glob patterns on the creator's ARN or role")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Match:
+        if not (self.accounts or self.teams or self.job_names or self.principals):
+            raise ValueError("give at least one of accounts, teams, job_names, principals")
+        return self
+
+    def matches(self, subject: Subject, team: str | None) -> bool:
+        """True when every given criterion matches the subject."""
+        checks = []
+        if self.accounts:
+            checks.append(subject.account in self.accounts)
+        if self.teams:
+            checks.append(team in self.teams)
+        if self.job_names:
+            name = subject.job_name.lower()
+            checks.append(any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in self.job_names))
+        if self.principals:
+            arns = [arn for arn in (subject.principal_arn, subject.role_arn) if arn]
+            checks.append(any(fnmatch.fnmatchcase(a, p) for a in arns for p in self.principals))
+        return all(checks)
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """(most specific criterion, number of criteria): job name or principal > team > account."""
+        levels = [
+            level
+            for level, given in ((3, self.job_names), (3, self.principals), (2, self.teams), (1, self.accounts))
+            if given
+        ]
+        return max(levels), len(levels)
+
+
+class Scope(Overrides):
+    name: str = Field(min_length=1)
+    match: Match
+
+
+class Exemption(_Strict):
+    """A declared exception: who, which rules, why, who owns it, until when."""
+
+    name: str = Field(min_length=1)
+    match: Match
+    rules: list[str] = Field(default_factory=list, description="rule ids exempted; empty means every rule")
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: date
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, value: list[str]) -> list[str]:
+        _validate_rule_settings({rule_id: {} for rule_id in value})
+        return value
+
+
+class SelfExemption(_Strict):
+    """Exemption by tag on the job. Off by default: anyone who can create a job can tag it."""
+
+    enabled: bool = False
+    tag_key: str = "hpo-guardrail-exempt"
+    allowed_values: list[str] = Field(default_factory=list, description="only these tag values count")
+
+    @model_validator(mode="after")
+    def _values_when_enabled(self) -> SelfExemption:
+        if self.enabled and not self.allowed_values:
+            raise ValueError("enabled self-exemption needs allowed_values (tag values the policy accepts)")
+        return self
+
+
+class ExemptionStatus(_Strict):
+    """An exemption that matched a job, and whether it still applies."""
+
+    name: str
+    rules: tuple[str, ...]
+    reason: str
+    owner: str
+    expires: date | None
+    active: bool
+
+    def covers(self, rule_id: str) -> bool:
+        return self.active and (not self.rules or rule_id in self.rules)
+
+    def describe(self) -> str:
+        until = f"until {self.expires.isoformat()}" if self.expires else "no expiry"
+        state = until if self.active else f"EXPIRED {self.expires.isoformat() if self.expires else ''}".strip()
+        what = ", ".join(self.rules) if self.rules else "all rules"
+        return f"{self.name} ({what}; {state}; owner {self.owner}: {self.reason})"
+
+
+class Policy(_Strict):
+    """The effective policy for one evaluation."""
+
+    mode: Mode = Mode.MONITOR
+    budget_cap_usd: float = Field(default=DEFAULT_BUDGET_CAP_USD, ge=0)
     default_max_training_jobs: int = Field(
         default=750, ge=1, description="Training jobs assumed when MaxNumberOfTrainingJobs is absent (quota)"
     )
     log_natured_names: tuple[str, ...] = DEFAULT_LOG_NATURED_NAMES
+    rule_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    scopes: tuple[str, ...] = Field(default=(), description="scopes applied, least to most specific")
+    exemptions: tuple[ExemptionStatus, ...] = ()
+    document_hash: str | None = None
+
+    _check_rules = field_validator("rule_settings")(_validate_rule_settings)
 
     def is_log_natured_name(self, name: str) -> bool:
         """True when the parameter name suggests values spanning orders of magnitude."""
         return any(re.search(pattern, name, re.IGNORECASE) for pattern in self.log_natured_names)
 
     @property
+    def scope(self) -> str:
+        """The most specific scope that applied ("defaults" when none did)."""
+        return self.scopes[-1] if self.scopes else "defaults"
+
+    @property
     def version(self) -> str:
-        """A short content hash: every decision records which policy produced it."""
-        canonical = self.model_dump_json()
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        """The content hash of the policy document this came from, carried by every decision."""
+        return self.document_hash or _content_hash(self.model_dump(mode="json"))
+
+    def exemption_for(self, rule_id: str) -> ExemptionStatus | None:
+        """The active exemption covering a rule, if any."""
+        return next((e for e in self.exemptions if e.covers(rule_id)), None)
+
+
+def _content_hash(data: object) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class PolicyDocument(_Strict):
+    """A policy file: defaults, scopes, exemptions. Validated on load; see docs/policy.md."""
+
+    version: Literal[1] = 1
+    team_tag_key: str = Field(default="team", description="the tag whose value names a job's team")
+    default_max_training_jobs: int = Field(default=750, ge=1)
+    log_natured_names: list[str] = Field(default_factory=lambda: list(DEFAULT_LOG_NATURED_NAMES))
+    defaults: Overrides = Field(default_factory=Overrides)
+    scopes: list[Scope] = Field(default_factory=list)
+    exemptions: list[Exemption] = Field(default_factory=list)
+    self_exemption: SelfExemption = Field(default_factory=SelfExemption)
+
+    @field_validator("log_natured_names")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{pattern!r} is not a regular expression: {error}") from None
+        return value
+
+    @property
+    def content_hash(self) -> str:
+        return _content_hash(self.model_dump(mode="json"))
+
+    def resolve(
+        self,
+        subject: Subject,
+        today: date,
+        base_mode: Mode = Mode.MONITOR,
+        base_budget_cap_usd: float = DEFAULT_BUDGET_CAP_USD,
+    ) -> Policy:
+        """The effective policy for one job: environment, defaults, then matching scopes."""
+        team = subject.tags.get(self.team_tag_key)
+        mode, cap = base_mode, base_budget_cap_usd
+        rule_settings: dict[str, dict[str, Any]] = {}
+        ordered = sorted(
+            (s for s in self.scopes if s.match.matches(subject, team)),
+            key=lambda s: s.match.specificity,  # sorted() is stable: file order breaks ties
+        )
+        for layer in (self.defaults, *ordered):
+            mode = layer.mode or mode
+            cap = layer.budget_cap_usd if layer.budget_cap_usd is not None else cap
+            for rule_id, settings in layer.rules.items():
+                rule_settings[rule_id] = {**rule_settings.get(rule_id, {}), **settings}
+        return Policy(
+            mode=mode,
+            budget_cap_usd=cap,
+            default_max_training_jobs=self.default_max_training_jobs,
+            log_natured_names=tuple(self.log_natured_names),
+            rule_settings=rule_settings,
+            scopes=tuple(s.name for s in ordered),
+            exemptions=self._exemptions(subject, team, today),
+            document_hash=self.content_hash,
+        )
+
+    def _exemptions(self, subject: Subject, team: str | None, today: date) -> tuple[ExemptionStatus, ...]:
+        found = [
+            ExemptionStatus(
+                name=e.name,
+                rules=tuple(e.rules),
+                reason=e.reason,
+                owner=e.owner,
+                expires=e.expires,
+                active=today <= e.expires,
+            )
+            for e in self.exemptions
+            if e.match.matches(subject, team)
+        ]
+        tagged = subject.tags.get(self.self_exemption.tag_key)
+        if self.self_exemption.enabled and tagged is not None and tagged in self.self_exemption.allowed_values:
+            found.append(
+                ExemptionStatus(
+                    name=SELF_EXEMPTION,
+                    rules=(),
+                    reason=f"tag {self.self_exemption.tag_key}={tagged} is on the policy's list",
+                    owner="policy self_exemption",
+                    expires=None,
+                    active=True,
+                )
+            )
+        return tuple(found)

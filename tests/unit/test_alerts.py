@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hpo_guardrail.alerts import SUBJECT_LIMIT, compose_alert, console_url
 from hpo_guardrail.outcome import StopOutcome, StopResult
-from rules.decision import Mode, decide
+from rules.decision import decide
 from rules.parsing import read_cloudtrail_record
-from rules.policy import Policy
+from rules.policy import Mode, Policy
 from tests.builders import PRINCIPAL, cloudtrail_event, continuous, training_definition, tuning_request
 from tests.unit.rules_harness import run_engine
 
@@ -49,7 +49,7 @@ def test_email_tells_the_whole_story():
         "Region:      us-east-1",
         PRINCIPAL,
         "[HIGH] budget-cap",
-        "[HIGH] log-scale (learning_rate)",
+        "[CRITICAL] log-scale (learning_rate)",
         "Evidence: ",
         "Fix: Set ScalingType to Logarithmic",
         "Worst-case cost: $3,825.00 (cap $1,000.00)",
@@ -76,4 +76,4 @@ def test_monitor_mode_alert_says_notified_only():
 
 def test_attributes_let_subscribers_filter():
     alert = alert_for(stop=STOPPED)
-    assert alert.attributes == {"severity": "high", "action": "stop", "rules": ["budget-cap", "log-scale"]}
+    assert alert.attributes == {"severity": "critical", "action": "stop", "rules": ["log-scale", "budget-cap"]}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rules.decision import Action, Mode, decide
-from rules.policy import Policy
+from rules.decision import Action, decide
+from rules.policy import Mode, Policy
 from tests.builders import continuous, training_definition, tuning_request
 from tests.unit.rules_harness import run_engine
 

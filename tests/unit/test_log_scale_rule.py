@@ -10,8 +10,13 @@ from tests.builders import continuous, integer, tuning_request
 from tests.unit.rules_harness import run_rule
 
 
-def lr(low: str, high: str, scaling: str | None = "Linear", max_jobs: int = 20) -> dict:
-    return tuning_request(continuous_ranges=[continuous("learning_rate", low, high, scaling)], max_jobs=max_jobs)
+def lr(low: str, high: str, scaling: str | None = "Linear", max_jobs: int = 20, name: str = "learning_rate") -> dict:
+    return tuning_request(continuous_ranges=[continuous(name, low, high, scaling)], max_jobs=max_jobs)
+
+
+def width(low: str, high: str, scaling: str | None = "Linear") -> dict:
+    """A parameter whose name gives no hint of a log scale."""
+    return lr(low, high, scaling, name="width")
 
 
 def test_classic_case_states_the_top_decade_share_and_the_sampling_odds():
@@ -31,12 +36,51 @@ def test_classic_case_states_the_top_decade_share_and_the_sampling_odds():
     [("0.01", "0.9999", False), ("0.01", "1.0", True), ("1", "99", False), ("1", "100", True)],
 )
 def test_threshold_is_a_ratio_of_one_hundred(low, high, flagged):
-    assert bool(run_rule("log-scale", lr(low, high))) is flagged
+    assert bool(run_rule("log-scale", width(low, high))) is flagged
 
 
-def test_threshold_comes_from_the_policy():
-    assert run_rule("log-scale", lr("1", "20"), Policy(log_scale_min_ratio=10))
-    assert not run_rule("log-scale", lr("1", "20"), Policy(log_scale_min_ratio=50))
+@pytest.mark.parametrize("low, high, flagged", [("0.01", "0.0999", False), ("0.01", "0.1", True)])
+def test_a_name_that_suggests_log_lowers_the_threshold_to_ten(low, high, flagged):
+    findings = run_rule("log-scale", lr(low, high))
+    assert bool(findings) is flagged
+    if flagged:
+        assert findings[0].evidence["name_suggests_log"] is True and findings[0].evidence["threshold_ratio"] == 10
+
+
+def test_thresholds_come_from_the_policy():
+    assert run_rule("log-scale", width("1", "20"), Policy(rule_settings={"log-scale": {"min_ratio": 10}}))
+    assert not run_rule("log-scale", width("1", "20"), Policy(rule_settings={"log-scale": {"min_ratio": 50}}))
+
+
+def test_severity_grows_with_the_budget_and_the_decades():
+    (cheap,) = run_rule("log-scale", width("1", "10000"))
+    (costly,) = run_rule("log-scale", width("1", "10000"), Policy(budget_cap_usd=1))
+    (narrow,) = run_rule("log-scale", width("1", "100"))
+    (huge,) = run_rule("log-scale", width("1", "10000000"))
+    assert (cheap.severity, costly.severity, narrow.severity, huge.severity) == (
+        Severity.HIGH,
+        Severity.CRITICAL,
+        Severity.MEDIUM,
+        Severity.CRITICAL,
+    )
+
+
+def test_fix_is_a_json_patch_on_the_range():
+    (finding,) = run_rule("log-scale", lr("0.0001", "1.0"))
+    assert [op.as_json() for op in finding.patch] == [
+        {
+            "op": "add",
+            "path": "/HyperParameterTuningJobConfig/ParameterRanges/ContinuousParameterRanges/0/ScalingType",
+            "value": "Logarithmic",
+        }
+    ]
+    assert finding.doc == "docs/rules.md#log-scale"
+
+
+def test_disabled_rule_reports_nothing_and_severity_can_be_fixed():
+    assert not run_rule("log-scale", lr("0.0001", "1.0"), Policy(rule_settings={"log-scale": {"enabled": False}}))
+    (finding,) = run_rule("log-scale", lr("0.0001", "1.0"), Policy(rule_settings={"log-scale": {"severity": "low"}}))
+    assert finding.severity is Severity.LOW
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from hpo_guardrail.service import GuardrailService
 from hpo_guardrail.settings import Settings
-from rules.decision import Mode
+from rules.policy import Mode
 from tests.unit.fakes import FakeJobs, FakeNotifier
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"

@@ -7,7 +7,7 @@ import pytest
 from hpo_guardrail.ports import NotificationFailed
 from hpo_guardrail.service import GuardrailService
 from hpo_guardrail.settings import Settings
-from rules.decision import Mode
+from rules.policy import Mode
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 from tests.unit.fakes import FakeJobs, FakeNotifier
 

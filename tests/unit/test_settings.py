@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hpo_guardrail.settings import Settings, SettingsError
-from rules.decision import Mode
+from rules.policy import Mode
 
 
 def test_defaults_are_monitor_and_a_thousand_dollars():
