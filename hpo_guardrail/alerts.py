@@ -50,6 +50,23 @@ def _finding_label(finding: Finding) -> str:
     return f"{finding.rule}" + (f" ({where})" if where else "")
 
 
+def _scope_chain(evaluation: Evaluation) -> str:
+    return " < ".join(("defaults", *evaluation.policy.scopes))
+
+
+def _exemption_notes(evaluation: Evaluation) -> list[str]:
+    """One line per exemption that matched the job: what it set aside, or that it has expired."""
+    notes = []
+    for exemption in evaluation.policy.exemptions:
+        if exemption.active:
+            covered = [s.finding.rule for s in evaluation.suppressed if s.exemption == exemption.name]
+            what = f"set aside {', '.join(dict.fromkeys(covered))}" if covered else "nothing to set aside"
+        else:
+            what = "no longer applies"
+        notes.append(f"{exemption.describe()} - {what}")
+    return notes
+
+
 def _action_line(decision: Decision, stop: StopOutcome | None) -> str:
     if decision.action is Action.STOP and stop is not None:
         return f"{stop.summary()} - {decision.reason}"
@@ -74,6 +91,8 @@ def _email(
         f"Created at:  {context.event_time or 'unknown'}",
         f"Action:      {_action_line(decision, stop)}",
         f"Mode:        {decision.mode.value}",
+        f"Policy:      {evaluation.policy.version}, scope {_scope_chain(evaluation)}",
+        *[f"Exemption:   {note}" for note in _exemption_notes(evaluation)],
         "",
         f"Findings ({len(evaluation.findings)}):",
     ]
@@ -92,7 +111,7 @@ def _email(
         f"   How: {cost.describe()}",
         "",
         f"Console: {console_url(region, request.job_name)}",
-        f"Event id: {context.event_id}    Policy: {evaluation.policy_version}",
+        f"Event id: {context.event_id}",
         "",
         f"You receive this because you subscribed to the {PRODUCT} alert topic.",
     ]
@@ -113,6 +132,8 @@ def _chatbot(
             f"*Worst-case cost:* {qualifier}${cost.worst_case_usd:,.2f} (cap ${evaluation.budget_cap_usd:,.2f})",
             f"*Account:* {context.account or 'unknown'} | *Region:* {region} | "
             f"*Created by:* {context.principal_arn or 'unknown'}",
+            f"*Policy scope:* {_scope_chain(evaluation)}",
+            *[f"*Exemption:* {note}" for note in _exemption_notes(evaluation)],
             *bullets,
             # A bare URL: Chatbot's client-markdown renders it as a link in Slack and Teams alike.
             f"*Console:* {console_url(region, request.job_name)}",
@@ -141,7 +162,8 @@ def _chatbot(
                 "region": region,
                 "worstCaseUsd": f"{cost.worst_case_usd:.2f}",
                 "action": decision.action.value,
-                "policyVersion": evaluation.policy_version,
+                "policyVersion": evaluation.policy.version,
+                "policyScope": evaluation.policy.scope,
             },
         },
     }

@@ -10,6 +10,7 @@ from botocore.config import Config
 
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.sns import SnsNotifier
+from hpo_guardrail.policy_source import PolicySource
 from hpo_guardrail.service import GuardrailService
 from hpo_guardrail.settings import Settings
 
@@ -26,4 +27,5 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         if settings.notify_topic_arn
         else None
     )
-    return GuardrailService(settings, jobs=jobs, notifier=notifier)
+    policies = PolicySource(settings.policy, settings.policy_max_age_seconds)
+    return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies)

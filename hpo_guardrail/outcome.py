@@ -6,7 +6,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from rules.decision import Decision
 from rules.engine import Evaluation
+from rules.findings import Finding
 
 
 class Status(StrEnum):
@@ -47,6 +49,17 @@ class FindingSummary(BaseModel):
     severity: str
     parameter: str | None
     message: str
+    exemption: str | None = None
+
+    @classmethod
+    def of(cls, finding: Finding, exemption: str | None = None) -> FindingSummary:
+        return cls(
+            rule=finding.rule,
+            severity=finding.severity.value,
+            parameter=finding.parameter,
+            message=finding.message,
+            exemption=exemption,
+        )
 
 
 class Outcome(BaseModel):
@@ -63,7 +76,11 @@ class Outcome(BaseModel):
     cost_complete: bool | None = None
     decision: str | None = None
     decision_reason: str | None = None
+    mode: str | None = None
     policy_version: str | None = None
+    policy_scope: str | None = None
+    exemptions: list[str] = []
+    suppressed: list[FindingSummary] = []
     actions: dict[str, str | None] = {"stop": None, "notify": None}
 
     @classmethod
@@ -71,8 +88,7 @@ class Outcome(BaseModel):
         cls,
         event_id: str,
         evaluation: Evaluation,
-        decision: str,
-        decision_reason: str,
+        decision: Decision,
         stop: StopOutcome | None,
         message_id: str | None,
     ) -> Outcome:
@@ -80,14 +96,15 @@ class Outcome(BaseModel):
             status=Status.EVALUATED,
             event_id=event_id,
             job_name=evaluation.request.job_name,
-            findings=[
-                FindingSummary(rule=f.rule, severity=f.severity.value, parameter=f.parameter, message=f.message)
-                for f in evaluation.findings
-            ],
+            findings=[FindingSummary.of(f) for f in evaluation.findings],
             worst_case_usd=evaluation.cost.worst_case_usd,
             cost_complete=evaluation.cost.complete,
-            decision=decision,
-            decision_reason=decision_reason,
-            policy_version=evaluation.policy_version,
+            decision=decision.action.value,
+            decision_reason=decision.reason,
+            mode=decision.mode.value,
+            policy_version=evaluation.policy.version,
+            policy_scope=evaluation.policy.scope,
+            exemptions=[e.describe() for e in evaluation.policy.exemptions],
+            suppressed=[FindingSummary.of(s.finding, s.exemption) for s in evaluation.suppressed],
             actions={"stop": stop.summary() if stop else None, "notify": message_id},
         )

@@ -5,7 +5,8 @@ Plain code over ports; the Lambda handler and the CLI wire it to boto3 adapters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -14,13 +15,14 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from hpo_guardrail.alerts import compose_alert
 from hpo_guardrail.observability import count, logger, tracer
 from hpo_guardrail.outcome import Outcome, Status, StopOutcome, StopResult
+from hpo_guardrail.policy_source import PolicySource
 from hpo_guardrail.ports import JobController, JobNotFound, JobNotStoppable, NotificationFailed, Notifier
 from hpo_guardrail.settings import Settings
-from rules.decision import Action, Decision, decide
-from rules.engine import Evaluation, evaluate
+from rules.assessment import assess
+from rules.decision import Action, Decision
+from rules.engine import Evaluation
 from rules.models import TuningJobCall
 from rules.parsing import InvalidRequest, SkippedCall, read_cloudtrail_record
-from rules.policy import Policy
 from rules.prices import PriceTable
 
 CLOUDTRAIL_SOURCE = "aws.sagemaker"
@@ -53,13 +55,16 @@ class GuardrailService:
         settings: Settings,
         jobs: JobController,
         notifier: Notifier | None,
+        policies: PolicySource | None = None,
         prices: PriceTable | None = None,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self.settings = settings
-        self.policy = Policy(budget_cap_usd=settings.budget_cap_usd)
         self._jobs = jobs
         self._notifier = notifier
+        self._policies = policies or PolicySource(settings.policy, settings.policy_max_age_seconds)
         self._prices = prices
+        self._today = today
 
     def handle(self, event: object) -> Outcome:
         """Run every step for one EventBridge event. Bad input is rejected, never raised."""
@@ -94,26 +99,39 @@ class GuardrailService:
     @tracer.capture_method
     def _evaluate_and_act(self, call: TuningJobCall) -> Outcome:
         region = call.context.region or "us-east-1"
-        evaluation = evaluate(call.request, self.policy, region=region, prices=self._prices)
-        decision = decide(evaluation, self.settings.mode)
+        # A policy that cannot be read or is invalid raises here: the invocation fails loudly and
+        # Lambda's retries and on-failure destination keep the event until the policy is fixed.
+        document = self._policies.document()
+        evaluation, decision = assess(
+            call.request,
+            document,
+            today=self._today(),
+            context=call.context,
+            base_mode=self.settings.mode,
+            base_budget_cap_usd=self.settings.budget_cap_usd,
+            region=region,
+            prices=self._prices,
+        )
+        policy = evaluation.policy
         logger.info(
             "Evaluated tuning job",
             extra={
                 "job_name": call.request.job_name,
                 "rules": list(evaluation.rule_ids),
+                "suppressed": [f"{s.finding.rule} ({s.exemption})" for s in evaluation.suppressed],
                 "worst_case_usd": evaluation.cost.worst_case_usd,
                 "decision": decision.action.value,
                 "decision_reason": decision.reason,
-                "policy_version": evaluation.policy_version,
+                "policy_version": policy.version,
+                "policy_scope": policy.scope,
+                "exemptions": [e.describe() for e in policy.exemptions],
             },
         )
         count("JobsEvaluated")
         count("Findings", len(evaluation.findings))
         stop = self._stop(call.request.job_name) if decision.action is Action.STOP else None
         message_id = self._notify(call, evaluation, decision, stop, region) if decision.notifies else None
-        return Outcome.of_evaluation(
-            call.context.event_id, evaluation, decision.action.value, decision.reason, stop, message_id
-        )
+        return Outcome.of_evaluation(call.context.event_id, evaluation, decision, stop, message_id)
 
     def _stop(self, job_name: str) -> StopOutcome:
         """Describe first and stop only an InProgress job; an ended job is reported, not an error."""

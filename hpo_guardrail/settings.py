@@ -8,6 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rules.policy import Mode
 
+ENVIRONMENT_NAMES = {
+    "mode": "GUARDRAIL_MODE",
+    "notify_topic_arn": "NOTIFY_TOPIC_ARN",
+    "budget_cap_usd": "BUDGET_CAP_USD",
+    "policy": "GUARDRAIL_POLICY",
+    "policy_max_age_seconds": "GUARDRAIL_POLICY_MAX_AGE",
+}
+
 
 class SettingsError(ValueError):
     """The function's environment is misconfigured (a deployment error, not an event error)."""
@@ -19,6 +27,8 @@ class Settings(BaseModel):
     mode: Mode = Mode.MONITOR
     notify_topic_arn: str | None = None
     budget_cap_usd: float = Field(default=1000.0, ge=0)
+    policy: str | None = Field(default=None, description="a policy file path or ssm:/parameter/name")
+    policy_max_age_seconds: int = Field(default=300, ge=0, description="how long a policy from SSM is cached")
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -27,11 +37,12 @@ class Settings(BaseModel):
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        """Read GUARDRAIL_MODE, NOTIFY_TOPIC_ARN and BUDGET_CAP_USD; empty values mean the default."""
-        names = {"mode": "GUARDRAIL_MODE", "notify_topic_arn": "NOTIFY_TOPIC_ARN", "budget_cap_usd": "BUDGET_CAP_USD"}
-        values = {field: environ[var] for field, var in names.items() if environ.get(var, "").strip()}
+        """Read the GUARDRAIL_*, NOTIFY_TOPIC_ARN and BUDGET_CAP_USD variables; empty means the default."""
+        values = {field: environ[var] for field, var in ENVIRONMENT_NAMES.items() if environ.get(var, "").strip()}
         try:
             return cls.model_validate(values)
         except ValidationError as error:
-            problems = "; ".join(f"{names.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors())
+            problems = "; ".join(
+                f"{ENVIRONMENT_NAMES.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors()
+            )
             raise SettingsError(f"invalid guardrail settings: {problems}") from None

@@ -59,7 +59,8 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
 def deploy_stack(embedded_aws: EmbeddedAws) -> Callable[..., DeployedStack]:
     """Deploy template.yaml into the emulator; returns a DeployedStack.
 
-    deploy_stack(mode="monitor", budget_cap_usd=1000, notification_email="", artifact_dir=None): each call
+    deploy_stack(mode="monitor", budget_cap_usd=1000, notification_email="", policy_parameter_name="",
+    artifact_dir=None): each call
     creates a new stack with a unique name, from the repository's code (or a built artifact directory).
     """
     from hpo_guardrail.embedded.deployment import StackParameters, deploy_template
@@ -68,9 +69,15 @@ def deploy_stack(embedded_aws: EmbeddedAws) -> Callable[..., DeployedStack]:
         mode: str = "monitor",
         budget_cap_usd: float = 1000,
         notification_email: str = "",
+        policy_parameter_name: str = "",
         artifact_dir: Path | None = None,
     ) -> DeployedStack:
-        parameters = StackParameters(mode=mode, budget_cap_usd=budget_cap_usd, notification_email=notification_email)
+        parameters = StackParameters(
+            mode=mode,
+            budget_cap_usd=budget_cap_usd,
+            notification_email=notification_email,
+            policy_parameter_name=policy_parameter_name,
+        )
         return deploy_template(embedded_aws, parameters, artifact_dir=artifact_dir)
 
     return deploy

@@ -51,6 +51,8 @@ class StackParameters:
     budget_cap_usd: float = 1000
     notification_email: str = ""
     log_retention_days: int = 90
+    policy_parameter_name: str = ""
+    policy_cache_seconds: int = 300
 
     def as_cloudformation(self) -> list[dict[str, str]]:
         """The parameters as CreateStack takes them."""
@@ -63,6 +65,8 @@ class StackParameters:
             "BudgetCapUsd": _number(self.budget_cap_usd),
             "NotificationEmail": self.notification_email,
             "LogRetentionDays": str(self.log_retention_days),
+            "PolicyParameterName": self.policy_parameter_name,
+            "PolicyCacheSeconds": str(self.policy_cache_seconds),
         }
 
 

@@ -613,6 +613,17 @@ def _extend_cloudformation() -> None:
 
     cfn_parsing.resource_class_from_type = resource_class_from_type
 
+    # `!If [cond, item, !Ref AWS::NoValue]` inside a list removes the item in CloudFormation; moto
+    # resolves it to None and keeps it, which breaks a role whose policy list has a conditional entry.
+    # clean_json calls itself through the module global, so every level of the walk gets this.
+    original_clean: Callable[[Any, Any], Any] = cfn_parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        cleaned = original_clean(resource_json, resources_map)
+        return [item for item in cleaned if item is not None] if isinstance(cleaned, list) else cleaned
+
+    cfn_parsing.clean_json = clean_json
+
 
 def creates_resource_type(resource_type: str) -> bool:
     """Whether the emulator's CloudFormation creates resources of this type (it skips unknown ones)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from samtranslator.yaml_helper import yaml_parse
 
+from hpo_guardrail import policy_source
 from hpo_guardrail.adapters import sagemaker, sns
 from rules.checks import all_rules
 
@@ -47,30 +48,45 @@ def _function() -> dict:
     return _template()["Resources"]["GuardrailFunction"]["Properties"]
 
 
+def _statements() -> list[dict]:
+    """Every statement of the function's policies, including those behind a condition (Fn::If)."""
+    statements = []
+    for policy in _function()["Policies"]:
+        if "Fn::If" in policy:
+            _, policy, _ = policy["Fn::If"]
+        statements.extend(policy["Statement"])
+    return statements
+
+
 def _granted_actions() -> set[str]:
     actions: set[str] = set()
-    for policy in _function()["Policies"]:
-        for statement in policy["Statement"]:
-            granted = statement["Action"]
-            actions.update([granted] if isinstance(granted, str) else granted)
+    for statement in _statements():
+        granted = statement["Action"]
+        actions.update([granted] if isinstance(granted, str) else granted)
     return actions
 
 
 def test_template_grants_exactly_what_the_adapters_declare():
-    declared = set(sagemaker.PERMISSIONS) | set(sns.PERMISSIONS)
+    declared = set(sagemaker.PERMISSIONS) | set(sns.PERMISSIONS) | set(policy_source.PERMISSIONS)
     assert _granted_actions() == declared
 
 
 def test_no_statement_grants_every_resource():
-    for policy in _function()["Policies"]:
-        for statement in policy["Statement"]:
-            assert statement["Resource"] != "*", statement
+    for statement in _statements():
+        assert statement["Resource"] != "*", statement
+
+
+def test_policy_parameter_is_readable_only_when_configured():
+    (policy,) = [p for p in _function()["Policies"] if "Fn::If" in p]
+    condition, statement, otherwise = policy["Fn::If"]
+    assert condition == "HasPolicyParameter" and otherwise == {"Ref": "AWS::NoValue"}
+    assert statement["Statement"][0]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PolicyParameterName}"
+    }
 
 
 def test_sagemaker_permissions_are_scoped_to_this_accounts_tuning_jobs():
-    (statement,) = [
-        s for p in _function()["Policies"] for s in p["Statement"] if s["Sid"] == "DescribeAndStopTuningJobs"
-    ]
+    (statement,) = [s for s in _statements() if s["Sid"] == "DescribeAndStopTuningJobs"]
     assert statement["Resource"] == {
         "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:hyper-parameter-tuning-job/*"
     }

@@ -1,0 +1,62 @@
+"""Where the policy comes from: the packaged default, a file, or an SSM parameter (`ssm:/name`).
+
+An SSM policy goes through Powertools Parameters and is cached for a configurable max age, so a
+platform team changes caps and scopes without redeploying.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hpo_guardrail.observability import logger
+from rules.policy import PolicyDocument
+from rules.policy_file import PolicyError, default_policy, parse_policy
+
+PERMISSIONS = ("ssm:GetParameter",)
+SSM_PREFIX = "ssm:"
+
+
+class PolicySource:
+    """Loads and caches the policy document named by GUARDRAIL_POLICY."""
+
+    def __init__(self, spec: str | None, max_age_seconds: int = 300, ssm: Any = None) -> None:
+        self.spec = (spec or "").strip()
+        self._max_age = max_age_seconds
+        self._ssm = ssm
+        self._parsed: tuple[str, PolicyDocument] | None = None
+        if self.spec.startswith(SSM_PREFIX) and self._ssm is None:
+            from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+            self._ssm = SSMProvider()
+
+    @property
+    def description(self) -> str:
+        return self.spec or "the default policy"
+
+    def document(self) -> PolicyDocument:
+        """The current policy; raises PolicyError when it cannot be read or is invalid."""
+        if not self.spec:
+            return default_policy()
+        if self.spec.startswith(SSM_PREFIX):
+            name = self.spec.removeprefix(SSM_PREFIX)
+            try:
+                text = str(self._ssm.get(name, max_age=self._max_age))
+            except Exception as error:
+                raise PolicyError(self.spec, f"cannot read the SSM parameter: {error}") from error
+        else:
+            path = Path(self.spec)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as error:
+                raise PolicyError(self.spec, f"cannot read the file: {error.strerror or error}") from error
+        return self._parse(text)
+
+    def _parse(self, text: str) -> PolicyDocument:
+        # Parsing is cheap but not free; the text changes only when someone edits the policy.
+        if self._parsed is None or self._parsed[0] != text:
+            document = parse_policy(text, self.spec)
+            if self._parsed is not None:
+                logger.info("Policy changed", extra={"policy": self.spec, "policy_version": document.content_hash})
+            self._parsed = (text, document)
+        return self._parsed[1]

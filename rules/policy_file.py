@@ -1,0 +1,87 @@
+"""Policy files: YAML in, a validated `PolicyDocument` out, or an error naming the field and the line."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from rules.policy import PolicyDocument
+
+DEFAULT_POLICY_FILE = "data/default-policy.yaml"
+# Rule settings are checked by a validator on the `rules` mapping, which reports "<rule>.<field>: why";
+# that prefix is turned back into a location so the error names the exact field and its line.
+_RULE_SETTING_ERROR = re.compile(r"^(?:Value error, )?(?P<rule>[a-z0-9-]+)\.(?P<field>[\w.]+): (?P<why>.*)$", re.S)
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used: where (source, field path, line) and why."""
+
+    def __init__(self, source: str, reason: str, path: str = "", line: int | None = None) -> None:
+        self.source, self.reason, self.path, self.line = source, reason, path, line
+        where = source + (f", line {line}" if line is not None else "") + (f", at {path}" if path else "")
+        super().__init__(f"invalid policy {where}: {reason}")
+
+
+def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int | None:
+    """The 1-based line of the YAML node at a pydantic error location (the deepest node found)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            match = node.value[part]
+        else:
+            match = None
+        if match is None:
+            break
+        node, line = match, match.start_mark.line + 1
+    return line
+
+
+def parse_policy(text: str, source: str = "<policy>") -> PolicyDocument:
+    """Parse and validate a policy; raises PolicyError with the field path and the line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = str(getattr(error, "problem", None) or error)
+        raise PolicyError(source, f"not valid YAML: {reason}", line=mark.line + 1 if mark else None) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PolicyError(source, f"expected a mapping at the top, got {type(data).__name__}", line=1)
+    try:
+        return PolicyDocument.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(part for part in first["loc"] if isinstance(part, int | str))
+        message = str(first["msg"]).removeprefix("Value error, ")
+        nested = _RULE_SETTING_ERROR.match(message)
+        if nested and location and location[-1] == "rules":
+            location += (nested["rule"], *nested["field"].split("."))
+            message = nested["why"]
+        path = ".".join(str(part) for part in location)
+        more = error.error_count() - 1
+        reason = message + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+        raise PolicyError(source, reason, path, _line_of(root, location)) from None
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> PolicyDocument:
+    """The policy shipped in rules/data/default-policy.yaml."""
+    text = resources.files("rules").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+    return parse_policy(text, f"rules/{DEFAULT_POLICY_FILE}")
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """The JSON Schema of policy files, for editors (exported to docs/policy.schema.json)."""
+    schema = PolicyDocument.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "HPO Guardrail policy"
+    return schema
