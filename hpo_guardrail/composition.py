@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import boto3
 from botocore.config import Config
 
+from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.policy_source import PolicySource
@@ -28,4 +29,9 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         else None
     )
     policies = PolicySource(settings.policy, settings.policy_max_age_seconds)
-    return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies)
+    audit = (
+        DynamoDbAuditStore(boto3.client("dynamodb", config=CLIENT_CONFIG), settings.audit_table_name)
+        if settings.audit_table_name
+        else None
+    )
+    return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit)

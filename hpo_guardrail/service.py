@@ -6,13 +6,14 @@ Plain code over ports; the Lambda handler and the CLI wire it to boto3 adapters.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from hpo_guardrail.alerts import compose_alert
+from hpo_guardrail.audit import ActionRecord, AuditRecord, AuditStore, NoAuditStore, fallback_event_id
 from hpo_guardrail.observability import count, logger, tracer
 from hpo_guardrail.outcome import Outcome, Status, StopOutcome, StopResult
 from hpo_guardrail.policy_source import PolicySource
@@ -56,18 +57,23 @@ class GuardrailService:
         jobs: JobController,
         notifier: Notifier | None,
         policies: PolicySource | None = None,
+        audit: AuditStore | None = None,
         prices: PriceTable | None = None,
-        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self._jobs = jobs
         self._notifier = notifier
         self._policies = policies or PolicySource(settings.policy, settings.policy_max_age_seconds)
+        self._audit = audit or NoAuditStore()
         self._prices = prices
-        self._today = today
+        self._clock = clock
+
+    def _now(self) -> str:
+        return self._clock().isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def handle(self, event: object) -> Outcome:
-        """Run every step for one EventBridge event. Bad input is rejected, never raised."""
+        """Run every step for one EventBridge event. Bad input is rejected and recorded, never raised."""
         count("EventsReceived")
         try:
             call = self._read(event)
@@ -75,12 +81,19 @@ class GuardrailService:
             reason = str(error)
             logger.warning("Rejected malformed event", extra={"reason": reason, "event_id": _event_id(event)})
             count("EventsRejected")
-            return Outcome(status=Status.REJECTED, event_id=_event_id(event), reason=reason)
+            return self._record_not_evaluated(Status.REJECTED, event, _event_id(event), reason)
         if isinstance(call, SkippedCall):
             logger.info("Skipped event", extra={"kind": call.kind, "reason": call.reason})
             count("EventsSkipped")
-            return Outcome(status=Status.SKIPPED, event_id=call.event_id or _event_id(event), reason=call.reason)
+            return self._record_not_evaluated(Status.SKIPPED, event, call.event_id or _event_id(event), call.reason)
         return self._evaluate_and_act(call)
+
+    def _record_not_evaluated(self, status: Status, event: object, event_id: str | None, reason: str) -> Outcome:
+        key = event_id or fallback_event_id(event)
+        occurred = event.get("time") if isinstance(event, Mapping) and isinstance(event.get("time"), str) else None
+        record = AuditRecord.not_evaluated(status, key, reason, self._now(), occurred_at=occurred, raw_event=event)
+        self._audit.begin(record)  # a duplicate delivery finds its record and stores nothing
+        return Outcome(status=status, event_id=key, reason=reason)
 
     @staticmethod
     def _read(event: object) -> TuningJobCall | SkippedCall:
@@ -105,33 +118,63 @@ class GuardrailService:
         evaluation, decision = assess(
             call.request,
             document,
-            today=self._today(),
+            today=self._clock().date(),
             context=call.context,
             base_mode=self.settings.mode,
             base_budget_cap_usd=self.settings.budget_cap_usd,
             region=region,
             prices=self._prices,
         )
-        policy = evaluation.policy
+        team = call.request.tags.get(document.team_tag_key)
+        record = AuditRecord.evaluated(call, evaluation, decision, team, self._now())
+        self._log_evaluation(record, evaluation)
+        # The record is stored before any action, so an action that fails loses nothing.
+        existing = self._audit.begin(record)
+        if existing is not None:
+            if existing.complete:
+                count("DuplicateEvents")
+                logger.info("Duplicate delivery; already handled", extra={"recorded_at": existing.recorded_at})
+                reason = f"duplicate delivery of event {record.event_id}, already handled at {existing.recorded_at}"
+                return Outcome(status=Status.SKIPPED, event_id=record.event_id, job_name=record.job_name, reason=reason)
+            logger.info("Resuming the actions of an interrupted invocation", extra={"done": list(existing.actions)})
+            record = record.model_copy(update={"actions": existing.actions})
+        count("JobsEvaluated")
+        count("Findings", len(evaluation.findings))
+        stop = None
+        if decision.action is Action.STOP:
+            stop = record.actions["stop"].stop_outcome() if "stop" in record.actions else None
+            if stop is None:
+                stop = self._stop(call.request.job_name)
+                action = ActionRecord.of_stop(stop, self._now(), self._cost_avoided(call, evaluation, stop))
+                self._audit.record_action(record.event_id, "stop", action)
+        message_id = None
+        if decision.notifies:
+            message_id = self._notify(call, evaluation, decision, stop, region)
+        return Outcome.of_evaluation(call.context.event_id, evaluation, decision, stop, message_id)
+
+    def _log_evaluation(self, record: AuditRecord, evaluation: Evaluation) -> None:
         logger.info(
             "Evaluated tuning job",
             extra={
-                "job_name": call.request.job_name,
+                "job_name": record.job_name,
                 "rules": list(evaluation.rule_ids),
-                "suppressed": [f"{s.finding.rule} ({s.exemption})" for s in evaluation.suppressed],
-                "worst_case_usd": evaluation.cost.worst_case_usd,
-                "decision": decision.action.value,
-                "decision_reason": decision.reason,
-                "policy_version": policy.version,
-                "policy_scope": policy.scope,
-                "exemptions": [e.describe() for e in policy.exemptions],
+                "suppressed": [f"{s.rule} ({s.exemption})" for s in record.suppressed],
+                "worst_case_usd": record.worst_case_usd,
+                "decision": record.decision,
+                "decision_reason": record.decision_reason,
+                "policy_version": record.policy_version,
+                "policy_scope": record.policy_scope,
+                "exemptions": record.exemptions,
             },
         )
-        count("JobsEvaluated")
-        count("Findings", len(evaluation.findings))
-        stop = self._stop(call.request.job_name) if decision.action is Action.STOP else None
-        message_id = self._notify(call, evaluation, decision, stop, region) if decision.notifies else None
-        return Outcome.of_evaluation(call.context.event_id, evaluation, decision, stop, message_id)
+
+    def _cost_avoided(self, call: TuningJobCall, evaluation: Evaluation, stop: StopOutcome) -> float | None:
+        """The unspent part of the worst case when the job was stopped."""
+        if stop.result is not StopResult.STOPPED or not call.context.event_time:
+            return None
+        started = datetime.fromisoformat(call.context.event_time.replace("Z", "+00:00"))
+        elapsed = max(0.0, (self._clock() - started).total_seconds())
+        return round(evaluation.cost.unspent_after(elapsed), 2)
 
     def _stop(self, job_name: str) -> StopOutcome:
         """Describe first and stop only an InProgress job; an ended job is reported, not an error."""
@@ -167,15 +210,23 @@ class GuardrailService:
         stop: StopOutcome | None,
         region: str,
     ) -> str | None:
+        event_id = call.context.event_id
         if self._notifier is None:
             logger.warning("No NOTIFY_TOPIC_ARN configured; alert not sent", extra={"job": call.request.job_name})
+            self._audit.record_action(event_id, "notify", ActionRecord(result="not-configured", at=self._now()))
             return None
         alert = compose_alert(call.context, evaluation, decision, stop, region)
         try:
             message_id = self._notifier.publish(alert)
-        except NotificationFailed:
+        except NotificationFailed as error:
             count("NotificationsFailed")
             logger.exception("Publishing the alert failed; raising so Lambda retries the event")
+            self._audit.record_action(
+                event_id, "notify", ActionRecord(result="failed", at=self._now(), detail=str(error))
+            )
             raise
         count("NotificationsSent")
+        self._audit.record_action(
+            event_id, "notify", ActionRecord(result="sent", at=self._now(), message_id=message_id)
+        )
         return message_id

@@ -14,6 +14,7 @@ ENVIRONMENT_NAMES = {
     "budget_cap_usd": "BUDGET_CAP_USD",
     "policy": "GUARDRAIL_POLICY",
     "policy_max_age_seconds": "GUARDRAIL_POLICY_MAX_AGE",
+    "audit_table_name": "AUDIT_TABLE_NAME",
 }
 
 
@@ -29,6 +30,7 @@ class Settings(BaseModel):
     budget_cap_usd: float = Field(default=1000.0, ge=0)
     policy: str | None = Field(default=None, description="a policy file path or ssm:/parameter/name")
     policy_max_age_seconds: int = Field(default=300, ge=0, description="how long a policy from SSM is cached")
+    audit_table_name: str | None = Field(default=None, description="the DynamoDB audit table")
 
     @field_validator("mode", mode="before")
     @classmethod

@@ -63,6 +63,11 @@ class CostEstimate(BaseModel):
     def max_per_job_usd(self) -> float:
         return max(d.per_job_usd for d in self.definitions)
 
+    def unspent_after(self, elapsed_seconds: float) -> float:
+        """The part of the worst case not yet spent after running `elapsed_seconds` at full parallelism."""
+        spent = self.max_parallel_jobs * self.max_hourly_usd * elapsed_seconds / 3600
+        return max(0.0, self.worst_case_usd - spent)
+
     def describe(self) -> str:
         """One paragraph saying how the worst case was computed."""
         dearest = max(self.definitions, key=lambda d: d.per_job_usd)

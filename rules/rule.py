@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,11 +27,8 @@ class RuleSettings(BaseModel):
     severity: Severity | None = None  # a fixed severity, replacing the rule's own grading
 
 
-S = TypeVar("S", bound=RuleSettings)
-
-
 @dataclass(frozen=True)
-class EvaluationContext(Generic[S]):
+class EvaluationContext[S: RuleSettings]:
     """What a check may consult besides the request: the policy, the cost estimate, its settings."""
 
     policy: Policy
@@ -50,7 +47,7 @@ class RuleDoc:
 
 
 @dataclass(frozen=True)
-class Rule(Generic[S]):
+class Rule[S: RuleSettings]:
     """A check with a stable id. Each module in rules/checks defines one as `RULE`."""
 
     id: str

@@ -96,6 +96,9 @@ RULE = Rule(
             "anyone meant."
         ),
         example="ResourceLimits: {MaxParallelTrainingJobs: 10} with 2 x ml.p3.16xlarge for a day per job",
-        fix="Lower MaxNumberOfTrainingJobs to what fits, or set ResourceLimits.MaxRuntimeInSeconds, or use cheaper instances.",
+        fix=(
+            "Lower MaxNumberOfTrainingJobs to what fits, or set ResourceLimits.MaxRuntimeInSeconds, "
+            "or use cheaper instances."
+        ),
     ),
 )

@@ -120,7 +120,10 @@ RULE = Rule(
             "0.0001 .. 1.0 spends about 90% of its trials between 0.1 and 1.0, and with 20 trials the chance of "
             "trying anything below 0.001 is 1.8% (99.7% on a log scale). Auto starts out linear."
         ),
-        example="ContinuousParameterRanges: [{Name: learning_rate, MinValue: '0.0001', MaxValue: '1.0', ScalingType: Linear}]",
+        example=(
+            "ContinuousParameterRanges: "
+            "[{Name: learning_rate, MinValue: '0.0001', MaxValue: '1.0', ScalingType: Linear}]"
+        ),
         fix="Set ScalingType to Logarithmic (the MinValue is already above 0).",
     ),
 )

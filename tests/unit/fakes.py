@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hpo_guardrail.audit import ActionRecord, AuditRecord
 from hpo_guardrail.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
 
 
@@ -38,3 +39,19 @@ class FakeNotifier:
             raise NotificationFailed("throttled")
         self.sent.append(alert)
         return f"msg-{len(self.sent)}"
+
+
+@dataclass
+class FakeAuditStore:
+    """Behaves like the DynamoDB store: one record per event id, actions updated in place."""
+
+    records: dict[str, AuditRecord] = field(default_factory=dict)
+
+    def begin(self, record: AuditRecord) -> AuditRecord | None:
+        if record.event_id in self.records:
+            return self.records[record.event_id]
+        self.records[record.event_id] = record
+        return None
+
+    def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
+        self.records[event_id] = self.records[event_id].with_action(name, action)

@@ -8,7 +8,7 @@ from pathlib import Path
 from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail import policy_source
-from hpo_guardrail.adapters import sagemaker, sns
+from hpo_guardrail.adapters import dynamodb, sagemaker, sns
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,9 @@ def _granted_actions() -> set[str]:
 
 
 def test_template_grants_exactly_what_the_adapters_declare():
-    declared = set(sagemaker.PERMISSIONS) | set(sns.PERMISSIONS) | set(policy_source.PERMISSIONS)
+    declared = (
+        set(sagemaker.PERMISSIONS) | set(sns.PERMISSIONS) | set(policy_source.PERMISSIONS) | set(dynamodb.PERMISSIONS)
+    )
     assert _granted_actions() == declared
 
 
@@ -107,6 +109,21 @@ def test_rule_pattern_is_exactly_create_tuning_job_calls_via_cloudtrail():
 def test_function_environment_uses_the_documented_setting_names():
     variables = _function()["Environment"]["Variables"]
     assert {"GUARDRAIL_MODE", "NOTIFY_TOPIC_ARN", "BUDGET_CAP_USD"} <= set(variables)
+
+
+def test_audit_table_keeps_history_encrypted():
+    table = _template()["Resources"]["AuditTable"]
+    assert table["DeletionPolicy"] == "Retain"
+    properties = table["Properties"]
+    assert properties["KeySchema"] == [{"AttributeName": "event_id", "KeyType": "HASH"}]
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert {index["IndexName"] for index in properties["GlobalSecondaryIndexes"]} == {
+        dynamodb.INDEX_BY_TIME,
+        dynamodb.INDEX_BY_ACCOUNT,
+        dynamodb.INDEX_BY_TEAM,
+    }
+    assert _function()["Environment"]["Variables"]["AUDIT_TABLE_NAME"] == {"Ref": "AuditTable"}
 
 
 def test_topic_is_encrypted_and_parameters_exist():

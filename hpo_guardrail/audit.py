@@ -1,0 +1,173 @@
+"""The audit record: what the guardrail saw, what it decided, and what each action did.
+
+Written before any action is taken and keyed by the CloudTrail event id, so a duplicate delivery of
+the same event finds the record instead of creating a second one, and an invocation that failed
+half-way resumes the actions still missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hpo_guardrail.outcome import FindingSummary, Status, StopOutcome, StopResult
+from rules.decision import Action, Decision
+from rules.engine import Evaluation
+from rules.models import TuningJobCall
+
+# Enough of a rejected event to replay or debug it, well inside DynamoDB's 400 KB item limit.
+RAW_EVENT_LIMIT = 100_000
+
+
+class ActionRecord(BaseModel):
+    """The outcome of one action (stop or notify), stored as soon as it is known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    result: str
+    at: str
+    detail: str = ""
+    status_before: str | None = None
+    message_id: str | None = None
+    cost_avoided_usd: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result not in ("failed", "pending")
+
+    @classmethod
+    def of_stop(cls, stop: StopOutcome, at: str, cost_avoided_usd: float | None) -> ActionRecord:
+        return cls(
+            result=stop.result.value,
+            at=at,
+            detail=stop.summary(),
+            status_before=stop.status_before,
+            cost_avoided_usd=cost_avoided_usd,
+        )
+
+    def stop_outcome(self) -> StopOutcome:
+        """The stop outcome back from the record (an interrupted invocation resumes with it)."""
+        return StopOutcome(result=StopResult(self.result), status_before=self.status_before, detail=self.detail)
+
+
+class AuditRecord(BaseModel):
+    """One evaluation, skip or rejection, as the audit table keeps it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    occurred_at: str = Field(description="the API call's time (ISO 8601), or when it was recorded if unknown")
+    recorded_at: str
+    status: Status
+    reason: str | None = None
+    account: str | None = None
+    region: str | None = None
+    job_name: str | None = None
+    job_arn: str | None = None
+    principal_arn: str | None = None
+    team: str | None = None
+    mode: str | None = None
+    policy_version: str | None = None
+    policy_scope: str | None = None
+    exemptions: list[str] = []
+    findings: list[FindingSummary] = []
+    suppressed: list[FindingSummary] = []
+    worst_case_usd: float | None = None
+    cost_complete: bool | None = None
+    cost_basis: str | None = None
+    decision: str | None = None
+    decision_reason: str | None = None
+    actions: dict[str, ActionRecord] = {}
+    raw_event: str | None = None
+
+    def planned_actions(self) -> tuple[str, ...]:
+        match self.decision:
+            case Action.STOP.value:
+                return ("stop", "notify")
+            case Action.NOTIFY.value:
+                return ("notify",)
+            case _:
+                return ()
+
+    @property
+    def complete(self) -> bool:
+        """Every planned action has an outcome (a failed publish is not one: it is retried)."""
+        return all(name in self.actions and self.actions[name].succeeded for name in self.planned_actions())
+
+    def with_action(self, name: str, action: ActionRecord) -> AuditRecord:
+        return self.model_copy(update={"actions": {**self.actions, name: action}})
+
+    @classmethod
+    def evaluated(
+        cls, call: TuningJobCall, evaluation: Evaluation, decision: Decision, team: str | None, now: str
+    ) -> AuditRecord:
+        context, policy = call.context, evaluation.policy
+        return cls(
+            event_id=context.event_id,
+            occurred_at=context.event_time or now,
+            recorded_at=now,
+            status=Status.EVALUATED,
+            account=context.account,
+            region=context.region,
+            job_name=call.request.job_name,
+            job_arn=context.job_arn,
+            principal_arn=context.principal_arn,
+            team=team,
+            mode=decision.mode.value,
+            policy_version=policy.version,
+            policy_scope=policy.scope,
+            exemptions=[e.describe() for e in policy.exemptions],
+            findings=[FindingSummary.of(f) for f in evaluation.findings],
+            suppressed=[FindingSummary.of(s.finding, s.exemption) for s in evaluation.suppressed],
+            worst_case_usd=evaluation.cost.worst_case_usd,
+            cost_complete=evaluation.cost.complete,
+            cost_basis=evaluation.cost.describe(),
+            decision=decision.action.value,
+            decision_reason=decision.reason,
+        )
+
+    @classmethod
+    def not_evaluated(
+        cls, status: Status, event_id: str, reason: str, now: str, *, occurred_at: str | None, raw_event: object
+    ) -> AuditRecord:
+        """A skipped or rejected event; a rejected one keeps its raw text for replay."""
+        raw = None
+        if status is Status.REJECTED:
+            raw = json.dumps(raw_event, default=str)[:RAW_EVENT_LIMIT]
+        return cls(
+            event_id=event_id,
+            occurred_at=occurred_at or now,
+            recorded_at=now,
+            status=status,
+            reason=reason,
+            raw_event=raw,
+        )
+
+
+def fallback_event_id(event: object) -> str:
+    """A stable key for an event without an id: the same bytes give the same record."""
+    digest = hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()
+    return f"sha256-{digest[:32]}"
+
+
+class AuditStore(Protocol):
+    def begin(self, record: AuditRecord) -> AuditRecord | None:
+        """Store a new record; when one exists for the event id, return it and store nothing."""
+        ...
+
+    def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
+        """Store the outcome of one action on an existing record."""
+        ...
+
+
+class NoAuditStore:
+    """Used when no audit table is configured (the CLI): nothing is kept, nothing is a duplicate."""
+
+    def begin(self, record: AuditRecord) -> AuditRecord | None:
+        return None
+
+    def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
+        return None

@@ -1,0 +1,96 @@
+"""The audit table deployed by the template, written by the deployed function."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
+from hpo_guardrail.audit import AuditRecord
+from hpo_guardrail.outcome import Status
+from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
+
+pytestmark = pytest.mark.emulator
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def linear_lr_event(name: str, team: str = "vision", costly: bool = False) -> dict:
+    return cloudtrail_event(
+        tuning_request(
+            name,
+            continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+            max_jobs=100 if costly else 10,
+            definition=training_definition("ml.p3.2xlarge", 1, 36_000 if costly else 600),
+            tags={"team": team},
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def store(embedded_aws, deployed_stack):
+    return DynamoDbAuditStore(embedded_aws.client("dynamodb"), deployed_stack.outputs["AuditTableName"])
+
+
+def test_duplicate_delivery_through_the_bus_keeps_one_record_and_sends_one_alert(
+    deliver, tuning_jobs, sns_capture, store
+):
+    event = linear_lr_event(unique("audit-dup"))
+    tuning_jobs.create_for_event(event)
+
+    first = deliver(event)
+    second = deliver(event)  # EventBridge delivers at least once
+
+    assert [i.result["status"] for i in first + second] == ["evaluated", "skipped"]
+    assert len(sns_capture.receive()) == 1
+    record = store.get(event["detail"]["eventID"])
+    assert record.status is Status.EVALUATED and record.actions["notify"].result == "sent"
+
+
+def test_record_exists_with_the_stop_when_the_publish_fails(embedded_aws, deploy_stack, function_runner, tuning_jobs):
+    stack = deploy_stack(mode="enforce", budget_cap_usd=1000)
+    embedded_aws.client("sns").delete_topic(TopicArn=stack.topic_arn)
+    event = linear_lr_event(unique("audit-nopub"), costly=True)
+    job = tuning_jobs.create_for_event(event)
+
+    invocation = function_runner(stack).invoke_async(event)
+
+    assert not invocation.succeeded and invocation.attempts == 3
+    store = DynamoDbAuditStore(embedded_aws.client("dynamodb"), stack.outputs["AuditTableName"])
+    record = store.get(event["detail"]["eventID"])
+    assert record.actions["stop"].result == "stopped" and record.actions["notify"].result == "failed"
+    assert tuning_jobs.status(job) == "Stopping", "stopped once, by the first attempt"
+
+
+def test_malformed_event_is_recorded_with_its_raw_text(invoke, store):
+    event = linear_lr_event(unique("audit-bad"))
+    event["detail"]["requestParameters"]["hyperParameterTuningJobConfig"]["resourceLimits"] = "lots"
+
+    result = invoke(event)
+
+    record = store.get(result["event_id"])
+    assert record.status is Status.REJECTED and "resourceLimits" in record.reason
+    assert json.loads(record.raw_event)["detail"]["eventID"] == event["detail"]["eventID"]
+
+
+def test_records_are_queried_by_time_account_and_team(invoke, tuning_jobs, store):
+    team = unique("team")
+    events = [linear_lr_event(unique("audit-q"), team=team) for _ in range(3)]
+    for event in events:
+        tuning_jobs.create_for_event(event)
+        invoke(event)
+    ids = {e["detail"]["eventID"] for e in events}
+
+    by_team = list(store.query("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z", team=team))
+    by_account = list(store.query("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z", account="123456789012"))
+    by_time = list(store.query("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z"))
+    too_early = list(store.query("2026-11-25T00:00:00Z", "2026-11-26T09:00:00Z", team=team))
+
+    assert {r.event_id for r in by_team} == ids
+    assert ids <= {r.event_id for r in by_account} and ids <= {r.event_id for r in by_time}
+    assert too_early == []
+    assert all(isinstance(r, AuditRecord) for r in by_time)

@@ -1,0 +1,128 @@
+"""The audit record: written first, one per event id, actions recorded as they happen, resumable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hpo_guardrail.ports import NotificationFailed
+from hpo_guardrail.service import GuardrailService
+from hpo_guardrail.settings import Settings
+from rules.policy import Mode
+from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
+from tests.unit.fakes import FakeAuditStore, FakeJobs, FakeNotifier
+
+NAME = "audited-job"
+# The builders' events happen at 09:30 UTC; the guardrail acts 30 minutes later.
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def costly_misconfigured(event_id: str = "evt-audit") -> dict:
+    return cloudtrail_event(
+        tuning_request(
+            NAME,
+            continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+            max_jobs=100,
+            max_parallel=2,
+            definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+            tags={"team": "vision"},
+        ),
+        event_id=event_id,
+    )
+
+
+def guardrail(notifier: FakeNotifier | None = None, jobs: FakeJobs | None = None):
+    audit, jobs = FakeAuditStore(), jobs or FakeJobs({NAME: "InProgress"})
+    notifier = notifier or FakeNotifier()
+    service = GuardrailService(Settings(mode=Mode.ENFORCE), jobs, notifier, audit=audit, clock=lambda: NOW)
+    return service, audit, jobs, notifier
+
+
+def test_an_evaluation_is_recorded_with_its_context_findings_cost_decision_and_actions():
+    service, audit, _, _ = guardrail()
+    service.handle(costly_misconfigured())
+    record = audit.records["evt-audit"]
+    assert (record.status, record.job_name, record.account, record.team) == (
+        "evaluated",
+        NAME,
+        "123456789012",
+        "vision",
+    )
+    assert record.principal_arn.endswith("assumed-role/DataScientist/alice") and record.job_arn
+    assert record.policy_version.startswith("sha256:") and record.policy_scope == "defaults"
+    assert {f.rule for f in record.findings} >= {"log-scale", "budget-cap"}
+    assert record.worst_case_usd == pytest.approx(3825.0) and "100 training jobs" in record.cost_basis
+    assert record.decision == "stop" and record.occurred_at == "2026-11-26T09:30:00Z"
+    assert record.actions["stop"].result == "stopped" and record.actions["notify"].message_id == "msg-1"
+    assert record.complete
+
+
+def test_cost_avoided_is_the_unspent_part_of_the_worst_case_at_stop_time():
+    service, audit, _, _ = guardrail()
+    service.handle(costly_misconfigured())
+    # 30 minutes at 2 parallel x $3.825/h = $3.825 spent of $3,825.00
+    assert audit.records["evt-audit"].actions["stop"].cost_avoided_usd == pytest.approx(3825.0 - 3.825, abs=0.01)
+
+
+def test_a_duplicate_delivery_creates_no_second_record_and_no_second_alert():
+    service, audit, jobs, notifier = guardrail()
+    first = service.handle(costly_misconfigured())
+    second = service.handle(costly_misconfigured())
+    assert first.status == "evaluated" and second.status == "skipped"
+    assert "duplicate delivery" in second.reason
+    assert len(audit.records) == 1 and len(notifier.sent) == 1 and jobs.stopped == [NAME]
+
+
+def test_the_record_exists_when_the_publish_fails_and_a_retry_resumes_without_stopping_again():
+    failing = FakeNotifier(fail=True)
+    service, audit, jobs, notifier = guardrail(notifier=failing)
+    with pytest.raises(NotificationFailed):
+        service.handle(costly_misconfigured())
+    record = audit.records["evt-audit"]
+    assert record.actions["stop"].result == "stopped" and record.actions["notify"].result == "failed"
+    assert not record.complete
+
+    failing.fail = False
+    outcome = service.handle(costly_misconfigured())  # Lambda's retry of the same event
+
+    assert outcome.status == "evaluated" and outcome.actions["stop"] == "stopped (InProgress -> Stopping)"
+    assert jobs.stopped == [NAME], "the job is stopped once"
+    assert len(notifier.sent) == 1 and audit.records["evt-audit"].complete
+    assert "stopped (InProgress -> Stopping)" in notifier.sent[0].email
+
+
+def test_the_record_exists_when_the_stop_fails():
+    service, audit, _, notifier = guardrail(jobs=FakeJobs(broken=RuntimeError("AccessDenied")))
+    service.handle(costly_misconfigured())
+    assert audit.records["evt-audit"].actions["stop"].result == "failed"
+    assert "stop failed" in notifier.sent[0].email
+
+
+def test_skipped_and_rejected_events_are_recorded_once():
+    service, audit, _, _ = guardrail()
+    service.handle(cloudtrail_event(error_code="ValidationException", event_id="evt-failed"))
+    service.handle(cloudtrail_event(error_code="ValidationException", event_id="evt-failed"))
+    malformed = {"source": "aws.sagemaker", "detail-type": "AWS API Call via CloudTrail", "id": "env-1", "detail": 5}
+    service.handle(malformed)
+    service.handle("not an event")
+    assert audit.records["evt-failed"].status == "skipped"
+    assert audit.records["env-1"].status == "rejected" and '"detail": 5' in audit.records["env-1"].raw_event
+    (no_id,) = [r for key, r in audit.records.items() if key.startswith("sha256-")]
+    assert no_id.raw_event == '"not an event"'
+    assert len(audit.records) == 3
+
+
+def test_an_exempted_job_is_recorded_with_what_was_set_aside(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "exemptions:\n  - name: study\n    match: {teams: [vision]}\n    rules: [log-scale]\n"
+        "    reason: r\n    owner: o\n    expires: 2099-01-01\n"
+    )
+    audit = FakeAuditStore()
+    settings = Settings(mode=Mode.ENFORCE, policy=str(policy))
+    service = GuardrailService(settings, FakeJobs({NAME: "InProgress"}), FakeNotifier(), audit=audit, clock=lambda: NOW)
+    service.handle(costly_misconfigured())
+    record = audit.records["evt-audit"]
+    assert [(s.rule, s.exemption) for s in record.suppressed] == [("log-scale", "study")]
+    assert record.exemptions[0].startswith("study (log-scale; until 2099-01-01")
