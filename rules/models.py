@@ -78,6 +78,12 @@ class TrainingDefinition(_Frozen):
     max_wait_seconds: int | None = None
     managed_spot: bool = False
     static_hyperparameter_count: int = 0
+    static_hyperparameter_names: tuple[str, ...] = Field(
+        default=(), description="Keys of StaticHyperParameters, as the request spelled them"
+    )
+    stopping_condition_given: bool = Field(
+        default=True, description="False when the request left StoppingCondition out (SageMaker's defaults apply)"
+    )
     pointer: str = Field(default="", description="JSON pointer of this definition in the PascalCase request")
 
     @property
@@ -94,6 +100,11 @@ class TuningRequest(_Frozen):
     max_training_jobs: int | None = Field(default=None, ge=1)
     max_runtime_seconds: int | None = Field(default=None, ge=1)
     early_stopping: str = "Off"
+    has_hyperband_config: bool = Field(
+        default=False, description="True when StrategyConfig.HyperbandStrategyConfig is present (even empty)"
+    )
+    hyperband_min_resource: int | None = None
+    hyperband_max_resource: int | None = None
     definitions: tuple[TrainingDefinition, ...] = Field(min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
 

@@ -92,8 +92,18 @@ class _WireResourceLimits(_Wire):
     MaxRuntimeInSeconds: int | None = None
 
 
+class _WireHyperbandConfig(_Wire):
+    MinResource: int | None = None
+    MaxResource: int | None = None
+
+
+class _WireStrategyConfig(_Wire):
+    HyperbandStrategyConfig: _WireHyperbandConfig | None = None
+
+
 class _WireTuningConfig(_Wire):
     Strategy: Strategy = Strategy.BAYESIAN
+    StrategyConfig: _WireStrategyConfig | None = None
     ResourceLimits: _WireResourceLimits
     ParameterRanges: _WireParameterRanges | None = None
     TrainingJobEarlyStoppingType: str = "Off"
@@ -126,7 +136,7 @@ class _WireTrainingDefinition(_Wire):
     HyperParameterRanges: _WireParameterRanges | None = None
     ResourceConfig: _WireResourceConfig | None = None
     HyperParameterTuningResourceConfig: _WireTuningResourceConfig | None = None
-    StoppingCondition: _WireStoppingCondition = _WireStoppingCondition()
+    StoppingCondition: _WireStoppingCondition | None = None
     EnableManagedSpotTraining: bool = False
     StaticHyperParameters: dict[str, str] = {}
 
@@ -283,15 +293,18 @@ def _definition(
     numeric, categorical = _ranges(
         ranges, ranges_path, "/" + ranges_path.replace(".", "/").replace("[", "/").replace("]", "")
     )
+    stopping = wire.StoppingCondition or _WireStoppingCondition()
     return TrainingDefinition(
         name=wire.DefinitionName,
         ranges=numeric,
         categorical=categorical,
         compute=_compute(wire, path),
-        max_runtime_seconds=wire.StoppingCondition.MaxRuntimeInSeconds,
-        max_wait_seconds=wire.StoppingCondition.MaxWaitTimeInSeconds,
+        max_runtime_seconds=stopping.MaxRuntimeInSeconds,
+        max_wait_seconds=stopping.MaxWaitTimeInSeconds,
         managed_spot=wire.EnableManagedSpotTraining,
         static_hyperparameter_count=len(wire.StaticHyperParameters),
+        static_hyperparameter_names=tuple(wire.StaticHyperParameters),
+        stopping_condition_given=wire.StoppingCondition is not None,
         pointer=_pointer(path),
     )
 
@@ -326,6 +339,7 @@ def read_request(parameters: Mapping[str, Any]) -> TuningRequest:
     else:
         raise InvalidRequest("neither TrainingJobDefinition nor TrainingJobDefinitions is present")
     limits = config.ResourceLimits
+    hyperband = config.StrategyConfig.HyperbandStrategyConfig if config.StrategyConfig else None
     try:
         return TuningRequest(
             job_name=wire.HyperParameterTuningJobName,
@@ -334,6 +348,9 @@ def read_request(parameters: Mapping[str, Any]) -> TuningRequest:
             max_training_jobs=limits.MaxNumberOfTrainingJobs,
             max_runtime_seconds=limits.MaxRuntimeInSeconds,
             early_stopping=config.TrainingJobEarlyStoppingType,
+            has_hyperband_config=hyperband is not None,
+            hyperband_min_resource=hyperband.MinResource if hyperband else None,
+            hyperband_max_resource=hyperband.MaxResource if hyperband else None,
             definitions=definitions,
             tags={t.Key: t.Value for t in wire.Tags},
         )

@@ -76,4 +76,8 @@ def test_monitor_mode_alert_says_notified_only():
 
 def test_attributes_let_subscribers_filter():
     alert = alert_for(stop=STOPPED)
-    assert alert.attributes == {"severity": "critical", "action": "stop", "rules": ["log-scale", "budget-cap"]}
+    assert alert.attributes == {
+        "severity": "critical",
+        "action": "stop",
+        "rules": ["log-scale", "budget-cap", "early-stopping", "spot"],
+    }

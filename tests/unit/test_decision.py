@@ -54,11 +54,11 @@ def test_budget_and_price_findings_alone_do_not_make_a_job_misconfigured():
         tuning_request(max_jobs=COSTLY, definition=training_definition("ml.p5.48xlarge", 1, 3600)),
         Policy(budget_cap_usd=0),
     )
-    assert set(evaluation.rule_ids) == {"unknown-price"}
+    assert set(evaluation.rule_ids) == {"unknown-price", "early-stopping"}
     assert decide(evaluation, Mode.ENFORCE).action is Action.NOTIFY
 
 
 def test_findings_are_ordered_most_severe_first():
     evaluation = run_engine(request(COSTLY * 10, True), Policy(budget_cap_usd=100))
-    assert [f.rule for f in evaluation.findings] == ["budget-cap", "log-scale"]
+    assert [f.rule for f in evaluation.findings] == ["budget-cap", "log-scale", "early-stopping", "spot"]
     assert evaluation.severity.value == "critical"
