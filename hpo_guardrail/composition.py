@@ -10,6 +10,7 @@ from botocore.config import Config
 
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
+from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.policy_source import PolicySource
 from hpo_guardrail.service import GuardrailService
@@ -34,4 +35,7 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         if settings.audit_table_name
         else None
     )
-    return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit)
+    exporter = (
+        SecurityHubExporter(boto3.client("securityhub", config=CLIENT_CONFIG)) if settings.security_hub_export else None
+    )
+    return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit, exporter=exporter)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +17,10 @@ class JobNotStoppable(Exception):
 
 class NotificationFailed(Exception):
     """The alert could not be published."""
+
+
+class ExportFailed(Exception):
+    """The findings could not be exported (Security Hub)."""
 
 
 class Alert(BaseModel):
@@ -43,4 +47,10 @@ class JobController(Protocol):
 class Notifier(Protocol):
     def publish(self, alert: Alert) -> str:
         """Publish the alert and return the message id; raises NotificationFailed."""
+        ...
+
+
+class FindingsExporter(Protocol):
+    def export(self, findings: list[dict[str, Any]]) -> int:
+        """Export ASFF findings; returns how many were imported; raises ExportFailed."""
         ...

@@ -17,7 +17,16 @@ from hpo_guardrail.audit import ActionRecord, AuditRecord, AuditStore, NoAuditSt
 from hpo_guardrail.observability import count, logger, tracer
 from hpo_guardrail.outcome import Outcome, Status, StopOutcome, StopResult
 from hpo_guardrail.policy_source import PolicySource
-from hpo_guardrail.ports import JobController, JobNotFound, JobNotStoppable, NotificationFailed, Notifier
+from hpo_guardrail.ports import (
+    ExportFailed,
+    FindingsExporter,
+    JobController,
+    JobNotFound,
+    JobNotStoppable,
+    NotificationFailed,
+    Notifier,
+)
+from hpo_guardrail.security_hub import asff_findings
 from hpo_guardrail.settings import Settings
 from rules.assessment import assess
 from rules.decision import Action, Decision
@@ -58,6 +67,7 @@ class GuardrailService:
         notifier: Notifier | None,
         policies: PolicySource | None = None,
         audit: AuditStore | None = None,
+        exporter: FindingsExporter | None = None,
         prices: PriceTable | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -66,6 +76,7 @@ class GuardrailService:
         self._notifier = notifier
         self._policies = policies or PolicySource(settings.policy, settings.policy_max_age_seconds)
         self._audit = audit or NoAuditStore()
+        self._exporter = exporter
         self._prices = prices
         self._clock = clock
 
@@ -150,7 +161,23 @@ class GuardrailService:
         message_id = None
         if decision.notifies:
             message_id = self._notify(call, evaluation, decision, stop, region)
+        if self._exporter is not None and evaluation.findings and "security-hub" not in record.actions:
+            self._export(call, evaluation, decision, region)
         return Outcome.of_evaluation(call.context.event_id, evaluation, decision, stop, message_id)
+
+    def _export(self, call: TuningJobCall, evaluation: Evaluation, decision: Decision, region: str) -> None:
+        """Import the findings into Security Hub; a failure is recorded and counted, not raised."""
+        assert self._exporter is not None
+        findings = asff_findings(call.context, evaluation, decision, region, self._now())
+        try:
+            imported = self._exporter.export(findings)
+            action = ActionRecord(result="exported", at=self._now(), detail=f"{imported} finding(s)")
+            count("FindingsExported", imported)
+        except ExportFailed as error:
+            logger.exception("Exporting findings to Security Hub failed")
+            count("ExportsFailed")
+            action = ActionRecord(result="failed", at=self._now(), detail=str(error))
+        self._audit.record_action(call.context.event_id, "security-hub", action)
 
     def _log_evaluation(self, record: AuditRecord, evaluation: Evaluation) -> None:
         logger.info(

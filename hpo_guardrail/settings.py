@@ -15,6 +15,7 @@ ENVIRONMENT_NAMES = {
     "policy": "GUARDRAIL_POLICY",
     "policy_max_age_seconds": "GUARDRAIL_POLICY_MAX_AGE",
     "audit_table_name": "AUDIT_TABLE_NAME",
+    "security_hub_export": "SECURITY_HUB_EXPORT",
 }
 
 
@@ -31,6 +32,7 @@ class Settings(BaseModel):
     policy: str | None = Field(default=None, description="a policy file path or ssm:/parameter/name")
     policy_max_age_seconds: int = Field(default=300, ge=0, description="how long a policy from SSM is cached")
     audit_table_name: str | None = Field(default=None, description="the DynamoDB audit table")
+    security_hub_export: bool = Field(default=False, description="also import findings into Security Hub")
 
     @field_validator("mode", mode="before")
     @classmethod

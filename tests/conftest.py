@@ -60,7 +60,7 @@ def deploy_stack(embedded_aws: EmbeddedAws) -> Callable[..., DeployedStack]:
     """Deploy template.yaml into the emulator; returns a DeployedStack.
 
     deploy_stack(mode="monitor", budget_cap_usd=1000, notification_email="", policy_parameter_name="",
-    artifact_dir=None): each call
+    security_hub_export=False, artifact_dir=None): each call
     creates a new stack with a unique name, from the repository's code (or a built artifact directory).
     """
     from hpo_guardrail.embedded.deployment import StackParameters, deploy_template
@@ -70,6 +70,7 @@ def deploy_stack(embedded_aws: EmbeddedAws) -> Callable[..., DeployedStack]:
         budget_cap_usd: float = 1000,
         notification_email: str = "",
         policy_parameter_name: str = "",
+        security_hub_export: bool = False,
         artifact_dir: Path | None = None,
     ) -> DeployedStack:
         parameters = StackParameters(
@@ -77,6 +78,7 @@ def deploy_stack(embedded_aws: EmbeddedAws) -> Callable[..., DeployedStack]:
             budget_cap_usd=budget_cap_usd,
             notification_email=notification_email,
             policy_parameter_name=policy_parameter_name,
+            security_hub_export=security_hub_export,
         )
         return deploy_template(embedded_aws, parameters, artifact_dir=artifact_dir)
 

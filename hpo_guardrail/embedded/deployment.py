@@ -53,6 +53,7 @@ class StackParameters:
     log_retention_days: int = 90
     policy_parameter_name: str = ""
     policy_cache_seconds: int = 300
+    security_hub_export: bool = False
 
     def as_cloudformation(self) -> list[dict[str, str]]:
         """The parameters as CreateStack takes them."""
@@ -67,6 +68,7 @@ class StackParameters:
             "LogRetentionDays": str(self.log_retention_days),
             "PolicyParameterName": self.policy_parameter_name,
             "PolicyCacheSeconds": str(self.policy_cache_seconds),
+            "SecurityHubExport": "Enabled" if self.security_hub_export else "Disabled",
         }
 
 

@@ -94,3 +94,16 @@ def test_records_are_queried_by_time_account_and_team(invoke, tuning_jobs, store
     assert ids <= {r.event_id for r in by_account} and ids <= {r.event_id for r in by_time}
     assert too_early == []
     assert all(isinstance(r, AuditRecord) for r in by_time)
+
+
+def test_findings_reach_security_hub_when_the_export_is_enabled(embedded_aws, deploy_stack, function_runner):
+    stack = deploy_stack(mode="monitor", budget_cap_usd=1000, security_hub_export=True)
+    event = linear_lr_event(unique("audit-asff"))
+
+    result = function_runner(stack).invoke(event)
+
+    findings = embedded_aws.client("securityhub").get_findings()["Findings"]
+    ours = [f for f in findings if f["ProductFields"].get("hpo-guardrail/event-id") == event["detail"]["eventID"]]
+    assert {f["GeneratorId"] for f in ours} == {f"hpo-guardrail/{x['rule']}" for x in result["findings"]}
+    store = DynamoDbAuditStore(embedded_aws.client("dynamodb"), stack.outputs["AuditTableName"])
+    assert store.get(event["detail"]["eventID"]).actions["security-hub"].result == "exported"

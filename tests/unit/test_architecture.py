@@ -8,7 +8,7 @@ from pathlib import Path
 from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail import policy_source
-from hpo_guardrail.adapters import dynamodb, sagemaker, sns
+from hpo_guardrail.adapters import dynamodb, sagemaker, securityhub, sns
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,11 @@ def _granted_actions() -> set[str]:
 
 def test_template_grants_exactly_what_the_adapters_declare():
     declared = (
-        set(sagemaker.PERMISSIONS) | set(sns.PERMISSIONS) | set(policy_source.PERMISSIONS) | set(dynamodb.PERMISSIONS)
+        set(sagemaker.PERMISSIONS)
+        | set(sns.PERMISSIONS)
+        | set(policy_source.PERMISSIONS)
+        | set(dynamodb.PERMISSIONS)
+        | set(securityhub.PERMISSIONS)
     )
     assert _granted_actions() == declared
 
@@ -79,7 +83,7 @@ def test_no_statement_grants_every_resource():
 
 
 def test_policy_parameter_is_readable_only_when_configured():
-    (policy,) = [p for p in _function()["Policies"] if "Fn::If" in p]
+    (policy,) = [p for p in _function()["Policies"] if "Fn::If" in p and p["Fn::If"][0] == "HasPolicyParameter"]
     condition, statement, otherwise = policy["Fn::If"]
     assert condition == "HasPolicyParameter" and otherwise == {"Ref": "AWS::NoValue"}
     assert statement["Statement"][0]["Resource"] == {
@@ -109,6 +113,14 @@ def test_rule_pattern_is_exactly_create_tuning_job_calls_via_cloudtrail():
 def test_function_environment_uses_the_documented_setting_names():
     variables = _function()["Environment"]["Variables"]
     assert {"GUARDRAIL_MODE", "NOTIFY_TOPIC_ARN", "BUDGET_CAP_USD"} <= set(variables)
+
+
+def test_security_hub_import_is_granted_only_when_enabled():
+    (policy,) = [p for p in _function()["Policies"] if "Fn::If" in p and p["Fn::If"][0] == "ExportsToSecurityHub"]
+    _, statement, otherwise = policy["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    assert statement["Statement"][0]["Action"] == "securityhub:BatchImportFindings"
+    assert _template()["Parameters"]["SecurityHubExport"]["Default"] == "Disabled"
 
 
 def test_audit_table_keeps_history_encrypted():
