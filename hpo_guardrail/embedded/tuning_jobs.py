@@ -7,28 +7,16 @@ into the boto3 request by walking the SageMaker service model, and the job is cr
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import botocore.session
 from botocore.exceptions import ClientError
-from botocore.model import Shape, StructureShape
 
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.moto_extensions import set_tuning_job_status
+from hpo_guardrail.request_shapes import request_from_cloudtrail
 
 CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
 _CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
-
-
-def request_from_cloudtrail(request_parameters: dict[str, Any]) -> dict[str, Any]:
-    """The CreateHyperParameterTuningJob request (PascalCase) that CloudTrail logged in lowerCamelCase.
-
-    Structure members are matched case-insensitively against the service model; map keys (static
-    hyperparameters, environment) keep their spelling; keys the model does not know are dropped.
-    """
-    converted = _to_model(request_parameters, _create_request_shape())
-    return dict(converted)
 
 
 def is_successful_create_call(event: dict[str, Any]) -> bool:
@@ -87,27 +75,3 @@ class EmulatedTuningJobs:
     def set_status(self, name: str, status: str) -> None:
         """Move the job to `status` in the emulator."""
         set_status(self._aws, name, status)
-
-
-@cache
-def _create_request_shape() -> StructureShape:
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    shape = model.operation_model(CREATE_TUNING_JOB).input_shape
-    assert shape is not None
-    return shape
-
-
-def _to_model(value: Any, shape: Shape) -> Any:
-    if shape.type_name == "structure" and isinstance(value, dict):
-        members = {name.lower(): (name, member) for name, member in shape.members.items()}  # type: ignore[attr-defined]
-        converted = {}
-        for key, item in value.items():
-            if key.lower() in members:
-                name, member = members[key.lower()]
-                converted[name] = _to_model(item, member)
-        return converted
-    if shape.type_name == "list" and isinstance(value, list):
-        return [_to_model(item, shape.member) for item in value]  # type: ignore[attr-defined]
-    if shape.type_name == "map" and isinstance(value, dict):
-        return {key: _to_model(item, shape.value) for key, item in value.items()}  # type: ignore[attr-defined]
-    return value

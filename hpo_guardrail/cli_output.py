@@ -1,0 +1,50 @@
+"""Writing the reports of `lint` and `scan` in the chosen format: text, json or sarif."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from hpo_guardrail.lint_result import JobReport, Status
+from hpo_guardrail.sarif import sarif_log
+from hpo_guardrail.text_output import render_text, use_colour
+
+FORMATS = ("text", "json", "sarif")
+DOCS_URL_VARIABLE = "HPO_GUARDRAIL_DOCS_URL"
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def docs_url(given: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """Where docs/rules.md is published: --docs-url, HPO_GUARDRAIL_DOCS_URL, else this checkout as a file URI."""
+    # SARIF wants an absolute helpUri; only the team that publishes the repository knows its URL.
+    return (given or environ.get(DOCS_URL_VARIABLE) or _CHECKOUT.as_uri()).rstrip("/")
+
+
+def report_problems(reports: Sequence[JobReport], stderr: TextIO) -> None:
+    """One line on stderr per input that could not be used, naming the file and what is wrong."""
+    for report in reports:
+        if report.status is Status.ERROR:
+            stderr.write(f"hpo-guardrail: {report.path}: {report.reason}\n")
+
+
+def emit(
+    reports: Sequence[JobReport],
+    output_format: str,
+    stream: TextIO,
+    *,
+    colour: str = "auto",
+    docs: str | None = None,
+    noun: str = "input",
+) -> None:
+    """Write every report to `stream` in `output_format`."""
+    if output_format == "json":
+        json.dump([r.as_json() for r in reports], stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+    elif output_format == "sarif":
+        json.dump(sarif_log(reports, docs_url(docs)), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+    else:
+        render_text(reports, stream, colour=use_colour(stream, colour), noun=noun)

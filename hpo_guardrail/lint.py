@@ -1,0 +1,231 @@
+"""`hpo-guardrail lint`: tuning requests, CloudTrail records, EventBridge events and Describe responses.
+
+Each input is recognised by its shape, read with the same parser as the Lambda (rules.parsing) and
+evaluated with the same policy and settings (LocalGuardrail). Inputs of failed calls or other APIs are
+skipped with the reason, as the Lambda skips them; unreadable or malformed inputs are errors that name
+the file and the field.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from hpo_guardrail.json_patch import PatchError, split_pointer
+from hpo_guardrail.lint_result import InputKind, JobReport, LocalGuardrail, Status, fail_on_level
+from hpo_guardrail.source_lines import YAML_SUFFIXES, SourceLines, UnreadableDocument, parse_document
+from rules.engine import DEFAULT_REGION
+from rules.findings import Finding
+from rules.models import CallContext, TuningJobCall
+from rules.parsing import InvalidRequest, SkippedCall, read_cloudtrail_record, read_request
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"  # how reports name standard input
+CLOUDTRAIL_SOURCE = "aws.sagemaker"  # the same envelope the deployed rule and the service accept
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+STATE_CHANGE_DETAIL_TYPE = "SageMaker HyperParameter Tuning Job State Change"
+# Where the request sits inside each kind of input, for finding the line of a member.
+REQUEST_LOCATION: dict[InputKind, tuple[str, ...]] = {
+    InputKind.CREATE_REQUEST: (),
+    InputKind.DESCRIBE_RESPONSE: (),
+    InputKind.CLOUDTRAIL_RECORD: ("requestParameters",),
+    InputKind.EVENTBRIDGE_EVENT: ("detail", "requestParameters"),
+}
+
+
+class UsageError(ValueError):
+    """Options that do not fit together (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """The options of `hpo-guardrail lint`."""
+
+    paths: Sequence[str]
+    policy: str | None = None
+    region: str | None = None
+    account: str | None = None
+    output_format: str = "text"
+    fail_on: str = "info"
+    fix: bool = False
+    output: str | None = None
+    color: str = "auto"
+    docs_url: str | None = None
+
+
+def expand_paths(patterns: Sequence[str]) -> tuple[list[str], list[JobReport]]:
+    """Files named or matched by glob patterns (`**` recurses), in order; patterns matching nothing are errors."""
+    paths: list[str] = []
+    unmatched: list[JobReport] = []
+    for pattern in patterns:
+        # The shell expands unquoted globs; quoted ones (and pre-commit on Windows) reach us as patterns.
+        if pattern != STDIN and any(char in pattern for char in "*?["):
+            matches = sorted(m for m in glob.glob(pattern, recursive=True) if os.path.isfile(m))
+            if not matches:
+                unmatched.append(JobReport(path=pattern, status=Status.ERROR, reason="no file matches this pattern"))
+            paths.extend(matches)
+        else:
+            paths.append(pattern)
+    return list(dict.fromkeys(paths)), unmatched
+
+
+def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
+    """The text and the parsed document of one input; raises UnreadableDocument naming the problem."""
+    if path == STDIN:
+        text = stdin.read()
+        # stdin has no file name to go by: JSON unless it plainly is not.
+        yaml_allowed = not text.lstrip().startswith(("{", "["))
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UnreadableDocument("no such file") from None
+        except IsADirectoryError:
+            raise UnreadableDocument("is a directory (pass files, or a glob such as 'configs/**/*.json')") from None
+        except UnicodeDecodeError:
+            raise UnreadableDocument("not UTF-8 text") from None
+        except OSError as error:
+            raise UnreadableDocument(f"cannot read: {error.strerror or error}") from None
+        yaml_allowed = path.lower().endswith(YAML_SUFFIXES)
+    return text, parse_document(text, yaml_allowed=yaml_allowed)
+
+
+def recognise(document: Any) -> InputKind:
+    """Which kind of input a document is, by its top-level keys; raises InvalidRequest otherwise."""
+    if not isinstance(document, Mapping):
+        raise InvalidRequest(f"expected an object at the top, got {type(document).__name__}")
+    keys = {str(key).lower() for key in document}
+    if "detail-type" in keys or {"source", "detail"} <= keys:
+        return InputKind.EVENTBRIDGE_EVENT
+    if "eventname" in keys or "eventsource" in keys:
+        return InputKind.CLOUDTRAIL_RECORD
+    if "records" in keys:
+        raise InvalidRequest(
+            "a CloudTrail log file: lint one record at a time "
+            "(for example: jq '.Records[0]' FILE | hpo-guardrail lint -)"
+        )
+    if "hyperparametertuningjobstatus" in keys or "hyperparametertuningjobarn" in keys:
+        return InputKind.DESCRIBE_RESPONSE
+    if "hyperparametertuningjobconfig" in keys or "hyperparametertuningjobname" in keys:
+        return InputKind.CREATE_REQUEST
+    shown = ", ".join(sorted(str(key) for key in document)[:8]) or "none"
+    raise InvalidRequest(
+        "not a CreateHyperParameterTuningJob request, CloudTrail record, EventBridge event or "
+        f"DescribeHyperParameterTuningJob response (top-level keys: {shown})"
+    )
+
+
+def _read_call(kind: InputKind, document: Mapping[str, Any]) -> TuningJobCall | SkippedCall | Mapping[str, Any]:
+    """The CloudTrail call of an event or record, or the request mapping of a request or Describe response."""
+    if kind is InputKind.EVENTBRIDGE_EVENT:
+        source, detail_type = document.get("source"), document.get("detail-type")
+        if detail_type == STATE_CHANGE_DETAIL_TYPE:
+            return SkippedCall(
+                kind="unrelated", reason="a state-change event carries no request (scan reads live jobs)"
+            )
+        if source != CLOUDTRAIL_SOURCE or detail_type != CLOUDTRAIL_DETAIL_TYPE:
+            return SkippedCall(
+                kind="unrelated",
+                reason=f"not a SageMaker CloudTrail event (source {source!r}, detail-type {detail_type!r})",
+            )
+        detail = document.get("detail")
+        if not isinstance(detail, Mapping):
+            raise InvalidRequest("missing or not an object", "detail")
+        return read_cloudtrail_record(detail)
+    if kind is InputKind.CLOUDTRAIL_RECORD:
+        try:
+            return read_cloudtrail_record(document)
+        except InvalidRequest as error:
+            # rules.parsing names fields from the event's `detail`; this record is the detail itself.
+            path = "" if error.path == "detail" else error.path.removeprefix("detail.")
+            raise InvalidRequest(error.reason, path) from None
+    return document
+
+
+def lint_document(
+    path: str,
+    text: str,
+    document: Any,
+    guardrail: LocalGuardrail,
+    *,
+    region: str | None = None,
+    account: str | None = None,
+) -> JobReport:
+    """Evaluate one parsed input; malformed inputs become error reports naming the field."""
+    kind: InputKind | None = None
+    try:
+        kind = recognise(document)
+        found = _read_call(kind, document)
+        if isinstance(found, SkippedCall):
+            return JobReport(path=path, status=Status.SKIPPED, kind=kind, reason=found.reason)
+        if isinstance(found, TuningJobCall):
+            request, context = found.request, found.context
+            request_document = _request_parameters(kind, document)
+        else:
+            request = read_request(found)
+            context = CallContext(event_id=f"lint-{request.job_name}")
+            request_document = dict(found)
+    except InvalidRequest as error:
+        where = f" at {error.path}" if error.path else ""
+        what = f"invalid {kind.value}" if kind else "unrecognised input"
+        return JobReport(path=path, status=Status.ERROR, kind=kind, reason=f"{what}{where}: {error.reason}")
+    used_region = region or context.region or DEFAULT_REGION
+    context = context.model_copy(update={"region": used_region, "account": account or context.account})
+    evaluation, decision = guardrail.assess(request, context, used_region)
+    report = JobReport(
+        path=path,
+        status=Status.EVALUATED,
+        kind=kind,
+        context=context,
+        region=used_region,
+        evaluation=evaluation,
+        decision=decision,
+        request=request_document,
+    )
+    locate_findings(report, text, REQUEST_LOCATION[kind])
+    return report
+
+
+def _request_parameters(kind: InputKind, document: Mapping[str, Any]) -> dict[str, Any]:
+    record = document["detail"] if kind is InputKind.EVENTBRIDGE_EVENT else document
+    return dict(record["requestParameters"])
+
+
+def finding_lines(findings: Sequence[Finding], lines: SourceLines, location: Sequence[str]) -> list[int | None]:
+    """The line of each finding: the member its patch names, else the range's Name, else unknown."""
+    found: list[int | None] = []
+    for finding in findings:
+        line = None
+        if finding.patch:
+            try:
+                line = lines.line_of([*location, *split_pointer(finding.patch[0].path)])
+            except PatchError:
+                line = None
+        if line is None and finding.parameter:
+            line = lines.line_of_range(finding.parameter, within=location)
+        found.append(line)
+    return found
+
+
+def locate_findings(report: JobReport, text: str, location: Sequence[str]) -> None:
+    """Set the lines of the report's findings, and of those an exemption set aside, in `text`."""
+    if report.evaluation is None:
+        return
+    lines = SourceLines(text)
+    report.finding_lines = finding_lines(report.evaluation.findings, lines, location)
+    report.suppressed_lines = finding_lines([s.finding for s in report.evaluation.suppressed], lines, location)
+
+
+def check_usage(options: LintOptions) -> None:
+    """Raise UsageError when the options do not fit together."""
+    fail_on_level(options.fail_on)
+    if options.output is not None and not options.fix:
+        raise UsageError("--output names where --fix writes the corrected request; add --fix")
+    if options.output is not None and len(options.paths) != 1:
+        raise UsageError("--output needs exactly one input (without it, --fix corrects each file in place)")
+    if options.fix and STDIN in options.paths and options.output is None:
+        raise UsageError("--fix on stdin needs --output FILE (or --output - for stdout)")

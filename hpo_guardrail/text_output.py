@@ -1,0 +1,159 @@
+"""The readable report of `lint` and `scan`: one block per input, a table of findings, a summary line.
+
+Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import textwrap
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from hpo_guardrail.lint_result import InputKind, JobReport, Status
+from rules.decision import Action
+from rules.findings import Finding, Severity
+
+_RESET = "\033[0m"
+_STYLES: Mapping[str, str] = {
+    Severity.CRITICAL.value: "\033[1;31m",
+    Severity.HIGH.value: "\033[31m",
+    Severity.MEDIUM.value: "\033[33m",
+    Severity.LOW.value: "\033[36m",
+    Severity.INFO.value: "\033[2m",
+    "path": "\033[1m",
+    "dim": "\033[2m",
+    "ok": "\033[32m",
+    "error": "\033[1;31m",
+}
+
+
+def use_colour(stream: TextIO, choice: str = "auto", environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether to colour output on `stream`: --color always/never, else only on a terminal without NO_COLOR."""
+    if choice != "auto":
+        return choice == "always"
+    return not environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"{_STYLES[style]}{text}{_RESET}" if self.enabled and style in _STYLES else text
+
+
+def _width(colour: bool) -> int:
+    # On a terminal fit its width; in a file or pipe use a fixed width so output is reproducible.
+    columns = shutil.get_terminal_size((100, 24)).columns if colour else 100
+    return max(60, min(columns, 120))
+
+
+def _wrap(text: str, indent: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
+
+
+def _operation(op: Mapping[str, object]) -> str:
+    value = "" if op["op"] == "remove" else f" = {json.dumps(op.get('value'))}"
+    return f"{op['op']} {op['path']}{value}"
+
+
+def _finding_lines(finding: Finding, line: int | None, paint: _Painter, width: int, offer_fix: bool) -> list[str]:
+    severity = paint(f"{finding.severity.value.upper():<9}", finding.severity.value)
+    where = " / ".join(part for part in (finding.definition, finding.parameter) if part) or "-"
+    at = f"line {line}" if line else ""
+    lines = [f"  {severity}{finding.rule:<18} {where:<28} {paint(at, 'dim') if at else ''}".rstrip()]
+    lines += _wrap(finding.message, " " * 6, width)
+    automatic = " (automatic with --fix)" if finding.patch and offer_fix else ""
+    lines += _wrap(f"fix: {finding.fix}{automatic}", " " * 6, width)
+    return lines
+
+
+def _evaluated(report: JobReport, paint: _Painter, width: int) -> list[str]:
+    assert report.evaluation is not None and report.decision is not None
+    evaluation, decision, cost = report.evaluation, report.decision, report.evaluation.cost
+    job = evaluation.request.job_name
+    header = f"{paint(report.path, 'path')}: {job} ({report.kind.value if report.kind else '?'}, {cost.region})"
+    lines = [header]
+    fixing = report.fix is not None
+    # A live job cannot be patched: --fix works on files, so scan does not offer it.
+    offer_fix = not fixing and report.kind is not InputKind.TUNING_JOB
+    if report.fix is not None:
+        lines += _fix_lines(report, paint, width)
+    if not evaluation.findings:
+        lines.append("  " + paint("no findings" + (" left" if fixing else ""), "ok"))
+    for index, finding in enumerate(evaluation.findings):
+        lines += _finding_lines(finding, report.line_of(index), paint, width, offer_fix)
+    at_least = "" if cost.complete else "at least "
+    # "would": lint and scan report the function's decision; neither stops a job itself.
+    verdict = (
+        "do nothing" if decision.action is Action.NONE else f"{decision.action.value} ({decision.mode.value} mode)"
+    )
+    lines += textwrap.wrap(
+        f"worst case {at_least}${cost.worst_case_usd:,.2f} (cap ${evaluation.budget_cap_usd:,.2f}); "
+        f"the guardrail would {verdict}: {decision.reason}",
+        width=width,
+        initial_indent="  ",
+        subsequent_indent=" " * 6,
+    )
+    for suppressed in evaluation.suppressed:
+        what = f"{suppressed.finding.rule} {suppressed.finding.parameter or ''}".rstrip()
+        lines.append(paint(f"  set aside by exemption {suppressed.exemption}: {what}", "dim"))
+    scopes = " < ".join(("defaults", *evaluation.policy.scopes))
+    lines.append(paint(f"  policy {evaluation.policy_version}, scope {scopes}", "dim"))
+    if report.notification:
+        lines.append(f"  alert sent: SNS message {report.notification}")
+    return lines
+
+
+def _fix_lines(report: JobReport, paint: _Painter, width: int) -> list[str]:
+    fix = report.fix
+    assert fix is not None
+    lines: list[str] = []
+    if fix.applied:
+        lines.append(paint(f"  fixed ({len(fix.applied)}), written to {fix.output}:", "ok"))
+        for finding in fix.applied:
+            label = " ".join(part for part in (finding.rule, finding.parameter) if part)
+            lines.append(f"      {label}:")
+            lines += [f"        {_operation(op.as_json())}" for op in finding.patch]
+    elif fix.output:
+        lines.append(f"  no finding to fix; request written to {fix.output} in the API's casing and types")
+    else:
+        lines.append("  nothing to fix automatically")
+    for label, why in fix.not_applied.items():
+        lines += _wrap(f"not applied: {label}: {why}", " " * 6, width)
+    for problem in fix.botocore_problems:
+        lines += _wrap(f"botocore (already in the input): {problem}", " " * 6, width)
+    if report.findings:
+        lines.append(paint(f"  needs a human ({len(report.findings)}):", "medium"))
+    return lines
+
+
+def render_text(reports: Sequence[JobReport], stream: TextIO, *, colour: bool, noun: str = "input") -> None:
+    """Write the report of every input and a one-line summary."""
+    paint, width = _Painter(colour), _width(colour)
+    blocks: list[list[str]] = []
+    for report in reports:
+        if report.status is Status.EVALUATED:
+            blocks.append(_evaluated(report, paint, width))
+        elif report.status is Status.SKIPPED:
+            blocks.append([f"{paint(report.path, 'path')}: skipped: {report.reason}"])
+        # Errors go to stderr (cli_output.report_problems), where they show even when stdout is redirected.
+    stream.write("\n\n".join("\n".join(block) for block in blocks) + ("\n\n" if blocks else ""))
+    stream.write(summary(reports, noun) + "\n")
+
+
+def summary(reports: Sequence[JobReport], noun: str = "input") -> str:
+    """e.g. '3 inputs: 2 evaluated, 4 findings (1 high, 3 low), 1 skipped, 0 errors'."""
+    statuses = Counter(r.status for r in reports)
+    severities = Counter(f.severity for r in reports for f in r.findings)
+    counted = ", ".join(f"{severities[s]} {s.value}" for s in reversed(Severity) if severities[s])
+    findings, errors = sum(severities.values()), statuses[Status.ERROR]
+    return (
+        f"{len(reports)} {noun}{'s' if len(reports) != 1 else ''}: {statuses[Status.EVALUATED]} evaluated, "
+        f"{findings} finding{'s' if findings != 1 else ''}{f' ({counted})' if counted else ''}, "
+        f"{statuses[Status.SKIPPED]} skipped, {errors} error{'s' if errors != 1 else ''}"
+    )

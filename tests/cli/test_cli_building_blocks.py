@@ -1,0 +1,81 @@
+"""In-process checks of the pieces the CLI is built from: lines, YAML, request shapes, colour."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hpo_guardrail.request_shapes import create_request_from, request_from_cloudtrail, validation_problems
+from hpo_guardrail.scan import Progress
+from hpo_guardrail.source_lines import SourceLines, parse_document
+from hpo_guardrail.text_output import use_colour
+from tests.builders import cloudtrail_casing, tuning_request
+from tests.cli.conftest import describe_response, misconfigured_request
+
+
+def test_member_lines_are_found_in_either_casing_and_prefer_the_range_name():
+    request = misconfigured_request()
+    text = json.dumps(cloudtrail_casing(request), indent=2)
+    lines = text.splitlines()
+    lines_of = SourceLines(text)
+    scaling = ["HyperParameterTuningJobConfig", "ParameterRanges", "ContinuousParameterRanges", "0", "ScalingType"]
+    assert lines[lines_of.line_of(scaling) - 1].strip() == '"scalingType": "Linear"'
+    # alpha has no ScalingType: the line of its Name is what a reader looks for.
+    missing = ["HyperParameterTuningJobConfig", "ParameterRanges", "ContinuousParameterRanges", "1", "ScalingType"]
+    assert lines[lines_of.line_of(missing) - 1].strip() == '"name": "alpha",'
+    assert lines[lines_of.line_of_range("max_depth") - 1].strip() == '"name": "max_depth",'
+    assert SourceLines('{"a": [1,').line_of(["a"]) is None, "text the composer cannot read has no lines"
+
+
+def test_yaml_reads_off_as_a_string_as_yaml_1_2_does():
+    document = parse_document("TrainingJobEarlyStoppingType: Off\nEnabled: true\nMinValue: 0.001\n", yaml_allowed=True)
+    assert document == {"TrainingJobEarlyStoppingType": "Off", "Enabled": True, "MinValue": 0.001}
+
+
+def test_describe_response_keeps_only_create_request_members_and_numbers_become_strings():
+    request = tuning_request("shaped")
+    described = describe_response(request)
+    described["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"] = [
+        {"Name": "lr", "MinValue": 0.001, "MaxValue": 1, "ScalingType": "Logarithmic"}
+    ]
+    created = create_request_from(described)
+    assert set(created) == {"HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition"}
+    assert created["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"][0] == {
+        "Name": "lr",
+        "MinValue": "0.001",
+        "MaxValue": "1",
+        "ScalingType": "Logarithmic",
+    }
+    assert validation_problems(created) == []
+    assert request_from_cloudtrail(cloudtrail_casing(request)) == request
+
+
+def test_botocore_validation_names_the_bad_member():
+    request = tuning_request("bad-limits")
+    request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxParallelTrainingJobs"] = "two"
+    (problem,) = validation_problems(request)
+    assert "HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs" in problem
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color():
+    assert use_colour(_Terminal(), environ={}) is True
+    assert use_colour(_Terminal(), environ={"NO_COLOR": "1"}) is False
+    assert use_colour(io.StringIO(), environ={}) is False
+    assert use_colour(io.StringIO(), "always", environ={"NO_COLOR": "1"}) is True
+    assert use_colour(_Terminal(), "never", environ={}) is False
+
+
+def test_progress_bar_draws_only_on_a_terminal():
+    terminal, pipe = _Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(stream)
+        progress.step(1, 4, "job-b")
+        progress.finish()
+    assert "[######..................] 1/4 job-b" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\r\x1b[K")
+    assert pipe.getvalue() == ""

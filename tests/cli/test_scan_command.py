@@ -1,0 +1,102 @@
+"""`hpo-guardrail scan` against the embedded AWS: InProgress jobs evaluated, alerts through the deployed topic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.builders import ACCOUNT, REGION, cloudtrail_event, continuous, training_definition, tuning_request
+from tests.cli.conftest import clean_request, misconfigured_request, run_cli
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A name prefix of this test's own jobs: the emulator is shared with every other test in the session."""
+    return f"scan{uuid.uuid4().hex[:6]}"
+
+
+def _scan(embedded_aws, tmp_path, *args, env=None):
+    return run_cli("scan", *args, cwd=tmp_path, env=embedded_aws.environment_variables() | dict(env or {}))
+
+
+def test_scan_evaluates_in_progress_jobs_with_their_tags_and_leaves_ended_ones_out(
+    embedded_aws, tuning_jobs, tmp_path, prefix
+):
+    misconfigured = tuning_jobs.create_for_event(
+        cloudtrail_event(misconfigured_request(f"{prefix}-lr", tags={"team": "research"}))
+    )
+    clean = tuning_jobs.create_for_event(cloudtrail_event(clean_request(f"{prefix}-clean")))
+    finished = tuning_jobs.create_for_event(cloudtrail_event(misconfigured_request(f"{prefix}-done")))
+    tuning_jobs.set_status(finished, "Completed")
+    (tmp_path / "policy.yaml").write_text(
+        "scopes:\n  - name: research\n    match: {teams: [research]}\n    budget_cap_usd: 2\n", encoding="utf-8"
+    )
+
+    run = _scan(embedded_aws, tmp_path, "--name-contains", prefix, "--format", "json", "--policy", "policy.yaml")
+    only_clean = _scan(embedded_aws, tmp_path, "--name-contains", clean)
+
+    assert run.returncode == 1, run.stderr
+    reports = {report["job_name"]: report for report in run.json()}
+    assert set(reports) == {misconfigured, clean}, "Completed jobs are not listed"
+    scanned = reports[misconfigured]
+    assert scanned["kind"] == "tuning-job" and scanned["status"] == "evaluated"
+    assert scanned["path"] == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{misconfigured}"
+    assert scanned["account"] == ACCOUNT and scanned["region"] == REGION
+    assert scanned["scope"] == "research", "tags come from ListTags, since Describe returns none"
+    assert {f["rule"] for f in scanned["findings"]} >= {"log-scale", "positive-min", "budget-cap"}
+    assert reports[clean]["findings"] == [] and reports[clean]["decision"]["action"] == "none"
+    assert only_clean.returncode == 0, only_clean.stdout + only_clean.stderr
+    assert only_clean.stdout.rstrip().endswith("1 job: 1 evaluated, 0 findings, 0 skipped, 0 errors")
+    assert only_clean.stderr == "", "no progress bar when stderr is not a terminal"
+
+
+def test_scan_notify_sends_alerts_through_the_deployed_topic(
+    embedded_aws, deploy_stack, capture_sns, tuning_jobs, tmp_path, prefix
+):
+    stack = deploy_stack(mode="monitor")
+    capture = capture_sns(stack.topic_arn)
+    misconfigured = tuning_jobs.create_for_event(cloudtrail_event(misconfigured_request(f"{prefix}-lr")))
+    tuning_jobs.create_for_event(cloudtrail_event(clean_request(f"{prefix}-clean")))
+    costly = tuning_jobs.create_for_event(
+        cloudtrail_event(
+            tuning_request(
+                f"{prefix}-big",
+                continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+                max_jobs=100,
+                definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+            )
+        )
+    )
+
+    run = _scan(
+        embedded_aws,
+        tmp_path,
+        "--name-contains",
+        prefix,
+        "--notify",
+        env={"NOTIFY_TOPIC_ARN": stack.topic_arn, "GUARDRAIL_MODE": "enforce", "BUDGET_CAP_USD": "1000"},
+    )
+
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.count("alert sent: SNS message") == 2
+    notifications = {n.message_json()["metadata"]["threadId"].rsplit("/", 1)[-1]: n for n in capture.receive()}
+    assert set(notifications) == {misconfigured, costly}, "one alert per job with findings, none for the clean one"
+    alert = notifications[costly]
+    today = datetime.now(UTC).date().isoformat()
+    assert alert.message_json()["id"] == f"scan-{costly}-{today}"
+    assert alert.subject.startswith(f"[HPO Guardrail] {costly} needs attention: ")
+    # Enforce mode would stop this costly misconfigured job; scan reports it and leaves stopping to the function.
+    assert "the guardrail would stop (enforce mode)" in run.stdout
+    assert alert.message_attributes["action"] == "notify"
+    assert "found by scan, which does not stop jobs" in alert.message_json()["content"]["description"]
+    assert tuning_jobs.status(costly) == "InProgress"
+
+
+def test_scan_without_a_topic_for_notify_is_a_usage_error(embedded_aws, tmp_path):
+    run = _scan(embedded_aws, tmp_path, "--notify")
+
+    assert run.returncode == 2 and "--notify needs --topic-arn or NOTIFY_TOPIC_ARN" in run.stderr
