@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Keep the SAM CLI quiet and offline-friendly.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint typecheck samlint unit integration e2e build clean venv
+.PHONY: demo test lint typecheck samlint unit integration e2e build clean venv browser
 
 venv: $(STAMP)
 
@@ -22,7 +22,7 @@ $(STAMP): requirements-dev.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hpo-guardrail demo
 
-test: lint typecheck samlint
+test: lint typecheck samlint browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -48,6 +48,26 @@ build-GuardrailFunction:
 	python3.12 -m pip install -qq --disable-pip-version-check \
 		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
 		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r functions/guardrail/requirements.txt
+
+# The reporter ships the same code as the guardrail, with its own entry point and requirements file.
+build-ReporterFunction:
+	mkdir -p "$(ARTIFACTS_DIR)"
+	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
+	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +
+	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
+	python3.12 -m pip install -qq --disable-pip-version-check \
+		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
+		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r functions/reporter/requirements.txt
+
+# Headless Chromium renders the HTML report in a test (tests/e2e/test_report_in_browser.py). Installed
+# once here, from the distribution's packages, so the test itself never downloads anything.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "installing chromium (headless, for the report's browser test)"; \
+		if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache build *.egg-info

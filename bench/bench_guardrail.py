@@ -18,17 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from rules.decision import decide
-from rules.engine import evaluate  # noqa: E402
-from rules.models import TuningJobCall  # noqa: E402
-from rules.parsing import read_cloudtrail_record  # noqa: E402
-from rules.policy import (
-    Mode,
-    Policy,
-)
+from rules.engine import evaluate
+from rules.models import TuningJobCall
+from rules.parsing import read_cloudtrail_record
+from rules.policy import Mode, Policy
+
+ROOT = Path(__file__).resolve().parents[1]
 
 COLD_START = """
 import resource, time

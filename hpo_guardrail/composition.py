@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -15,6 +16,9 @@ from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.policy_source import PolicySource
 from hpo_guardrail.service import GuardrailService
 from hpo_guardrail.settings import Settings
+
+if TYPE_CHECKING:
+    from hpo_guardrail.weekly_report import WeeklyReporter
 
 # Standard retry mode backs off on throttling; the function has 30 s in all.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=10)
@@ -39,3 +43,21 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         SecurityHubExporter(boto3.client("securityhub", config=CLIENT_CONFIG)) if settings.security_hub_export else None
     )
     return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit, exporter=exporter)
+
+
+def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyReporter:
+    """Read the reporter's settings and create its clients: the audit table, the report bucket, the topic."""
+    # Imported here: the guardrail function imports this module too, and its cold start needs none of it.
+    from hpo_guardrail.adapters.s3 import S3ReportArchive
+    from hpo_guardrail.weekly_report import ReporterSettings, WeeklyReporter
+
+    settings = ReporterSettings.from_environ(environ)
+    audit = DynamoDbAuditStore(boto3.client("dynamodb", config=CLIENT_CONFIG), settings.audit_table_name)
+    archive = S3ReportArchive(boto3.client("s3", config=CLIENT_CONFIG), settings.report_bucket_name)
+    notifier = (
+        SnsNotifier(boto3.client("sns", config=CLIENT_CONFIG), settings.notify_topic_arn)
+        if settings.notify_topic_arn
+        else None
+    )
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return WeeklyReporter(audit, archive, notifier, region=region)

@@ -3,7 +3,9 @@
 Starts the embedded AWS on 127.0.0.1, deploys template.yaml into it in enforce mode, and replays every
 sample event in events/ through the deployed EventBridge rule into the function. Prints what the
 function found and did for each event, then one alert email and one Chatbot message as received, and
-the status of every job the guardrail stopped, read back from the emulator.
+the status of every job the guardrail stopped, read back from the emulator. It ends with the audit report
+of the run (report.html and report.md beside the function log) and one run of the weekly reporter
+function (demo_report.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hpo_guardrail.embedded import tuning_jobs
+from hpo_guardrail.embedded.demo_report import print_audit_report, run_weekly_reporter, sample_weeks
 from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack, StackParameters, deploy_template
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.event_bus import deliver
@@ -79,6 +82,13 @@ def run_demo(events_dir: Path, out: TextIO) -> None:
         ]
         _print_alerts(replays, capture, stack, out)
         _print_stopped_jobs(aws, replays, out)
+        weeks = sample_weeks(json.loads(path.read_text(encoding="utf-8")) for path in event_files)
+        print_audit_report(aws, stack, weeks, workdir, out)
+        reporter_name = stack.outputs["ReporterFunctionName"]
+        reporter = FunctionRunner.for_stack(
+            aws, stack, workdir / "code", echo=function_log, function_name=reporter_name
+        )
+        run_weekly_reporter(aws, stack, reporter, capture, weeks[-1], out, _print_chatbot)
         failed = [r.file for r in replays for i in r.invocations if not i.succeeded]
         if failed:
             raise DemoFailed(f"the function failed on {', '.join(failed)} (see {log_path})")

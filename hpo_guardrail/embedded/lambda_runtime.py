@@ -186,19 +186,27 @@ class FunctionRunner:
 
     @classmethod
     def for_stack(
-        cls, aws: EmbeddedAws, stack: DeployedStack, workdir: Path, *, echo: TextIO | None = None
+        cls,
+        aws: EmbeddedAws,
+        stack: DeployedStack,
+        workdir: Path,
+        *,
+        echo: TextIO | None = None,
+        function_name: str | None = None,
     ) -> FunctionRunner:
-        """A runner for the stack's function, with the code fetched from where the stack deployed it."""
+        """A runner for the stack's guardrail function (or another of its functions, by name), with the
+        code fetched from where the stack deployed it."""
+        function_name = function_name or stack.function_name
         code = _download(aws, stack.code_s3_uri)
-        configuration = aws.client("lambda").get_function_configuration(FunctionName=stack.function_name)
+        configuration = aws.client("lambda").get_function_configuration(FunctionName=function_name)
         digest = base64.b64encode(hashlib.sha256(code).digest()).decode()
         if digest != configuration["CodeSha256"]:
-            raise RuntimeError(f"{stack.code_s3_uri} is not the code deployed to {stack.function_name}")
-        code_dir = workdir / stack.function_name
+            raise RuntimeError(f"{stack.code_s3_uri} is not the code deployed to {function_name}")
+        code_dir = workdir / function_name
         code_dir.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(io.BytesIO(code)) as archive:
             archive.extractall(code_dir)
-        return cls(aws, stack.function_name, code_dir, echo=echo)
+        return cls(aws, function_name, code_dir, echo=echo)
 
     @property
     def function_arn(self) -> str:

@@ -109,3 +109,42 @@ def test_handler_imports_and_runs_in_a_clean_interpreter(built_function, lambda_
     output = json.loads(result.stdout.strip().splitlines()[-1])
     assert output["result"]["status"] == "evaluated" and output["result"]["decision"] == "none"
     assert output["pydantic_core"].startswith(str(built_function)), "pydantic_core must come from the artifact"
+
+
+@pytest.fixture(scope="module")
+def built_reporter(built_function) -> Path:
+    """The ReporterFunction artifact of the same `sam build` (Makefile target build-ReporterFunction)."""
+    return built_function.parent / "ReporterFunction"
+
+
+def test_reporter_artifact_holds_its_code_and_imports_in_a_clean_interpreter(built_reporter, lambda_runtime_packages):
+    assert (built_reporter / "functions/reporter/app.py").is_file()
+    assert (built_reporter / "hpo_guardrail/report_render.py").is_file()
+    assert not (built_reporter / "hpo_guardrail" / "embedded").exists(), "the emulator is not shipped"
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.path[:0] = [{str(built_reporter)!r}, {str(lambda_runtime_packages)!r}]
+        import functions.reporter.app as app
+        import hpo_guardrail.report_render, pydantic_core
+
+        print(json.dumps({{"handler": callable(app.lambda_handler), "pydantic_core": pydantic_core.__file__}}))
+        """
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AUDIT_TABLE_NAME": "audit",
+        "REPORT_BUCKET_NAME": "reports",
+        "NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    result = subprocess.run(
+        [base_python, "-I", "-S", "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout.strip().splitlines()[-1])
+    assert output["handler"] and output["pydantic_core"].startswith(str(built_reporter))

@@ -38,6 +38,12 @@ def test_the_demo_replays_every_sample_event_and_shows_the_stopped_job(tmp_path)
     assert "The Chatbot message as received" in output
     assert re.search(r"^\S+: (Stopping|Stopped)$", output, flags=re.MULTILINE)
     assert '"level"' not in output, "the function's JSON logs belong in the log file, not on the terminal"
+    # It ends with the audit report of the run and one run of the weekly reporter function.
+    (report_path,) = re.findall(r"^Report +(\S+report\.html)$", output, flags=re.MULTILINE)
+    assert Path(report_path).read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert re.search(r"^Jobs +\d+ flagged .*, [1-9]\d* stopped$", output, flags=re.MULTILINE)
+    assert re.search(r"^S3 object +s3://\S+/reports/\d{4}/week-\d{2}\.html$", output, flags=re.MULTILINE)
+    assert "Subject: [HPO Guardrail] Weekly report " in output
 
 
 def test_the_demo_fails_with_a_non_zero_exit_code_when_there_is_nothing_to_replay(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail import policy_source
-from hpo_guardrail.adapters import dynamodb, sagemaker, securityhub, sns
+from hpo_guardrail.adapters import dynamodb, s3, sagemaker, securityhub, sns
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +149,58 @@ def test_rule_ids_are_stable_and_unique():
     ids = [rule.id for rule in all_rules()]
     assert {"log-scale", "positive-min", "budget-cap", "unknown-price"} <= set(ids)
     assert len(ids) == len(set(ids))
+
+
+# --- the weekly reporter ------------------------------------------------------------------------
+
+
+def _reporter() -> dict:
+    return _template()["Resources"]["ReporterFunction"]
+
+
+def _reporter_statements() -> list[dict]:
+    return [statement for policy in _reporter()["Properties"]["Policies"] for statement in policy["Statement"]]
+
+
+def test_reporter_grants_exactly_what_its_adapters_declare():
+    granted: set[str] = set()
+    for statement in _reporter_statements():
+        action = statement["Action"]
+        granted.update([action] if isinstance(action, str) else action)
+    assert granted == set(dynamodb.REPORT_PERMISSIONS) | set(s3.PERMISSIONS) | set(sns.PERMISSIONS)
+
+
+def test_reporter_statements_name_their_resources():
+    by_sid = {statement["Sid"]: statement["Resource"] for statement in _reporter_statements()}
+    assert all(resource != "*" for resource in by_sid.values()), by_sid
+    assert by_sid["ReadDecisions"] == [{"Fn::GetAtt": ["AuditTable", "Arn"]}, {"Fn::Sub": "${AuditTable.Arn}/index/*"}]
+    assert by_sid["WriteReports"] == {"Fn::Sub": "${ReportBucket.Arn}/reports/*"}
+    assert by_sid["PublishSummaries"] == {"Ref": "NotificationTopic"}
+
+
+def test_reporter_is_built_like_the_guardrail_and_runs_weekly():
+    reporter, guardrail = _reporter(), _template()["Resources"]["GuardrailFunction"]
+    assert reporter["Metadata"] == guardrail["Metadata"] == {"BuildMethod": "makefile"}
+    assert reporter["Properties"]["CodeUri"] == guardrail["Properties"]["CodeUri"]
+    assert reporter["Properties"]["Handler"] == "functions.reporter.app.lambda_handler"
+    (event,) = reporter["Properties"]["Events"].values()
+    assert event["Type"] == "ScheduleV2"
+    assert event["Properties"]["ScheduleExpression"] == "cron(0 7 ? * MON *)"
+    variables = reporter["Properties"]["Environment"]["Variables"]
+    assert variables["AUDIT_TABLE_NAME"] == {"Ref": "AuditTable"}
+    assert variables["REPORT_BUCKET_NAME"] == {"Ref": "ReportBucket"}
+    assert variables["NOTIFY_TOPIC_ARN"] == {"Ref": "NotificationTopic"}
+    assert "build-ReporterFunction:" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_report_bucket_is_encrypted_versioned_private_and_tls_only():
+    resources = _template()["Resources"]
+    bucket = resources["ReportBucket"]["Properties"]
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert any("ExpirationInDays" in rule for rule in bucket["LifecycleConfiguration"]["Rules"])
+    (deny,) = resources["ReportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert "ReportBucketName" in _template()["Outputs"]

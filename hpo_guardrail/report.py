@@ -1,0 +1,462 @@
+"""The audit report's figures: pure functions over a list of AuditRecords.
+
+Nothing here reads the audit table or writes a file; `hpo-guardrail report` and the weekly reporter
+query the table and hand the records over, and `report_render` turns the figures into HTML, Markdown,
+CSV or JSON. The JSON form of `Figures` is documented in docs/reports.md: change both together and bump
+SCHEMA_VERSION when a field changes meaning or disappears.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from hpo_guardrail.audit import AuditRecord
+from hpo_guardrail.outcome import Status, StopResult
+
+SCHEMA_VERSION = 1
+# A principal or team with this many flagged jobs in the period is a repeat offender.
+REPEAT_OFFENDER_MIN_JOBS = 2
+COSTLIEST_JOBS_SHOWN = 10
+
+_RELATIVE = re.compile(r"^(?P<count>\d+)(?P<unit>[hdw])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+# ExemptionStatus.describe() (rules/policy.py) writes "name (rules; EXPIRED 2026-01-31; owner ...)";
+# the audit record keeps that text, so an expired exemption is recognised by it.
+_EXPIRED = re.compile(r"; EXPIRED(?: (?P<on>\d{4}-\d{2}-\d{2}))?;")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+def iso_utc(moment: datetime) -> str:
+    """A moment as the audit table stores it: ISO 8601 in UTC, seconds precision, with a Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso_week_of(moment: datetime) -> str:
+    """The ISO week label of a moment, e.g. 2026-W48."""
+    year, week, _ = moment.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class ReportPeriod(_Frozen):
+    """The period a report covers: occurred_at in [since, until], both ISO 8601 UTC and inclusive."""
+
+    since: str
+    until: str
+
+    @classmethod
+    def parse(cls, since: str, until: str | None, now: datetime) -> ReportPeriod:
+        """Read `--since` (30d, 12w, 48h, a date or a date-time) and `--until` (a date, a date-time or now).
+
+        A date as `until` means the end of that day, so `--since 2026-11-01 --until 2026-11-30` is all of
+        November.
+        """
+        start = _since(since, now)
+        end = _until(until, now)
+        if start > end:
+            raise ValueError(f"the period starts ({iso_utc(start)}) after it ends ({iso_utc(end)})")
+        return cls(since=iso_utc(start), until=iso_utc(end))
+
+    @classmethod
+    def iso_week(cls, label: str) -> ReportPeriod:
+        """Monday 00:00:00 to Sunday 23:59:59 UTC of an ISO week such as 2026-W48."""
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", label.strip())
+        if not match:
+            raise ValueError(f"{label!r} is not an ISO week such as 2026-W48")
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        start = datetime.combine(monday, time(), UTC)
+        return cls(since=iso_utc(start), until=iso_utc(start + timedelta(days=7, seconds=-1)))
+
+    def weeks(self) -> list[str]:
+        """The ISO weeks the period touches, in order."""
+        start, end = _parse_moment(self.since), _parse_moment(self.until)
+        monday = start - timedelta(days=start.weekday())
+        labels = []
+        while monday <= end:
+            labels.append(iso_week_of(monday))
+            monday += timedelta(weeks=1)
+        return labels
+
+
+def _since(text: str, now: datetime) -> datetime:
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        return now - int(relative["count"]) * _UNITS[relative["unit"]]
+    try:
+        return _parse_moment(text)
+    except ValueError:
+        raise ValueError(f"--since {text!r}: expected 30d, 12w, 48h, a date (2026-11-01) or a date-time") from None
+
+
+def _until(text: str | None, now: datetime) -> datetime:
+    if text is None or not text.strip():
+        return now
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return datetime.combine(date.fromisoformat(text.strip()), time(23, 59, 59), UTC)
+        return _parse_moment(text)
+    except ValueError:
+        raise ValueError(f"--until {text!r}: expected a date (2026-11-30) or a date-time") from None
+
+
+class Filters(_Frozen):
+    account: str | None = None
+    team: str | None = None
+
+
+class Totals(_Frozen):
+    events_seen: int
+    evaluated: int
+    skipped: int
+    rejected: int
+    jobs_flagged: int
+    jobs_notified: int
+    jobs_stopped: int
+    findings: int
+    suppressed_findings: int
+    worst_case_flagged_usd: float
+    worst_case_flagged_is_lower_bound: bool
+    cost_avoided_usd: float
+
+
+class RuleFigures(_Frozen):
+    rule: str
+    findings: int
+    jobs: int
+
+
+class GroupFigures(_Frozen):
+    """Evaluated jobs of one team or account (name None: jobs without one)."""
+
+    name: str | None
+    evaluated: int
+    flagged: int
+    findings: int
+    stopped: int
+    worst_case_flagged_usd: float
+    cost_avoided_usd: float
+
+
+class Offender(_Frozen):
+    name: str
+    flagged_jobs: int
+    rules: list[str]
+    jobs: list[str]
+    worst_case_flagged_usd: float
+
+
+class RepeatOffenders(_Frozen):
+    min_flagged_jobs: int
+    principals: list[Offender]
+    teams: list[Offender]
+
+
+class WeekFigures(_Frozen):
+    week: str
+    starts: str
+    evaluated: int
+    flagged: int
+    stopped: int
+
+
+class ExemptionUse(_Frozen):
+    exemption: str
+    findings: int
+    jobs: int
+    rules: list[str]
+
+
+class ExpiredExemption(_Frozen):
+    exemption: str
+    expired_on: str | None
+    jobs: int
+    job_names: list[str]
+
+
+class ExemptionFigures(_Frozen):
+    suppressed_findings: int
+    jobs_with_suppressed: int
+    by_exemption: list[ExemptionUse]
+    expired: list[ExpiredExemption]
+
+
+class JobRow(_Frozen):
+    """One evaluated job: a CSV row, and an entry of the costliest flagged jobs."""
+
+    event_id: str
+    occurred_at: str
+    account: str | None
+    team: str | None
+    job_name: str | None
+    principal_arn: str | None
+    rules: list[str]
+    worst_case_usd: float | None
+    cost_complete: bool | None
+    decision: str | None
+    stop_result: str | None
+    cost_avoided_usd: float | None
+
+
+class Figures(_Frozen):
+    """Everything a report shows; its JSON form is the `--format json` output (docs/reports.md)."""
+
+    schema_version: int = SCHEMA_VERSION
+    generated_at: str
+    period: ReportPeriod
+    filters: Filters
+    totals: Totals
+    by_rule: list[RuleFigures]
+    by_team: list[GroupFigures]
+    by_account: list[GroupFigures]
+    repeat_offenders: RepeatOffenders
+    weekly: list[WeekFigures]
+    exemptions: ExemptionFigures
+    costliest_flagged_jobs: list[JobRow]
+
+
+# --- facts about one record -------------------------------------------------------------------
+
+
+def _evaluated(records: Iterable[AuditRecord]) -> list[AuditRecord]:
+    return [r for r in records if r.status is Status.EVALUATED]
+
+
+def _flagged(record: AuditRecord) -> bool:
+    return record.status is Status.EVALUATED and bool(record.findings)
+
+
+def _stopped(record: AuditRecord) -> bool:
+    stop = record.actions.get("stop")
+    return stop is not None and stop.result == StopResult.STOPPED.value
+
+
+def _notified(record: AuditRecord) -> bool:
+    notify = record.actions.get("notify")
+    return notify is not None and notify.result == "sent"
+
+
+def _cost_avoided(record: AuditRecord) -> float:
+    stop = record.actions.get("stop")
+    return (stop.cost_avoided_usd or 0.0) if stop is not None else 0.0
+
+
+def _flagged_cost(record: AuditRecord) -> float:
+    return (record.worst_case_usd or 0.0) if _flagged(record) else 0.0
+
+
+def _rules(record: AuditRecord) -> list[str]:
+    return list(dict.fromkeys(f.rule for f in record.findings))
+
+
+def _money(amount: float) -> float:
+    return round(amount, 2)
+
+
+def _week_of(record: AuditRecord) -> str:
+    return iso_week_of(_parse_moment(record.occurred_at))
+
+
+def job_row(record: AuditRecord) -> JobRow:
+    """The report's row for one evaluated job."""
+    stop = record.actions.get("stop")
+    return JobRow(
+        event_id=record.event_id,
+        occurred_at=record.occurred_at,
+        account=record.account,
+        team=record.team,
+        job_name=record.job_name,
+        principal_arn=record.principal_arn,
+        rules=_rules(record),
+        worst_case_usd=record.worst_case_usd,
+        cost_complete=record.cost_complete,
+        decision=record.decision,
+        stop_result=stop.result if stop else None,
+        cost_avoided_usd=stop.cost_avoided_usd if stop else None,
+    )
+
+
+def job_rows(records: Iterable[AuditRecord]) -> list[JobRow]:
+    """One row per evaluated job, oldest first (the CSV report)."""
+    return [job_row(r) for r in sorted(_evaluated(records), key=lambda r: (r.occurred_at, r.event_id))]
+
+
+# --- the figures --------------------------------------------------------------------------------
+
+
+def compute_figures(
+    records: Sequence[AuditRecord], period: ReportPeriod, generated_at: str, filters: Filters | None = None
+) -> Figures:
+    """Every figure of the report, from the period's audit records."""
+    return Figures(
+        generated_at=generated_at,
+        period=period,
+        filters=filters or Filters(),
+        totals=totals(records),
+        by_rule=by_rule(records),
+        by_team=by_group(records, lambda r: r.team),
+        by_account=by_group(records, lambda r: r.account),
+        repeat_offenders=repeat_offenders(records),
+        weekly=weekly(records, period),
+        exemptions=exemptions(records),
+        costliest_flagged_jobs=costliest_flagged_jobs(records),
+    )
+
+
+def totals(records: Sequence[AuditRecord]) -> Totals:
+    """Counts of events and jobs, the worst case flagged and the cost stops avoided."""
+    statuses = Counter(r.status for r in records)
+    evaluated = _evaluated(records)
+    flagged = [r for r in evaluated if _flagged(r)]
+    return Totals(
+        events_seen=len(records),
+        evaluated=statuses[Status.EVALUATED],
+        skipped=statuses[Status.SKIPPED],
+        rejected=statuses[Status.REJECTED],
+        jobs_flagged=len(flagged),
+        jobs_notified=sum(_notified(r) for r in evaluated),
+        jobs_stopped=sum(_stopped(r) for r in evaluated),
+        findings=sum(len(r.findings) for r in evaluated),
+        suppressed_findings=sum(len(r.suppressed) for r in evaluated),
+        worst_case_flagged_usd=_money(sum(_flagged_cost(r) for r in flagged)),
+        # A price was unknown for one of them: the sum is then at least this much.
+        worst_case_flagged_is_lower_bound=any(r.cost_complete is False for r in flagged),
+        cost_avoided_usd=_money(sum(_cost_avoided(r) for r in evaluated)),
+    )
+
+
+def by_rule(records: Sequence[AuditRecord]) -> list[RuleFigures]:
+    """Findings and jobs per rule, most findings first."""
+    findings: Counter[str] = Counter()
+    jobs: Counter[str] = Counter()
+    for record in _evaluated(records):
+        findings.update(f.rule for f in record.findings)
+        jobs.update(_rules(record))
+    rows = [RuleFigures(rule=rule, findings=n, jobs=jobs[rule]) for rule, n in findings.items()]
+    return sorted(rows, key=lambda row: (-row.findings, -row.jobs, row.rule))
+
+
+def by_group(records: Sequence[AuditRecord], key: Callable[[AuditRecord], str | None]) -> list[GroupFigures]:
+    """Evaluated jobs grouped by team or account, most flagged first; jobs without one come last."""
+    groups: dict[str | None, list[AuditRecord]] = defaultdict(list)
+    for record in _evaluated(records):
+        groups[key(record)].append(record)
+    rows = [
+        GroupFigures(
+            name=name,
+            evaluated=len(members),
+            flagged=sum(_flagged(r) for r in members),
+            findings=sum(len(r.findings) for r in members),
+            stopped=sum(_stopped(r) for r in members),
+            worst_case_flagged_usd=_money(sum(_flagged_cost(r) for r in members)),
+            cost_avoided_usd=_money(sum(_cost_avoided(r) for r in members)),
+        )
+        for name, members in groups.items()
+    ]
+    return sorted(rows, key=lambda row: (row.name is None, -row.flagged, -row.worst_case_flagged_usd, row.name or ""))
+
+
+def repeat_offenders(records: Sequence[AuditRecord]) -> RepeatOffenders:
+    """Principals and teams with at least REPEAT_OFFENDER_MIN_JOBS flagged jobs."""
+    flagged = [r for r in records if _flagged(r)]
+    return RepeatOffenders(
+        min_flagged_jobs=REPEAT_OFFENDER_MIN_JOBS,
+        principals=_offenders(flagged, lambda r: r.principal_arn),
+        teams=_offenders(flagged, lambda r: r.team),
+    )
+
+
+def _offenders(flagged: list[AuditRecord], key: Callable[[AuditRecord], str | None]) -> list[Offender]:
+    groups: dict[str, list[AuditRecord]] = defaultdict(list)
+    for record in flagged:
+        name = key(record)
+        if name:
+            groups[name].append(record)
+    rows = [
+        Offender(
+            name=name,
+            flagged_jobs=len(members),
+            rules=sorted({rule for r in members for rule in _rules(r)}),
+            jobs=sorted({r.job_name or r.event_id for r in members}),
+            worst_case_flagged_usd=_money(sum(_flagged_cost(r) for r in members)),
+        )
+        for name, members in groups.items()
+        if len(members) >= REPEAT_OFFENDER_MIN_JOBS
+    ]
+    return sorted(rows, key=lambda row: (-row.flagged_jobs, -row.worst_case_flagged_usd, row.name))
+
+
+def weekly(records: Sequence[AuditRecord], period: ReportPeriod) -> list[WeekFigures]:
+    """Evaluated, flagged and stopped jobs per ISO week of the period (weeks without any count zero)."""
+    evaluated = _evaluated(records)
+    weeks = sorted(set(period.weeks()) | {_week_of(r) for r in evaluated})
+    per_week: dict[str, list[AuditRecord]] = defaultdict(list)
+    for record in evaluated:
+        per_week[_week_of(record)].append(record)
+    return [
+        WeekFigures(
+            week=week,
+            starts=date.fromisocalendar(int(week[:4]), int(week[6:]), 1).isoformat(),
+            evaluated=len(per_week[week]),
+            flagged=sum(_flagged(r) for r in per_week[week]),
+            stopped=sum(_stopped(r) for r in per_week[week]),
+        )
+        for week in weeks
+    ]
+
+
+def exemptions(records: Sequence[AuditRecord]) -> ExemptionFigures:
+    """Findings set aside by exemptions, and the exemptions that matched a job after they expired."""
+    evaluated = _evaluated(records)
+    uses: dict[str, list[tuple[AuditRecord, str]]] = defaultdict(list)
+    for record in evaluated:
+        for finding in record.suppressed:
+            uses[finding.exemption or "(unnamed)"].append((record, finding.rule))
+    by_exemption = [
+        ExemptionUse(
+            exemption=name,
+            findings=len(pairs),
+            jobs=len({r.event_id for r, _ in pairs}),
+            rules=sorted({rule for _, rule in pairs}),
+        )
+        for name, pairs in uses.items()
+    ]
+    return ExemptionFigures(
+        suppressed_findings=sum(len(r.suppressed) for r in evaluated),
+        jobs_with_suppressed=sum(bool(r.suppressed) for r in evaluated),
+        by_exemption=sorted(by_exemption, key=lambda row: (-row.findings, row.exemption)),
+        expired=_expired_exemptions(evaluated),
+    )
+
+
+def _expired_exemptions(evaluated: list[AuditRecord]) -> list[ExpiredExemption]:
+    jobs: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for record in evaluated:
+        for described in record.exemptions:
+            expired = _EXPIRED.search(described)
+            if expired:
+                name = described.split(" (", 1)[0]
+                jobs[(name, expired["on"])].add(record.job_name or record.event_id)
+    rows = [
+        ExpiredExemption(exemption=name, expired_on=on, jobs=len(names), job_names=sorted(names))
+        for (name, on), names in jobs.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.jobs, row.exemption))
+
+
+def costliest_flagged_jobs(records: Sequence[AuditRecord], limit: int = COSTLIEST_JOBS_SHOWN) -> list[JobRow]:
+    """The flagged jobs with the highest worst case."""
+    flagged = [r for r in records if _flagged(r)]
+    flagged.sort(key=lambda r: (-(r.worst_case_usd or 0.0), r.occurred_at, r.event_id))
+    return [job_row(r) for r in flagged[:limit]]

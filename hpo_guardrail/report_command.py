@@ -1,0 +1,83 @@
+"""`hpo-guardrail report`: read the audit table for a period and write the report in one format."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+TABLE_VARIABLE = "AUDIT_TABLE_NAME"
+# report_render.FORMATS, repeated so that building the CLI's parser imports no report code (pydantic
+# models take a while to import); a test keeps the two equal.
+FORMATS = ("html", "md", "csv", "json")
+_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".csv": "csv", ".json": "json"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The report subcommand's options."""
+    parser.add_argument(
+        "--since", default="30d", help="start: 30d, 12w, 48h, a date (2026-11-01) or a date-time (default 30d)"
+    )
+    parser.add_argument("--until", help="end: a date (inclusive, the whole day) or a date-time (default now)")
+    parser.add_argument("--account", help="only this AWS account id")
+    parser.add_argument("--team", help="only this team (the policy's team tag)")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="html, md, csv (one row per job) or json (default: from --out, else html)"
+    )
+    parser.add_argument("--out", default="-", help="file to write (default: standard output)")
+    parser.add_argument("--table", help=f"the audit table (default: ${TABLE_VARIABLE}, the stack's AuditTableName)")
+    parser.add_argument("--region", help="the table's region (default: the AWS CLI's)")
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    return _SUFFIX_FORMATS.get(Path(args.out).suffix.lower(), "html")
+
+
+def _store(table: str, region: str | None) -> Any:
+    # Imported here: the other subcommands need no AWS client.
+    import boto3
+
+    from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
+
+    return DynamoDbAuditStore(boto3.client("dynamodb", region_name=region), table)
+
+
+def run(args: argparse.Namespace, now: datetime | None = None) -> int:
+    """Query, compute, render, write; 2 for a usage error, 0 otherwise (AWS errors propagate)."""
+    from hpo_guardrail.report import Filters, ReportPeriod, compute_figures, iso_utc, job_rows
+    from hpo_guardrail.report_render import render, usd
+
+    table = args.table or os.environ.get(TABLE_VARIABLE, "").strip()
+    if not table:
+        print(
+            f"hpo-guardrail report: give --table or set {TABLE_VARIABLE} (the stack's AuditTableName)", file=sys.stderr
+        )
+        return 2
+    moment = now or datetime.now(UTC)
+    try:
+        period = ReportPeriod.parse(args.since, args.until, moment)
+    except ValueError as error:
+        print(f"hpo-guardrail report: {error}", file=sys.stderr)
+        return 2
+    records = list(_store(table, args.region).query(period.since, period.until, account=args.account, team=args.team))
+    filters = Filters(account=args.account, team=args.team)
+    figures = compute_figures(records, period, iso_utc(moment), filters)
+    text = render(_format(args), figures, job_rows(records))
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    Path(args.out).write_text(text, encoding="utf-8")
+    totals = figures.totals
+    print(
+        f"wrote {args.out}: {totals.events_seen} events, {totals.evaluated} jobs evaluated, "
+        f"{totals.jobs_flagged} flagged, {totals.jobs_stopped} stopped; worst case flagged "
+        f"{usd(totals.worst_case_flagged_usd, totals.worst_case_flagged_is_lower_bound)}, "
+        f"cost avoided {usd(totals.cost_avoided_usd)}",
+        file=sys.stderr,
+    )
+    return 0
