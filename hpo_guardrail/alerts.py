@@ -31,11 +31,15 @@ def _headline(decision: Decision, stop: StopOutcome | None) -> str:
 
 
 def _subject(job_name: str, headline: str, evaluation: Evaluation) -> str:
-    rules = ", ".join(evaluation.rule_ids)
-    subject = f"[{PRODUCT}] {job_name} {headline}: {rules} (worst case ${evaluation.cost.worst_case_usd:,.0f})"
-    if len(subject) > SUBJECT_LIMIT:
-        subject = subject[: SUBJECT_LIMIT - 3].rstrip() + "..."
-    return subject
+    """Job, what happened and the worst case always fit; as many rule ids as SNS's limit leaves room for."""
+    head = f"[{PRODUCT}] {job_name} {headline} (worst case ${evaluation.cost.worst_case_usd:,.0f}): "
+    rules = list(evaluation.rule_ids)
+    for shown in range(len(rules), 0, -1):
+        rest = len(rules) - shown
+        subject = head + ", ".join(rules[:shown]) + (f" +{rest} more" if rest else "")
+        if len(subject) <= SUBJECT_LIMIT:
+            return subject
+    return (head.rstrip(": ") + f" ({len(rules)} rules)")[:SUBJECT_LIMIT]
 
 
 def _evidence_line(finding: Finding) -> str:

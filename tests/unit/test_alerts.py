@@ -65,6 +65,7 @@ def test_subject_is_at_most_100_characters():
     alert = alert_for(name="x" * 32, stop=STOPPED)
     assert len(alert.subject) <= SUBJECT_LIMIT
     assert alert.subject.startswith("[HPO Guardrail] " + "x" * 32)
+    assert "(worst case $3,825): " in alert.subject and "log-scale" in alert.subject
     assert "\n" not in alert.subject
 
 
