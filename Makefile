@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Keep the SAM CLI quiet and offline-friendly.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint typecheck samlint unit integration e2e build clean venv browser
+.PHONY: demo test lint typecheck samlint build clean venv browser build-GuardrailFunction build-ReporterFunction
 
 venv: $(STAMP)
 
@@ -38,26 +38,19 @@ samlint: $(STAMP)
 build: $(STAMP)
 	$(BIN)/sam build --build-in-source --template template.yaml
 
-# Called by `sam build` (Metadata.BuildMethod: makefile) with ARTIFACTS_DIR set: the function's
-# own code plus its runtime dependencies, as manylinux wheels for the Lambda runtime.
-build-GuardrailFunction:
+# Called by `sam build` (Metadata.BuildMethod: makefile) with ARTIFACTS_DIR set: the functions' code
+# plus their runtime dependencies, as manylinux wheels for the Lambda runtime. Both functions ship
+# the same packages; each has its own entry point under functions/ and its own requirements file.
+build-GuardrailFunction: REQUIREMENTS := functions/guardrail/requirements.txt
+build-ReporterFunction: REQUIREMENTS := functions/reporter/requirements.txt
+build-GuardrailFunction build-ReporterFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +
 	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
 	python3.12 -m pip install -qq --disable-pip-version-check \
 		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
-		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r functions/guardrail/requirements.txt
-
-# The reporter ships the same code as the guardrail, with its own entry point and requirements file.
-build-ReporterFunction:
-	mkdir -p "$(ARTIFACTS_DIR)"
-	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
-	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +
-	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
-	python3.12 -m pip install -qq --disable-pip-version-check \
-		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
-		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r functions/reporter/requirements.txt
+		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r $(REQUIREMENTS)
 
 # Headless Chromium renders the HTML report in a test (tests/e2e/test_report_in_browser.py). Installed
 # once here, from the distribution's packages, so the test itself never downloads anything.
