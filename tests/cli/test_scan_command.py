@@ -88,7 +88,7 @@ def test_scan_notify_sends_alerts_through_the_deployed_topic(
     alert = notifications[costly]
     today = datetime.now(UTC).date().isoformat()
     assert alert.message_json()["id"] == f"scan-{costly}-{today}"
-    assert alert.subject.startswith(f"[HPO Guardrail] {costly} needs attention: ")
+    assert alert.subject.startswith(f"[HPO Guardrail] {costly} needs attention (worst case $")
     # Enforce mode would stop this costly misconfigured job; scan reports it and leaves stopping to the function.
     assert "the guardrail would stop (enforce mode)" in run.stdout
     assert alert.message_attributes["action"] == "notify"

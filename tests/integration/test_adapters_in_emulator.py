@@ -45,7 +45,7 @@ def test_unknown_job_is_not_found(controller):
 
 
 ALERT = Alert(
-    subject="[HPO Guardrail] job needs attention: log-scale (worst case $29)",
+    subject="[HPO Guardrail] job needs attention (worst case $29): log-scale",
     chatbot={"version": "1.0", "source": "custom", "content": {"title": "t", "description": "d"}},
     email="plain text body\n",
     attributes={"severity": "high", "action": "notify", "rules": ["log-scale", "budget-cap"]},
