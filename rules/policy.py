@@ -20,7 +20,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Hyperparameters whose good values usually span orders of magnitude (matched case-insensitively
-# against the parameter name). Learning rates, regularisation strengths and tolerances.
+# against the parameter name): learning rates, regularisation strengths and tolerances, and integer
+# sizes usually searched in powers of two or tens (batch size, number of estimators, hidden units).
 DEFAULT_LOG_NATURED_NAMES = (
     r"learning[_-]?rate",
     r"(^|[_-])lr($|[_-])",
@@ -33,6 +34,10 @@ DEFAULT_LOG_NATURED_NAMES = (
     r"epsilon",
     r"(^|[_-])eps($|[_-])",
     r"^c$",
+    r"batch[_-]?size",
+    r"(^|[_-])n[_-]?estimators$",
+    r"num[_-]?(round|rounds|trees|estimators|leaves)$",
+    r"hidden[_-]?(units|size|dim)",
 )
 DEFAULT_BUDGET_CAP_USD = 1000.0
 SELF_EXEMPTION = "self-exemption"

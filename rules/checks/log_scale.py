@@ -111,7 +111,8 @@ RULE = Rule(
         checks=(
             "A continuous or integer range with MinValue > 0 whose MaxValue/MinValue reaches `min_ratio` (100), "
             "or `hinted_min_ratio` (10) when the name suggests a log scale (learning rate, eta, alpha, lambda, "
-            "weight decay, regularisation, epsilon, C), searched with ScalingType Linear or Auto. Severity is "
+            "weight decay, regularisation, epsilon, C; batch size, number of estimators, hidden units), searched "
+            "with ScalingType Linear or Auto. Severity is "
             "high for Linear and medium for Auto, one level higher from six decades or when the worst case "
             "reaches the budget cap, one lower below three decades without a name hint."
         ),

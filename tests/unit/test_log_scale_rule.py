@@ -101,6 +101,15 @@ def test_non_positive_minimum_is_left_to_positive_min(low):
     assert not run_rule("log-scale", lr(low, "1.0"))
 
 
+@pytest.mark.parametrize(
+    "name, low, high", [("batch_size", "16", "1024"), ("n_estimators", "10", "1000"), ("num_round", "50", "2000")]
+)
+def test_integer_sizes_searched_in_powers_are_flagged(name, low, high):
+    (finding,) = run_rule("log-scale", tuning_request(integer_ranges=[integer(name, low, high, "Auto")]))
+    assert finding.parameter == name and finding.evidence["range_kind"] == "integer"
+    assert finding.evidence["name_suggests_log"] is True
+
+
 def test_integer_ranges_count_too():
     request = tuning_request(integer_ranges=[integer("num_estimators", "10", "5000", "Linear")])
     (finding,) = run_rule("log-scale", request)
