@@ -1,4 +1,4 @@
-"""The embedded AWS itself: what hpo_guardrail/embedded/moto_extensions.py adds to moto, and the runtime.
+"""The embedded AWS itself: what hpo_guardrail/embedded/moto_extensions/ adds to moto, and the runtime.
 
 These hold the emulator to the AWS behaviour the guardrail relies on, independently of the product code.
 """

@@ -1,0 +1,59 @@
+"""The one place where the embedded AWS (moto) is extended: a package with one module per service.
+
+moto lacks a few things the guardrail's flow needs, and gets a few others wrong. Each patch below says
+what real AWS does and why the flow needs it. Product code never knows about any of this: it talks to
+the emulator through plain boto3 clients, exactly as it talks to AWS.
+
+Everything happens in this process: `install()` patches moto's classes before the threaded server
+starts, and the helpers below (`set_tuning_job_status`, `MAILBOX`, `ASYNC_INVOCATIONS`) read or change
+the same in-memory backends the server serves.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from hpo_guardrail.embedded.moto_extensions.cloudformation import creates_resource_type, extend_cloudformation
+from hpo_guardrail.embedded.moto_extensions.eventbridge import (
+    ASYNC_INVOCATIONS,
+    REPLAYED_EVENT_IDS_HEADER,
+    AsyncInvocation,
+    extend_eventbridge,
+)
+from hpo_guardrail.embedded.moto_extensions.s3 import extend_s3
+from hpo_guardrail.embedded.moto_extensions.sagemaker import (
+    TUNING_JOB_STATUSES,
+    extend_sagemaker,
+    set_tuning_job_status,
+)
+from hpo_guardrail.embedded.moto_extensions.sns import MAILBOX, DeliveredEmail, Mailbox, extend_sns
+
+__all__ = [
+    "ASYNC_INVOCATIONS",
+    "MAILBOX",
+    "REPLAYED_EVENT_IDS_HEADER",
+    "TUNING_JOB_STATUSES",
+    "AsyncInvocation",
+    "DeliveredEmail",
+    "Mailbox",
+    "creates_resource_type",
+    "install",
+    "set_tuning_job_status",
+]
+
+_install_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Patch moto in this process; calling it again does nothing."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        extend_sagemaker()
+        extend_sns()
+        extend_eventbridge()
+        extend_s3()
+        extend_cloudformation()
+        _installed = True
