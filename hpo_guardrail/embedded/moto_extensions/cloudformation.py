@@ -36,15 +36,9 @@ class SnsSubscriptionResource(ExtensionResource):
         return self.physical_resource_id
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> SnsSubscriptionResource:
-        properties = cloudformation_json["Properties"]
         topic_arn = properties["TopicArn"]
         backend = sns_backends[account_id][parse_arn(topic_arn).region or region_name]
         subscription = backend.subscribe(topic_arn, properties["Endpoint"], properties["Protocol"])
@@ -72,15 +66,9 @@ class SqsQueuePolicyResource(ExtensionResource):
         return "AWS::SQS::QueuePolicy"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> SqsQueuePolicyResource:
-        properties = cloudformation_json["Properties"]
         queue_urls = list(properties["Queues"])
         policy = json.dumps(properties["PolicyDocument"])
         for url in queue_urls:
@@ -108,15 +96,10 @@ class LambdaEventInvokeConfigResource(ExtensionResource):
         return "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> LambdaEventInvokeConfigResource:
-        properties = dict(cloudformation_json["Properties"])
+        properties = dict(properties)
         function_name = properties.pop("FunctionName")
         qualifier = properties.pop("Qualifier", "$LATEST")
         lambda_backends[account_id][region_name].put_function_event_invoke_config(function_name, properties)

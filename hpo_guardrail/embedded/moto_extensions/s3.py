@@ -136,15 +136,9 @@ class S3BucketPolicyResource(ExtensionResource):
         return "AWS::S3::BucketPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> S3BucketPolicyResource:
-        properties = cloudformation_json["Properties"]
         bucket = properties["Bucket"]
         policy = json.dumps(properties["PolicyDocument"]).encode()
         _s3_backend(account_id, region_name).put_bucket_policy(bucket, policy)

@@ -33,27 +33,23 @@ class SchedulerScheduleResource(ExtensionResource):
         return self.arn
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> SchedulerScheduleResource:
-        properties = cloudformation_json["Properties"]
+        # moto's create_schedule is annotated str for members that are optional in the API (None works).
+        template: Any = properties
         schedule = scheduler_backends[account_id][region_name].create_schedule(
-            description=properties.get("Description"),
-            end_date=properties.get("EndDate"),
-            flexible_time_window=properties["FlexibleTimeWindow"],
-            group_name=properties.get("GroupName"),
-            kms_key_arn=properties.get("KmsKeyArn"),
-            name=properties.get("Name") or resource_name,
-            schedule_expression=properties["ScheduleExpression"],
-            schedule_expression_timezone=properties.get("ScheduleExpressionTimezone"),
-            start_date=properties.get("StartDate"),
-            state=properties.get("State"),
-            target=properties["Target"],
+            description=template.get("Description"),
+            end_date=template.get("EndDate"),
+            flexible_time_window=template["FlexibleTimeWindow"],
+            group_name=template.get("GroupName"),
+            kms_key_arn=template.get("KmsKeyArn"),
+            name=template.get("Name") or resource_name,
+            schedule_expression=template["ScheduleExpression"],
+            schedule_expression_timezone=template.get("ScheduleExpressionTimezone"),
+            start_date=template.get("StartDate"),
+            state=template.get("State"),
+            target=template["Target"],
             action_after_completion=None,
         )
         return cls(schedule.name, schedule.group_name, schedule.arn)
