@@ -13,12 +13,12 @@ from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
-from hpo_guardrail.policy_source import PolicySource
-from hpo_guardrail.service import GuardrailService
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.policy_source import PolicySource
+from hpo_guardrail.enforce.service import GuardrailService
+from hpo_guardrail.enforce.settings import Settings
 
 if TYPE_CHECKING:
-    from hpo_guardrail.weekly_report import WeeklyReporter
+    from hpo_guardrail.reporting.weekly import WeeklyReporter
 
 # Standard retry mode backs off on throttling; the function has 30 s in all.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=10)
@@ -49,7 +49,7 @@ def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyRepo
     """Read the reporter's settings and create its clients: the audit table, the report bucket, the topic."""
     # Imported here: the guardrail function imports this module too, and its cold start needs none of it.
     from hpo_guardrail.adapters.s3 import S3ReportArchive
-    from hpo_guardrail.weekly_report import ReporterSettings, WeeklyReporter
+    from hpo_guardrail.reporting.weekly import ReporterSettings, WeeklyReporter
 
     settings = ReporterSettings.from_environ(environ)
     audit = DynamoDbAuditStore(boto3.client("dynamodb", config=CLIENT_CONFIG), settings.audit_table_name)

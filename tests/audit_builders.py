@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from hpo_guardrail.audit import ActionRecord, AuditRecord
-from hpo_guardrail.outcome import FindingSummary, Status
-from hpo_guardrail.report import ReportPeriod
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+from hpo_guardrail.enforce.outcome import FindingSummary, Status
+from hpo_guardrail.reporting.figures import ReportPeriod
 from rules.policy import ExemptionStatus
 
 ACCOUNT_A = "111111111111"

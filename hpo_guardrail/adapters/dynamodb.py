@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hpo_guardrail.audit import ActionRecord, AuditRecord
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
 
 PERMISSIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
 REPORT_PERMISSIONS = ("dynamodb:Query",)

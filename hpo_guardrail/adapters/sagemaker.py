@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hpo_guardrail.ports import JobNotFound, JobNotStoppable
+from hpo_guardrail.enforce.ports import JobNotFound, JobNotStoppable
 
 PERMISSIONS = ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob")
 

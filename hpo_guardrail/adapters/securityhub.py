@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hpo_guardrail.ports import ExportFailed
+from hpo_guardrail.enforce.ports import ExportFailed
 
 PERMISSIONS = ("securityhub:BatchImportFindings",)
 BATCH_LIMIT = 100

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hpo_guardrail.ports import Alert, NotificationFailed
+from hpo_guardrail.enforce.ports import Alert, NotificationFailed
 
 PERMISSIONS = ("sns:Publish", "kms:GenerateDataKey", "kms:Decrypt")
 

@@ -19,8 +19,8 @@ from hpo_guardrail.embedded.deployment import DeployedStack
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner
 from hpo_guardrail.embedded.sns_capture import SnsCapture, SnsNotification
-from hpo_guardrail.report import Figures, ReportPeriod, compute_figures, iso_utc, iso_week_of
-from hpo_guardrail.report_render import period_label, render_html, render_markdown, short_principal, usd
+from hpo_guardrail.reporting.figures import Figures, ReportPeriod, compute_figures, iso_utc, iso_week_of
+from hpo_guardrail.reporting.render import period_label, render_html, render_markdown, short_principal, usd
 
 _RULE = "=" * 78
 _SUMMARY_SUBJECT = "[HPO Guardrail] Weekly report"

@@ -11,9 +11,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hpo_guardrail.adapters.request_shapes import request_from_cloudtrail
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.moto_extensions import set_tuning_job_status
-from hpo_guardrail.request_shapes import request_from_cloudtrail
 
 CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
 _CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"

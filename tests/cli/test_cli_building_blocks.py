@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import json
 
-from hpo_guardrail.request_shapes import create_request_from, request_from_cloudtrail, validation_problems
-from hpo_guardrail.scan import Progress
-from hpo_guardrail.source_lines import SourceLines, parse_document
-from hpo_guardrail.text_output import use_colour
+from hpo_guardrail.adapters.request_shapes import create_request_from, request_from_cloudtrail, validation_problems
+from hpo_guardrail.linting.scan import Progress
+from hpo_guardrail.linting.source_lines import SourceLines, parse_document
+from hpo_guardrail.linting.text import use_colour
 from tests.builders import cloudtrail_casing, tuning_request
 from tests.cli.conftest import describe_response, misconfigured_request
 

@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from hpo_guardrail.request_shapes import validation_problems
+from hpo_guardrail.adapters.request_shapes import validation_problems
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 from tests.cli.conftest import describe_response, misconfigured_request, write_json
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hpo_guardrail.json_patch import PatchError, apply_patch, escape_segment, split_pointer
+from hpo_guardrail.linting.json_patch import PatchError, apply_patch, escape_segment, split_pointer
 
 
 def test_add_sets_a_new_member_and_overwrites_an_existing_one():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 
-from hpo_guardrail.policy_source import PolicySource
-from hpo_guardrail.service import GuardrailService
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.policy_source import PolicySource
+from hpo_guardrail.enforce.service import GuardrailService
+from hpo_guardrail.enforce.settings import Settings
 from rules.policy import Mode
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 from tests.cli.conftest import write_json

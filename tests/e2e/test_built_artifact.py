@@ -60,7 +60,7 @@ def test_artifact_holds_the_code_and_no_second_botocore(built_function):
     for expected in (
         "functions/guardrail/app.py",
         "rules/data/training_prices.json",
-        "hpo_guardrail/service.py",
+        "hpo_guardrail/enforce/service.py",
     ):
         assert (built_function / expected).is_file(), expected
     assert not (built_function / "botocore").exists()
@@ -119,14 +119,14 @@ def built_reporter(built_function) -> Path:
 
 def test_reporter_artifact_holds_its_code_and_imports_in_a_clean_interpreter(built_reporter, lambda_runtime_packages):
     assert (built_reporter / "functions/reporter/app.py").is_file()
-    assert (built_reporter / "hpo_guardrail/report_render.py").is_file()
+    assert (built_reporter / "hpo_guardrail/reporting/render.py").is_file()
     assert not (built_reporter / "hpo_guardrail" / "embedded").exists(), "the emulator is not shipped"
     script = textwrap.dedent(
         f"""
         import json, sys
         sys.path[:0] = [{str(built_reporter)!r}, {str(lambda_runtime_packages)!r}]
         import functions.reporter.app as app
-        import hpo_guardrail.report_render, pydantic_core
+        import hpo_guardrail.reporting.render, pydantic_core
 
         print(json.dumps({{"handler": callable(app.lambda_handler), "pydantic_core": pydantic_core.__file__}}))
         """

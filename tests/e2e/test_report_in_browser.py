@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from hpo_guardrail.report import compute_figures
-from hpo_guardrail.report_charts import EVALUATED_COLOUR, FLAGGED_COLOUR, RULE_COLOUR, STOPPED_COLOUR
-from hpo_guardrail.report_render import render_html
+from hpo_guardrail.reporting.charts import EVALUATED_COLOUR, FLAGGED_COLOUR, RULE_COLOUR, STOPPED_COLOUR
+from hpo_guardrail.reporting.figures import compute_figures
+from hpo_guardrail.reporting.render import render_html
 from tests.audit_builders import FIXTURE_PERIOD, fixture_records
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ import pytest
 
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.sns import SnsNotifier
-from hpo_guardrail.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
+from hpo_guardrail.enforce.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
 from tests.builders import cloudtrail_event, tuning_request
 
 pytestmark = pytest.mark.emulator

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
-from hpo_guardrail.audit import AuditRecord
-from hpo_guardrail.outcome import Status
+from hpo_guardrail.enforce.audit import AuditRecord
+from hpo_guardrail.enforce.outcome import Status
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 
 pytestmark = pytest.mark.emulator

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from hpo_guardrail.policy_source import PolicySource
+from hpo_guardrail.enforce.policy_source import PolicySource
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 
 pytestmark = pytest.mark.emulator

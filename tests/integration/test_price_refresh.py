@@ -17,7 +17,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from hpo_guardrail.pricing import (
+from hpo_guardrail.tools.prices import (
     API_SOURCE,
     DEFAULT_TABLE_PATH,
     NOT_IN_API,

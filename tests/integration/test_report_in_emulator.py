@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from hpo_guardrail.cli import main
-from hpo_guardrail.report import Figures
+from hpo_guardrail.reporting.figures import Figures
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 
 pytestmark = pytest.mark.emulator

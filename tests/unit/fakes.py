@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hpo_guardrail.audit import ActionRecord, AuditRecord
-from hpo_guardrail.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+from hpo_guardrail.enforce.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
 
 
 @dataclass

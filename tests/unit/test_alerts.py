@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hpo_guardrail.alerts import SUBJECT_LIMIT, compose_alert, console_url
-from hpo_guardrail.outcome import StopOutcome, StopResult
+from hpo_guardrail.enforce.alerts import SUBJECT_LIMIT, compose_alert, console_url
+from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
 from rules.decision import decide
 from rules.parsing import read_cloudtrail_record
 from rules.policy import Mode, Policy

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from samtranslator.yaml_helper import yaml_parse
 
-from hpo_guardrail import policy_source
 from hpo_guardrail.adapters import dynamodb, s3, sagemaker, securityhub, sns
+from hpo_guardrail.enforce import policy_source
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]

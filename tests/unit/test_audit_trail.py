@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hpo_guardrail.ports import NotificationFailed
-from hpo_guardrail.service import GuardrailService
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.ports import NotificationFailed
+from hpo_guardrail.enforce.service import GuardrailService
+from hpo_guardrail.enforce.settings import Settings
 from rules.policy import Mode
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 from tests.unit.fakes import FakeAuditStore, FakeJobs, FakeNotifier

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hpo_guardrail.policy_source import PolicySource
+from hpo_guardrail.enforce.policy_source import PolicySource
 from rules.policy_file import PolicyError, default_policy
 
 

@@ -6,7 +6,7 @@ import botocore.session
 import pytest
 from pydantic import ValidationError
 
-from hpo_guardrail.pricing import DEFAULT_TABLE_PATH, render_table
+from hpo_guardrail.tools.prices import DEFAULT_TABLE_PATH, render_table
 from rules.prices import PriceEntry, PriceTable, bundled_prices
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")

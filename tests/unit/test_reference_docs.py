@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hpo_guardrail.reference_docs import render_rules_markdown, stale_documents, write_documents
+from hpo_guardrail.tools.reference_docs import render_rules_markdown, stale_documents, write_documents
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]

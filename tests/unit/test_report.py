@@ -13,7 +13,8 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from hpo_guardrail.report import (
+from hpo_guardrail.reporting.charts import EVALUATED_COLOUR, FLAGGED_COLOUR, RULE_COLOUR, STOPPED_COLOUR, nice_ticks
+from hpo_guardrail.reporting.figures import (
     REPEAT_OFFENDER_MIN_JOBS,
     Figures,
     Filters,
@@ -21,8 +22,7 @@ from hpo_guardrail.report import (
     compute_figures,
     job_rows,
 )
-from hpo_guardrail.report_charts import EVALUATED_COLOUR, FLAGGED_COLOUR, RULE_COLOUR, STOPPED_COLOUR, nice_ticks
-from hpo_guardrail.report_render import CSV_COLUMNS, render, render_csv, render_html, render_json, render_markdown
+from hpo_guardrail.reporting.render import CSV_COLUMNS, render, render_csv, render_html, render_json, render_markdown
 from tests.audit_builders import (
     ACCOUNT_A,
     ACCOUNT_B,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hpo_guardrail.service import GuardrailService
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.service import GuardrailService
+from hpo_guardrail.enforce.settings import Settings
 from rules.policy import Mode
 from tests.unit.fakes import FakeJobs, FakeNotifier
 

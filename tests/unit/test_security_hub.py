@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hpo_guardrail.ports import ExportFailed
-from hpo_guardrail.security_hub import asff_findings, product_arn
-from hpo_guardrail.service import GuardrailService
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.ports import ExportFailed
+from hpo_guardrail.enforce.security_hub import asff_findings, product_arn
+from hpo_guardrail.enforce.service import GuardrailService
+from hpo_guardrail.enforce.settings import Settings
 from rules.assessment import assess
 from rules.parsing import read_cloudtrail_record
 from rules.policy import Mode

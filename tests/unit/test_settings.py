@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hpo_guardrail.settings import Settings, SettingsError
+from hpo_guardrail.enforce.settings import Settings, SettingsError
 from rules.policy import Mode
 
 

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hpo_guardrail import report_command, report_render
-from hpo_guardrail.audit import AuditRecord
-from hpo_guardrail.report import ReportPeriod, compute_figures
-from hpo_guardrail.weekly_report import (
+from hpo_guardrail.cli import report as report_command
+from hpo_guardrail.enforce.audit import AuditRecord
+from hpo_guardrail.reporting import render as report_render
+from hpo_guardrail.reporting.figures import ReportPeriod, compute_figures
+from hpo_guardrail.reporting.weekly import (
     ReporterSettings,
     ReporterSettingsError,
     WeeklyReporter,

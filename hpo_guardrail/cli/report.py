@@ -49,8 +49,8 @@ def _store(table: str, region: str | None) -> Any:
 
 def run(args: argparse.Namespace, now: datetime | None = None) -> int:
     """Query, compute, render, write; 2 for a usage error, 0 otherwise (AWS errors propagate)."""
-    from hpo_guardrail.report import Filters, ReportPeriod, compute_figures, iso_utc, job_rows
-    from hpo_guardrail.report_render import render, usd
+    from hpo_guardrail.reporting.figures import Filters, ReportPeriod, compute_figures, iso_utc, job_rows
+    from hpo_guardrail.reporting.render import render, usd
 
     table = args.table or os.environ.get(TABLE_VARIABLE, "").strip()
     if not table:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpo_guardrail.alerts import console_url
+from hpo_guardrail.enforce.alerts import console_url
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding, Severity

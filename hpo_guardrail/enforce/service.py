@@ -12,12 +12,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from hpo_guardrail.alerts import compose_alert
-from hpo_guardrail.audit import ActionRecord, AuditRecord, AuditStore, NoAuditStore, fallback_event_id
-from hpo_guardrail.observability import count, logger, tracer
-from hpo_guardrail.outcome import Outcome, Status, StopOutcome, StopResult
-from hpo_guardrail.policy_source import PolicySource
-from hpo_guardrail.ports import (
+from hpo_guardrail.enforce.alerts import compose_alert
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, AuditStore, NoAuditStore, fallback_event_id
+from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResult
+from hpo_guardrail.enforce.policy_source import PolicySource
+from hpo_guardrail.enforce.ports import (
     ExportFailed,
     FindingsExporter,
     JobController,
@@ -26,8 +25,9 @@ from hpo_guardrail.ports import (
     NotificationFailed,
     Notifier,
 )
-from hpo_guardrail.security_hub import asff_findings
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.security_hub import asff_findings
+from hpo_guardrail.enforce.settings import Settings
+from hpo_guardrail.observability import count, logger, tracer
 from rules.assessment import assess
 from rules.decision import Action, Decision
 from rules.engine import Evaluation

@@ -1,6 +1,6 @@
 """What `lint` and `scan` report per input, the policy they evaluate with, and the exit code.
 
-`LocalGuardrail` evaluates exactly as the Lambda does (hpo_guardrail/service.py): the policy document
+`LocalGuardrail` evaluates exactly as the Lambda does (hpo_guardrail/enforce/service.py): the policy document
 from PolicySource (a file, `ssm:/name`, or the default), the base mode and budget cap from the same
 environment variables, and `rules.assessment.assess`. So a job that passes `lint` passes the guardrail.
 """
@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from hpo_guardrail.policy_source import PolicySource
-from hpo_guardrail.settings import Settings
+from hpo_guardrail.enforce.policy_source import PolicySource
+from hpo_guardrail.enforce.settings import Settings
 from rules.assessment import assess
 from rules.decision import Decision
 from rules.engine import DEFAULT_REGION, Evaluation

@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from hpo_guardrail.lint_result import JobReport, Status
-from hpo_guardrail.sarif import sarif_log
-from hpo_guardrail.text_output import render_text, use_colour
+from hpo_guardrail.linting.results import JobReport, Status
+from hpo_guardrail.linting.sarif import sarif_log
+from hpo_guardrail.linting.text import render_text, use_colour
 
 FORMATS = ("text", "json", "sarif")
 DOCS_URL_VARIABLE = "HPO_GUARDRAIL_DOCS_URL"
-_CHECKOUT = Path(__file__).resolve().parents[1]
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def docs_url(given: str | None, environ: Mapping[str, str] = os.environ) -> str:

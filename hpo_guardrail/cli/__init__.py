@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -20,7 +20,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from hpo_guardrail.reference_docs import stale_documents, write_documents
+    from hpo_guardrail.tools.reference_docs import stale_documents, write_documents
 
     root = Path(args.root)
     if args.write:
@@ -36,7 +36,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _prices(args: argparse.Namespace) -> int:
-    from hpo_guardrail.pricing import prices_refresh_command
+    from hpo_guardrail.tools.prices import prices_refresh_command
 
     return prices_refresh_command(args.rest)
 
@@ -56,8 +56,8 @@ def _quiet_broken_pipe() -> Iterator[None]:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from hpo_guardrail.lint import LintOptions
-    from hpo_guardrail.lint_command import run_lint
+    from hpo_guardrail.cli.lint import run_lint
+    from hpo_guardrail.linting.inputs import LintOptions
 
     options = LintOptions(
         paths=args.paths,
@@ -77,7 +77,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from hpo_guardrail.scan import ScanOptions, run_scan
+    from hpo_guardrail.linting.scan import ScanOptions, run_scan
 
     options = ScanOptions(
         region=args.region,
@@ -127,13 +127,13 @@ def _add_evaluation_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from hpo_guardrail.report_command import run
+    from hpo_guardrail.cli.report import run
 
     return run(args)
 
 
 def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from hpo_guardrail.report_command import add_arguments
+    from hpo_guardrail.cli.report import add_arguments
 
     report = commands.add_parser(
         "report",

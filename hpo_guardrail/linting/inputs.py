@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from hpo_guardrail.json_patch import PatchError, split_pointer
-from hpo_guardrail.lint_result import InputKind, JobReport, LocalGuardrail, Status, fail_on_level
-from hpo_guardrail.source_lines import YAML_SUFFIXES, SourceLines, UnreadableDocument, parse_document
+from hpo_guardrail.linting.json_patch import PatchError, split_pointer
+from hpo_guardrail.linting.results import InputKind, JobReport, LocalGuardrail, Status, fail_on_level
+from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, SourceLines, UnreadableDocument, parse_document
 from rules.engine import DEFAULT_REGION
 from rules.findings import Finding
 from rules.models import CallContext, TuningJobCall

@@ -18,10 +18,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hpo_guardrail.alerts import compose_alert
-from hpo_guardrail.cli_output import emit, report_problems
-from hpo_guardrail.lint_result import InputKind, JobReport, LocalGuardrail, Status, exit_code, fail_on_level
-from hpo_guardrail.ports import NotificationFailed, Notifier
+from hpo_guardrail.enforce.alerts import compose_alert
+from hpo_guardrail.enforce.ports import NotificationFailed, Notifier
+from hpo_guardrail.linting.output import emit, report_problems
+from hpo_guardrail.linting.results import InputKind, JobReport, LocalGuardrail, Status, exit_code, fail_on_level
 from rules.decision import Action
 from rules.engine import DEFAULT_REGION
 from rules.models import CallContext

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from hpo_guardrail.report import Figures, GroupFigures, JobRow, Offender
-from hpo_guardrail.report_charts import (
+from hpo_guardrail.reporting.charts import (
     EVALUATED_COLOUR,
     FLAGGED_COLOUR,
     RULE_COLOUR,
@@ -25,6 +24,7 @@ from hpo_guardrail.report_charts import (
     horizontal_bars,
     swatch,
 )
+from hpo_guardrail.reporting.figures import Figures, GroupFigures, JobRow, Offender
 
 FORMATS = ("html", "md", "csv", "json")
 CSV_COLUMNS = (

@@ -15,11 +15,11 @@ from typing import Any, TextIO
 
 import yaml
 
-from hpo_guardrail.json_patch import PatchError, apply_patch
-from hpo_guardrail.lint import REQUEST_LOCATION, STDIN, locate_findings
-from hpo_guardrail.lint_result import FixReport, InputKind, JobReport, LocalGuardrail, Status
-from hpo_guardrail.request_shapes import create_request_from, normalise_request, validation_problems
-from hpo_guardrail.source_lines import YAML_SUFFIXES
+from hpo_guardrail.adapters.request_shapes import create_request_from, normalise_request, validation_problems
+from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings
+from hpo_guardrail.linting.json_patch import PatchError, apply_patch
+from hpo_guardrail.linting.results import FixReport, InputKind, JobReport, LocalGuardrail, Status
+from hpo_guardrail.linting.source_lines import YAML_SUFFIXES
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding

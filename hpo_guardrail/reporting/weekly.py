@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hpo_guardrail.audit import AuditRecord
+from hpo_guardrail.enforce.audit import AuditRecord
+from hpo_guardrail.enforce.ports import Alert, Notifier
 from hpo_guardrail.observability import count, logger
-from hpo_guardrail.ports import Alert, Notifier
-from hpo_guardrail.report import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
-from hpo_guardrail.report_render import period_label, render_html, short_principal, usd
+from hpo_guardrail.reporting.figures import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
+from hpo_guardrail.reporting.render import period_label, render_html, short_principal, usd
 
 PRODUCT = "HPO Guardrail"
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects

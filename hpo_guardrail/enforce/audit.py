@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hpo_guardrail.outcome import FindingSummary, Status, StopOutcome, StopResult
+from hpo_guardrail.enforce.outcome import FindingSummary, Status, StopOutcome, StopResult
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.models import TuningJobCall

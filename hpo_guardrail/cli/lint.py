@@ -6,9 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import TextIO
 
-from hpo_guardrail.autofix import fix_report
-from hpo_guardrail.cli_output import emit, report_problems
-from hpo_guardrail.lint import (
+from hpo_guardrail.linting.autofix import fix_report
+from hpo_guardrail.linting.inputs import (
     STDIN,
     STDIN_NAME,
     LintOptions,
@@ -18,8 +17,9 @@ from hpo_guardrail.lint import (
     lint_document,
     read_input,
 )
-from hpo_guardrail.lint_result import JobReport, LocalGuardrail, Status, exit_code, fail_on_level
-from hpo_guardrail.source_lines import UnreadableDocument
+from hpo_guardrail.linting.output import emit, report_problems
+from hpo_guardrail.linting.results import JobReport, LocalGuardrail, Status, exit_code, fail_on_level
+from hpo_guardrail.linting.source_lines import UnreadableDocument
 
 
 def run_lint(

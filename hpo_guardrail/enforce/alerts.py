@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from hpo_guardrail.outcome import StopOutcome, StopResult
-from hpo_guardrail.ports import Alert
+from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
+from hpo_guardrail.enforce.ports import Alert
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.findings import Finding

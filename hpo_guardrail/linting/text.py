@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from hpo_guardrail.lint_result import InputKind, JobReport, Status
+from hpo_guardrail.linting.results import InputKind, JobReport, Status
 from rules.decision import Action
 from rules.findings import Finding, Severity
 

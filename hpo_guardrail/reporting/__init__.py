@@ -1,0 +1,1 @@
+"""The audit report: figures from audit records, HTML/Markdown/CSV/JSON rendering, the weekly reporter."""

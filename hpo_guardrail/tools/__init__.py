@@ -1,0 +1,1 @@
+"""Maintainer tools: the price table refresh and the generated reference documents."""
