@@ -6,9 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
-
+from hpo_guardrail.adapters.clients import function_client
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
@@ -20,28 +18,19 @@ from hpo_guardrail.enforce.settings import Settings
 if TYPE_CHECKING:
     from hpo_guardrail.reporting.weekly import WeeklyReporter
 
-# Standard retry mode backs off on throttling; the function has 30 s in all.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=10)
-
 
 def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     """Read settings and create the boto3 clients the adapters use."""
     settings = Settings.from_environ(environ)
-    jobs = SageMakerJobController(boto3.client("sagemaker", config=CLIENT_CONFIG))
-    notifier = (
-        SnsNotifier(boto3.client("sns", config=CLIENT_CONFIG), settings.notify_topic_arn)
-        if settings.notify_topic_arn
-        else None
-    )
+    jobs = SageMakerJobController(function_client("sagemaker"))
+    notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     policies = PolicySource(settings.policy, settings.policy_max_age_seconds)
     audit = (
-        DynamoDbAuditStore(boto3.client("dynamodb", config=CLIENT_CONFIG), settings.audit_table_name)
+        DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
         if settings.audit_table_name
         else None
     )
-    exporter = (
-        SecurityHubExporter(boto3.client("securityhub", config=CLIENT_CONFIG)) if settings.security_hub_export else None
-    )
+    exporter = SecurityHubExporter(function_client("securityhub")) if settings.security_hub_export else None
     return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit, exporter=exporter)
 
 
@@ -52,12 +41,8 @@ def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyRepo
     from hpo_guardrail.reporting.weekly import ReporterSettings, WeeklyReporter
 
     settings = ReporterSettings.from_environ(environ)
-    audit = DynamoDbAuditStore(boto3.client("dynamodb", config=CLIENT_CONFIG), settings.audit_table_name)
-    archive = S3ReportArchive(boto3.client("s3", config=CLIENT_CONFIG), settings.report_bucket_name)
-    notifier = (
-        SnsNotifier(boto3.client("sns", config=CLIENT_CONFIG), settings.notify_topic_arn)
-        if settings.notify_topic_arn
-        else None
-    )
+    audit = DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
+    archive = S3ReportArchive(function_client("s3"), settings.report_bucket_name)
+    notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     return WeeklyReporter(audit, archive, notifier, region=region)
