@@ -38,11 +38,11 @@ def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyRepo
     """Read the reporter's settings and create its clients: the audit table, the report bucket, the topic."""
     # Imported here: the guardrail function imports this module too, and its cold start needs none of it.
     from hpo_guardrail.adapters.s3 import S3ReportArchive
-    from hpo_guardrail.reporting.weekly import ReporterSettings, WeeklyReporter
+    from hpo_guardrail.reporting.settings import ReporterSettings
+    from hpo_guardrail.reporting.weekly import WeeklyReporter
 
     settings = ReporterSettings.from_environ(environ)
     audit = DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
     archive = S3ReportArchive(function_client("s3"), settings.report_bucket_name)
     notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
-    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return WeeklyReporter(audit, archive, notifier, region=region)
+    return WeeklyReporter(audit, archive, notifier, region=settings.region)

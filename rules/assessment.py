@@ -7,8 +7,11 @@ from datetime import date
 from rules.decision import Decision, decide
 from rules.engine import Evaluation, evaluate
 from rules.models import CallContext, TuningRequest
-from rules.policy import DEFAULT_BUDGET_CAP_USD, Mode, PolicyDocument, Subject
+from rules.policy import Overrides, PolicyDocument, Subject
 from rules.prices import PriceTable
+
+# Region assumed when a call comes without one (a linted file, say).
+DEFAULT_REGION = "us-east-1"
 
 
 def subject_of(request: TuningRequest, context: CallContext | None = None) -> Subject:
@@ -22,18 +25,21 @@ def subject_of(request: TuningRequest, context: CallContext | None = None) -> Su
     )
 
 
+def region_of(context: CallContext | None) -> str:
+    """The region a call is evaluated in: the record's, else the default (a linted file has none)."""
+    return (context.region if context else None) or DEFAULT_REGION
+
+
 def assess(
     request: TuningRequest,
     document: PolicyDocument,
     *,
     today: date,
     context: CallContext | None = None,
-    base_mode: Mode = Mode.MONITOR,
-    base_budget_cap_usd: float = DEFAULT_BUDGET_CAP_USD,
-    region: str | None = None,
+    base: Overrides | None = None,
     prices: PriceTable | None = None,
 ) -> tuple[Evaluation, Decision]:
-    """The evaluation and the decision for one request under a policy document."""
-    policy = document.resolve(subject_of(request, context), today, base_mode, base_budget_cap_usd)
-    evaluation = evaluate(request, policy, region=region or (context.region if context else None), prices=prices)
+    """The evaluation and the decision for one request under a policy document and a base layer."""
+    policy = document.resolve(subject_of(request, context), today, base)
+    evaluation = evaluate(request, policy, region=region_of(context), prices=prices)
     return evaluation, decide(evaluation)

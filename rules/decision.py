@@ -6,11 +6,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from rules.checks import all_rules
 from rules.engine import Evaluation
 from rules.policy import Mode
+from rules.rule import Category
 
-# Findings that make a job misconfigured (as opposed to merely costly).
-MISCONFIGURATION_RULES = frozenset({"log-scale", "positive-min"})
+# Findings that make a job misconfigured (as opposed to merely costly): each rule declares its category.
+MISCONFIGURATION_RULES = frozenset(rule.id for rule in all_rules() if rule.category is Category.MISCONFIGURATION)
 
 
 class Action(StrEnum):

@@ -11,9 +11,6 @@ from rules.models import TuningRequest
 from rules.policy import Policy
 from rules.prices import PriceTable, bundled_prices
 
-# Region assumed when the request comes without one (a linted file, say).
-DEFAULT_REGION = "us-east-1"
-
 
 class SuppressedFinding(BaseModel):
     """A finding an active exemption covers: kept for the audit trail, left out of the decision."""
@@ -55,12 +52,13 @@ class Evaluation(BaseModel):
 def evaluate(
     request: TuningRequest,
     policy: Policy,
-    region: str | None = None,
+    *,
+    region: str,
     prices: PriceTable | None = None,
 ) -> Evaluation:
     """Run every rule in the catalogue over the request; exempted findings are set aside."""
     table = prices or bundled_prices()
-    cost = estimate_cost(request, table, region or DEFAULT_REGION, policy.default_max_training_jobs)
+    cost = estimate_cost(request, table, region, policy.default_max_training_jobs)
     findings: list[Finding] = []
     suppressed: list[SuppressedFinding] = []
     for rule in all_rules():

@@ -2,9 +2,10 @@
 
 A `PolicyDocument` is what the platform team writes (YAML, see rules/policy_file.py). Resolving it
 for one job (its account, team tag, name and creator) gives the effective `Policy` the checks and
-the decision use. Layering, least to most specific: the environment (GUARDRAIL_MODE,
-BUDGET_CAP_USD), the document's `defaults`, then every matching scope by specificity (account,
-then team, then job-name pattern or principal); the most specific scope wins.
+the decision use. Layering, least to most specific: the built-in defaults (`BUILT_IN`), the base
+layer the deployment gives (the environment: GUARDRAIL_MODE, BUDGET_CAP_USD), the document's
+`defaults`, then every matching scope by specificity (account, then team, then job-name pattern or
+principal); the most specific scope wins.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from rules.checks import rules_by_id
+from rules.rule import RuleSettings
 
 # Hyperparameters whose good values usually span orders of magnitude (matched case-insensitively
 # against the parameter name): learning rates, regularisation strengths and tolerances, and integer
@@ -39,7 +43,6 @@ DEFAULT_LOG_NATURED_NAMES = (
     r"num[_-]?(round|rounds|trees|estimators|leaves)$",
     r"hidden[_-]?(units|size|dim)",
 )
-DEFAULT_BUDGET_CAP_USD = 1000.0
 SELF_EXEMPTION = "self-exemption"
 
 
@@ -48,26 +51,34 @@ class Mode(StrEnum):
     ENFORCE = "enforce"
 
 
+# The one set of built-in defaults: what applies when neither the deployment nor the policy says.
+DEFAULT_MODE = Mode.MONITOR
+DEFAULT_BUDGET_CAP_USD = 1000.0
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _validate_rule_settings(value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every rule id must exist and its settings must fit that rule, so a typo fails at load time."""
-    from pydantic import ValidationError
-
-    from rules.checks import rules_by_id
-
+def typed_rule_settings(value: dict[str, dict[str, Any]]) -> dict[str, RuleSettings]:
+    """Each rule's settings as its own typed model; an unknown rule or a bad value names rule and field."""
     known = rules_by_id()
+    typed: dict[str, RuleSettings] = {}
     for rule_id, settings in value.items():
         if rule_id not in known:
             raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(sorted(known))})")
         try:
-            known[rule_id].settings.model_validate(settings)
+            typed[rule_id] = known[rule_id].settings.model_validate(settings)
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise ValueError(f"{rule_id}.{where}: {first['msg']}") from None
+    return typed
+
+
+def _validate_rule_settings(value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every rule id must exist and its settings must fit that rule, so a typo fails at load time."""
+    typed_rule_settings(value)
     return value
 
 
@@ -190,9 +201,10 @@ class ExemptionStatus(_Strict):
 
 
 class Policy(_Strict):
-    """The effective policy for one evaluation."""
+    """The effective policy for one evaluation. Its rule settings are validated once, here, into each
+    rule's typed model (`settings_of`); the checks read those and validate nothing again."""
 
-    mode: Mode = Mode.MONITOR
+    mode: Mode = DEFAULT_MODE
     budget_cap_usd: float = Field(default=DEFAULT_BUDGET_CAP_USD, ge=0)
     default_max_training_jobs: int = Field(
         default=750, ge=1, description="Training jobs assumed when MaxNumberOfTrainingJobs is absent (quota)"
@@ -202,8 +214,16 @@ class Policy(_Strict):
     scopes: tuple[str, ...] = Field(default=(), description="scopes applied, least to most specific")
     exemptions: tuple[ExemptionStatus, ...] = ()
     document_hash: str | None = None
+    _typed_settings: dict[str, RuleSettings] = PrivateAttr(default_factory=dict)
 
-    _check_rules = field_validator("rule_settings")(_validate_rule_settings)
+    @model_validator(mode="after")
+    def _type_rule_settings(self) -> Policy:
+        self._typed_settings = typed_rule_settings(self.rule_settings)
+        return self
+
+    def settings_of(self, rule_id: str) -> RuleSettings | None:
+        """The typed settings the policy gives a rule, or None when it gives none (the rule's defaults)."""
+        return self._typed_settings.get(rule_id)
 
     def is_log_natured_name(self, name: str) -> bool:
         """True when the parameter name suggests values spanning orders of magnitude."""
@@ -255,22 +275,17 @@ class PolicyDocument(_Strict):
     def content_hash(self) -> str:
         return _content_hash(self.model_dump(mode="json"))
 
-    def resolve(
-        self,
-        subject: Subject,
-        today: date,
-        base_mode: Mode = Mode.MONITOR,
-        base_budget_cap_usd: float = DEFAULT_BUDGET_CAP_USD,
-    ) -> Policy:
-        """The effective policy for one job: environment, defaults, then matching scopes."""
+    def resolve(self, subject: Subject, today: date, base: Overrides | None = None) -> Policy:
+        """The effective policy for one job: built-in defaults, the base layer, the document's defaults,
+        then the matching scopes, least to most specific."""
         team = subject.tags.get(self.team_tag_key)
-        mode, cap = base_mode, base_budget_cap_usd
+        mode, cap = DEFAULT_MODE, DEFAULT_BUDGET_CAP_USD
         rule_settings: dict[str, dict[str, Any]] = {}
         ordered = sorted(
             (s for s in self.scopes if s.match.matches(subject, team)),
             key=lambda s: s.match.specificity,  # sorted() is stable: file order breaks ties
         )
-        for layer in (self.defaults, *ordered):
+        for layer in (base or Overrides(), self.defaults, *ordered):
             mode = layer.mode or mode
             cap = layer.budget_cap_usd if layer.budget_cap_usd is not None else cap
             for rule_id, settings in layer.rules.items():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,10 +13,17 @@ from rules.cost import CostEstimate
 from rules.findings import Finding, Severity
 from rules.models import TuningRequest
 
-if TYPE_CHECKING:
-    from rules.policy import Policy
-
 DOCS_PAGE = "docs/rules.md"
+
+
+class Category(StrEnum):
+    """What kind of problem a rule finds; the decision reads it (see rules/decision.py)."""
+
+    MISCONFIGURATION = "misconfiguration"  # the search wastes most of its budget: what enforce mode stops
+    INVALID = "invalid"  # SageMaker refuses the request: no job runs
+    COST = "cost"  # the budget: the worst case, its bounds and what it leaves out
+    TUNING = "tuning"  # the search could find a better optimum, or find it sooner
+    HYGIENE = "hygiene"  # the organisation's own conventions (tags)
 
 
 class RuleSettings(BaseModel):
@@ -27,11 +35,24 @@ class RuleSettings(BaseModel):
     severity: Severity | None = None  # a fixed severity, replacing the rule's own grading
 
 
+class PolicyView(Protocol):
+    """What a check may read of the effective policy (rules.policy.Policy)."""
+
+    @property
+    def budget_cap_usd(self) -> float: ...
+
+    def is_log_natured_name(self, name: str) -> bool: ...
+
+    def settings_of(self, rule_id: str) -> RuleSettings | None:
+        """The rule's settings, validated when the policy was resolved; None when the policy sets none."""
+        ...
+
+
 @dataclass(frozen=True)
 class EvaluationContext[S: RuleSettings]:
     """What a check may consult besides the request: the policy, the cost estimate, its settings."""
 
-    policy: Policy
+    policy: PolicyView
     cost: CostEstimate
     settings: S
 
@@ -53,6 +74,7 @@ class Rule[S: RuleSettings]:
     id: str
     title: str
     check: Callable[[TuningRequest, EvaluationContext[S]], Iterable[Finding]]
+    category: Category
     doc: RuleDoc
     settings: type[S]
 
@@ -61,9 +83,18 @@ class Rule[S: RuleSettings]:
         """The rule's documentation link, relative to the repository root."""
         return f"{DOCS_PAGE}#{self.id}"
 
-    def run(self, request: TuningRequest, policy: Policy, cost: CostEstimate) -> list[Finding]:
+    def settings_under(self, policy: PolicyView) -> S:
+        """This rule's settings under the policy: validated at resolution, else the rule's defaults."""
+        given = policy.settings_of(self.id)
+        if given is None:
+            return self.settings()
+        if not isinstance(given, self.settings):
+            raise TypeError(f"{self.id}: the policy holds {type(given).__name__}, not {self.settings.__name__}")
+        return given
+
+    def run(self, request: TuningRequest, policy: PolicyView, cost: CostEstimate) -> list[Finding]:
         """The findings under the policy's settings for this rule (none when it is disabled)."""
-        settings = self.settings.model_validate(policy.rule_settings.get(self.id, {}))
+        settings = self.settings_under(policy)
         if not settings.enabled:
             return []
         context = EvaluationContext(policy=policy, cost=cost, settings=settings)

@@ -24,7 +24,7 @@ def session(profile: str | None = None, region: str | None = None) -> Any:
 
 def function_client(service: str) -> Any:
     """A client for the deployed functions: the function's own credentials and region."""
-    return boto3.client(service, config=FUNCTION_CLIENT_CONFIG)
+    return session().client(service, config=FUNCTION_CLIENT_CONFIG)
 
 
 def cli_client(service: str, *, aws_session: Any = None, region: str | None = None) -> Any:

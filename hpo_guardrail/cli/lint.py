@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import TextIO
 
+from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.linting.autofix import fix_report
 from hpo_guardrail.linting.inputs import (
     STDIN,
@@ -18,7 +19,7 @@ from hpo_guardrail.linting.inputs import (
     read_input,
 )
 from hpo_guardrail.linting.output import emit, report_problems
-from hpo_guardrail.linting.results import JobReport, LocalGuardrail, Status, exit_code, fail_on_level
+from hpo_guardrail.linting.results import JobReport, Status, exit_code, fail_on_level
 from hpo_guardrail.linting.source_lines import UnreadableDocument
 
 
@@ -33,13 +34,13 @@ def run_lint(
     """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage."""
     try:
         check_usage(options)
-        guardrail = LocalGuardrail(options.policy, environ)
+        evaluator = Evaluator.from_environ(environ, policy=options.policy)
     except (UsageError, ValueError) as error:  # SettingsError and PolicyError name the variable or file
         stderr.write(f"hpo-guardrail lint: error: {error}\n")
         return 2
     paths, reports = expand_paths(options.paths)
     for path in paths:
-        reports.append(_lint_one(path, options, guardrail, stdin=stdin, stdout=stdout))
+        reports.append(_lint_one(path, options, evaluator, stdin=stdin, stdout=stdout))
     # With --output - the corrected request owns stdout, so the report goes to stderr.
     report_stream = stderr if options.output == STDIN else stdout
     emit(reports, options.output_format, report_stream, colour=options.color, docs=options.docs_url)
@@ -47,15 +48,13 @@ def run_lint(
     return exit_code(reports, fail_on_level(options.fail_on))
 
 
-def _lint_one(
-    path: str, options: LintOptions, guardrail: LocalGuardrail, *, stdin: TextIO, stdout: TextIO
-) -> JobReport:
+def _lint_one(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
     shown = STDIN_NAME if path == STDIN else path
     try:
         text, document = read_input(path, stdin)
     except UnreadableDocument as error:
         return JobReport(path=shown, status=Status.ERROR, reason=str(error))
-    report = lint_document(shown, text, document, guardrail, region=options.region, account=options.account)
+    report = lint_document(shown, text, document, evaluator, region=options.region, account=options.account)
     if options.fix:
-        report = fix_report(report, guardrail, output=options.output, original_text=text, stdout=stdout)
+        report = fix_report(report, evaluator, output=options.output, original_text=text, stdout=stdout)
     return report

@@ -14,20 +14,20 @@ from botocore.exceptions import ClientError
 from hpo_guardrail.adapters.request_shapes import request_from_cloudtrail
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.moto_extensions import set_tuning_job_status
-
-CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
-_CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+from rules.events import read_event
+from rules.models import TuningJobCall
+from rules.parsing import InvalidRequest
 
 
 def is_successful_create_call(event: dict[str, Any]) -> bool:
-    """Whether the event reports a CreateHyperParameterTuningJob call that succeeded (so a job exists)."""
-    detail = event.get("detail") or {}
-    return (
-        event.get("detail-type") == _CLOUDTRAIL_DETAIL_TYPE
-        and detail.get("eventName") == CREATE_TUNING_JOB
-        and not detail.get("errorCode")
-        and isinstance(detail.get("requestParameters"), dict)
-    )
+    """Whether the event reports a CreateHyperParameterTuningJob call that succeeded (so a job exists).
+
+    Read by the guardrail's own event reader: a job exists exactly for the events it would evaluate.
+    """
+    try:
+        return isinstance(read_event(event), TuningJobCall)
+    except InvalidRequest:
+        return False
 
 
 def create_tuning_job_for_event(aws: EmbeddedAws, event: dict[str, Any]) -> str | None:

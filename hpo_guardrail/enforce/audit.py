@@ -1,8 +1,10 @@
-"""The audit record: what the guardrail saw, what it decided, and what each action did.
+"""The audit record: what the guardrail saw, what it decided, its action plan, and what each action did.
 
 Written before any action is taken and keyed by the CloudTrail event id, so a duplicate delivery of
-the same event finds the record instead of creating a second one, and an invocation that failed
-half-way resumes the actions still missing.
+the same event finds the record instead of creating a second one. The record carries the plan (the
+actions the decision calls for) and each action's outcome as soon as it is known; an action that is
+missing or failed is pending, so a later delivery runs exactly the pending ones: a failed stop is tried
+again, an alert already sent is not sent again.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hpo_guardrail.enforce.outcome import FindingSummary, Status, StopOutcome, StopResult
+from hpo_guardrail.enforce.outcome import FindingSummary, Outcome, Status, StopOutcome, StopResult
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.models import TuningJobCall
+
+STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
+# The one result that leaves an action pending: the next delivery of the event tries it again.
+FAILED = "failed"
 
 # Enough of a rejected event to replay or debug it, well inside DynamoDB's 400 KB item limit.
 RAW_EVENT_LIMIT = 100_000
 
 
 class ActionRecord(BaseModel):
-    """The outcome of one action (stop or notify), stored as soon as it is known."""
+    """The outcome of one action (stop, notify, export), stored as soon as it is known."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -35,15 +41,17 @@ class ActionRecord(BaseModel):
     cost_avoided_usd: float | None = None
 
     @property
-    def succeeded(self) -> bool:
-        return self.result not in ("failed", "pending")
+    def done(self) -> bool:
+        """True when the action need not run again; a failed one is pending for the next delivery."""
+        return self.result != FAILED
 
     @classmethod
     def of_stop(cls, stop: StopOutcome, at: str, cost_avoided_usd: float | None) -> ActionRecord:
+        """The stop's result itself (not its summary), so it reads back exactly as it happened."""
         return cls(
             result=stop.result.value,
             at=at,
-            detail=stop.summary(),
+            detail=stop.detail,
             status_before=stop.status_before,
             cost_avoided_usd=cost_avoided_usd,
         )
@@ -80,30 +88,49 @@ class AuditRecord(BaseModel):
     cost_basis: str | None = None
     decision: str | None = None
     decision_reason: str | None = None
+    plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
     actions: dict[str, ActionRecord] = {}
     raw_event: str | None = None
 
-    def planned_actions(self) -> tuple[str, ...]:
-        match self.decision:
-            case Action.STOP.value:
-                return ("stop", "notify")
-            case Action.NOTIFY.value:
-                return ("notify",)
-            case _:
-                return ()
+    def pending(self) -> list[str]:
+        """The planned actions without an outcome, or whose last attempt failed, in the order they run."""
+        return [name for name in self.plan if name not in self.actions or not self.actions[name].done]
 
     @property
     def complete(self) -> bool:
-        """Every planned action has an outcome (a failed publish is not one: it is retried)."""
-        return all(name in self.actions and self.actions[name].succeeded for name in self.planned_actions())
+        """Every planned action is done (a failed stop or publish is not: the next delivery retries it)."""
+        return not self.pending()
 
     def with_action(self, name: str, action: ActionRecord) -> AuditRecord:
         return self.model_copy(update={"actions": {**self.actions, name: action}})
 
+    def stop_outcome(self) -> StopOutcome | None:
+        """What the stop did, when it ran."""
+        stop = self.actions.get(STOP)
+        return stop.stop_outcome() if stop is not None else None
+
+    def outcome(self) -> Outcome:
+        """What the handler returns: a summary of this record."""
+        stop, notify = self.stop_outcome(), self.actions.get(NOTIFY)
+        return Outcome.model_validate(
+            {
+                **self.model_dump(include=set(Outcome.model_fields) - {"actions"}),
+                "actions": {"stop": stop.summary() if stop else None, "notify": notify.message_id if notify else None},
+            }
+        )
+
     @classmethod
     def evaluated(
-        cls, call: TuningJobCall, evaluation: Evaluation, decision: Decision, team: str | None, now: str
+        cls,
+        call: TuningJobCall,
+        evaluation: Evaluation,
+        decision: Decision,
+        team: str | None,
+        now: str,
+        *,
+        exports: bool = False,
     ) -> AuditRecord:
+        """The record of an evaluation, with the plan its decision calls for (`exports`: Security Hub is on)."""
         context, policy = call.context, evaluation.policy
         return cls(
             event_id=context.event_id,
@@ -127,6 +154,7 @@ class AuditRecord(BaseModel):
             cost_basis=evaluation.cost.describe(),
             decision=decision.action.value,
             decision_reason=decision.reason,
+            plan=plan_for(decision, evaluation, exports=exports),
         )
 
     @classmethod
@@ -145,6 +173,19 @@ class AuditRecord(BaseModel):
             reason=reason,
             raw_event=raw,
         )
+
+
+def plan_for(decision: Decision, evaluation: Evaluation, *, exports: bool) -> list[str]:
+    """The actions a decision calls for, in the order they run: the alert says whether the stop worked, so the
+    stop goes first; findings go to Security Hub when that export is on."""
+    plan = []
+    if decision.action is Action.STOP:
+        plan.append(STOP)
+    if decision.notifies:
+        plan.append(NOTIFY)
+    if exports and evaluation.findings:
+        plan.append(EXPORT)
+    return plan
 
 
 def fallback_event_id(event: object) -> str:

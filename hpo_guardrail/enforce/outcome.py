@@ -1,4 +1,4 @@
-"""What one invocation did, returned by the handler and printed by the demo."""
+"""What one invocation did, returned by the handler and printed by the demo: a view of the audit record."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from rules.decision import Decision
-from rules.engine import Evaluation
 from rules.findings import Finding
 
 
@@ -25,6 +23,8 @@ class StopResult(StrEnum):
 
 
 class StopOutcome(BaseModel):
+    """What the stop action found and did; `detail` is the raw reason (an error, a status), never a summary."""
+
     model_config = ConfigDict(frozen=True)
 
     result: StopResult
@@ -82,29 +82,3 @@ class Outcome(BaseModel):
     exemptions: list[str] = []
     suppressed: list[FindingSummary] = []
     actions: dict[str, str | None] = {"stop": None, "notify": None}
-
-    @classmethod
-    def of_evaluation(
-        cls,
-        event_id: str,
-        evaluation: Evaluation,
-        decision: Decision,
-        stop: StopOutcome | None,
-        message_id: str | None,
-    ) -> Outcome:
-        return cls(
-            status=Status.EVALUATED,
-            event_id=event_id,
-            job_name=evaluation.request.job_name,
-            findings=[FindingSummary.of(f) for f in evaluation.findings],
-            worst_case_usd=evaluation.cost.worst_case_usd,
-            cost_complete=evaluation.cost.complete,
-            decision=decision.action.value,
-            decision_reason=decision.reason,
-            mode=decision.mode.value,
-            policy_version=evaluation.policy.version,
-            policy_scope=evaluation.policy.scope,
-            exemptions=[e.describe() for e in evaluation.policy.exemptions],
-            suppressed=[FindingSummary.of(s.finding, s.exemption) for s in evaluation.suppressed],
-            actions={"stop": stop.summary() if stop else None, "notify": message_id},
-        )

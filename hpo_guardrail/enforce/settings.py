@@ -1,52 +1,44 @@
-"""Settings read once from the environment into a typed model."""
+"""The guardrail function's settings, read once from its environment.
+
+The mode and the budget cap are the base layer of the policy: the policy's `defaults` and scopes
+refine them (rules/policy.py), and when neither the environment nor the policy says, the built-in
+defaults apply.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from rules.policy import Mode
+from hpo_guardrail.environment import AuditTableSettings, RegionSettings, SettingsError, TopicSettings
+from rules.policy import DEFAULT_BUDGET_CAP_USD, DEFAULT_MODE, Mode, Overrides
 
-ENVIRONMENT_NAMES = {
-    "mode": "GUARDRAIL_MODE",
-    "notify_topic_arn": "NOTIFY_TOPIC_ARN",
-    "budget_cap_usd": "BUDGET_CAP_USD",
-    "policy": "GUARDRAIL_POLICY",
-    "policy_max_age_seconds": "GUARDRAIL_POLICY_MAX_AGE",
-    "audit_table_name": "AUDIT_TABLE_NAME",
-    "security_hub_export": "SECURITY_HUB_EXPORT",
-}
+__all__ = ["Settings", "SettingsError"]
 
 
-class SettingsError(ValueError):
-    """The function's environment is misconfigured (a deployment error, not an event error)."""
+class Settings(TopicSettings, AuditTableSettings, RegionSettings):
+    """GUARDRAIL_MODE, BUDGET_CAP_USD, GUARDRAIL_POLICY, ..., NOTIFY_TOPIC_ARN, AUDIT_TABLE_NAME, AWS_REGION."""
 
+    settings_name: ClassVar[str] = "guardrail"
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    mode: Mode = Mode.MONITOR
-    notify_topic_arn: str | None = None
-    budget_cap_usd: float = Field(default=1000.0, ge=0)
-    policy: str | None = Field(default=None, description="a policy file path or ssm:/parameter/name")
-    policy_max_age_seconds: int = Field(default=300, ge=0, description="how long a policy from SSM is cached")
-    audit_table_name: str | None = Field(default=None, description="the DynamoDB audit table")
-    security_hub_export: bool = Field(default=False, description="also import findings into Security Hub")
+    mode: Mode = Field(default=DEFAULT_MODE, validation_alias="GUARDRAIL_MODE")
+    budget_cap_usd: float = Field(default=DEFAULT_BUDGET_CAP_USD, ge=0, validation_alias="BUDGET_CAP_USD")
+    policy: str | None = Field(
+        default=None, validation_alias="GUARDRAIL_POLICY", description="a policy file path or ssm:/parameter/name"
+    )
+    policy_max_age_seconds: int = Field(
+        default=300, ge=0, validation_alias="GUARDRAIL_POLICY_MAX_AGE", description="how long an SSM policy is cached"
+    )
+    security_hub_export: bool = Field(
+        default=False, validation_alias="SECURITY_HUB_EXPORT", description="also import findings into Security Hub"
+    )
 
     @field_validator("mode", mode="before")
     @classmethod
     def _mode_case_insensitive(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        """Read the GUARDRAIL_*, NOTIFY_TOPIC_ARN and BUDGET_CAP_USD variables; empty means the default."""
-        values = {field: environ[var] for field, var in ENVIRONMENT_NAMES.items() if environ.get(var, "").strip()}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{ENVIRONMENT_NAMES.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors()
-            )
-            raise SettingsError(f"invalid guardrail settings: {problems}") from None
+    def base_layer(self) -> Overrides:
+        """The policy's lowest layer: what the deployment sets for every job."""
+        return Overrides(mode=self.mode, budget_cap_usd=self.budget_cap_usd)

@@ -16,9 +16,10 @@ from typing import Any, TextIO
 import yaml
 
 from hpo_guardrail.adapters.request_shapes import create_request_from, normalise_request, validation_problems
+from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings
 from hpo_guardrail.linting.json_patch import PatchError, apply_patch
-from hpo_guardrail.linting.results import FixReport, InputKind, JobReport, LocalGuardrail, Status
+from hpo_guardrail.linting.results import FixReport, InputKind, JobReport, Status
 from hpo_guardrail.linting.source_lines import YAML_SUFFIXES
 from rules.decision import Decision
 from rules.engine import Evaluation
@@ -66,14 +67,15 @@ def _overlaps(path: str, other: str) -> bool:
     return path == other or path.startswith(other + "/") or other.startswith(path + "/")
 
 
-def _assess(report: JobReport, guardrail: LocalGuardrail, request: dict[str, Any]) -> tuple[Evaluation, Decision]:
+def _assess(report: JobReport, evaluator: Evaluator, request: dict[str, Any]) -> tuple[Evaluation, Decision]:
     assert report.context is not None  # an evaluated report always has one
-    return guardrail.assess(read_request(request), report.context, report.region)
+    assessment = evaluator.assess(read_request(request), report.context)
+    return assessment.evaluation, assessment.decision
 
 
 def fix_report(
     report: JobReport,
-    guardrail: LocalGuardrail,
+    evaluator: Evaluator,
     *,
     output: str | None,
     original_text: str | None,
@@ -108,7 +110,7 @@ def fix_report(
             fix.not_applied.pop(_label(finding), None)
         if not progressed:
             break
-        evaluation, decision = _assess(report, guardrail, current)
+        evaluation, decision = _assess(report, evaluator, current)
     # A patch that failed in one round may have become unnecessary after another fix.
     remaining = {_label(f) for f in evaluation.findings}
     fix.not_applied = {label: why for label, why in fix.not_applied.items() if label in remaining}

@@ -1,7 +1,7 @@
 """`hpo-guardrail lint`: tuning requests, CloudTrail records, EventBridge events and Describe responses.
 
 Each input is recognised by its shape, read with the same parser as the Lambda (rules.parsing) and
-evaluated with the same policy and settings (LocalGuardrail). Inputs of failed calls or other APIs are
+evaluated with the same policy and settings (the guardrail's Evaluator). Inputs of failed calls or other APIs are
 skipped with the reason, as the Lambda skips them; unreadable or malformed inputs are errors that name
 the file and the field.
 """
@@ -15,19 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.linting.json_patch import PatchError, split_pointer
-from hpo_guardrail.linting.results import InputKind, JobReport, LocalGuardrail, Status, fail_on_level
+from hpo_guardrail.linting.results import InputKind, JobReport, Status, fail_on_level
 from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, SourceLines, UnreadableDocument, parse_document
-from rules.engine import DEFAULT_REGION
+from rules.events import read_event
 from rules.findings import Finding
 from rules.models import CallContext, TuningJobCall
 from rules.parsing import InvalidRequest, SkippedCall, read_cloudtrail_record, read_request
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # how reports name standard input
-CLOUDTRAIL_SOURCE = "aws.sagemaker"  # the same envelope the deployed rule and the service accept
-CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
-STATE_CHANGE_DETAIL_TYPE = "SageMaker HyperParameter Tuning Job State Change"
 # Where the request sits inside each kind of input, for finding the line of a member.
 REQUEST_LOCATION: dict[InputKind, tuple[str, ...]] = {
     InputKind.CREATE_REQUEST: (),
@@ -122,20 +120,7 @@ def recognise(document: Any) -> InputKind:
 def _read_call(kind: InputKind, document: Mapping[str, Any]) -> TuningJobCall | SkippedCall | Mapping[str, Any]:
     """The CloudTrail call of an event or record, or the request mapping of a request or Describe response."""
     if kind is InputKind.EVENTBRIDGE_EVENT:
-        source, detail_type = document.get("source"), document.get("detail-type")
-        if detail_type == STATE_CHANGE_DETAIL_TYPE:
-            return SkippedCall(
-                kind="unrelated", reason="a state-change event carries no request (scan reads live jobs)"
-            )
-        if source != CLOUDTRAIL_SOURCE or detail_type != CLOUDTRAIL_DETAIL_TYPE:
-            return SkippedCall(
-                kind="unrelated",
-                reason=f"not a SageMaker CloudTrail event (source {source!r}, detail-type {detail_type!r})",
-            )
-        detail = document.get("detail")
-        if not isinstance(detail, Mapping):
-            raise InvalidRequest("missing or not an object", "detail")
-        return read_cloudtrail_record(detail)
+        return read_event(document)
     if kind is InputKind.CLOUDTRAIL_RECORD:
         try:
             return read_cloudtrail_record(document)
@@ -150,7 +135,7 @@ def lint_document(
     path: str,
     text: str,
     document: Any,
-    guardrail: LocalGuardrail,
+    evaluator: Evaluator,
     *,
     region: str | None = None,
     account: str | None = None,
@@ -173,17 +158,16 @@ def lint_document(
         where = f" at {error.path}" if error.path else ""
         what = f"invalid {kind.value}" if kind else "unrecognised input"
         return JobReport(path=path, status=Status.ERROR, kind=kind, reason=f"{what}{where}: {error.reason}")
-    used_region = region or context.region or DEFAULT_REGION
-    context = context.model_copy(update={"region": used_region, "account": account or context.account})
-    evaluation, decision = guardrail.assess(request, context, used_region)
+    context = context.model_copy(update={"region": region or context.region, "account": account or context.account})
+    assessment = evaluator.assess(request, context)
     report = JobReport(
         path=path,
         status=Status.EVALUATED,
         kind=kind,
-        context=context,
-        region=used_region,
-        evaluation=evaluation,
-        decision=decision,
+        context=assessment.context,
+        region=assessment.region,
+        evaluation=assessment.evaluation,
+        decision=assessment.decision,
         request=request_document,
     )
     locate_findings(report, text, REQUEST_LOCATION[kind])

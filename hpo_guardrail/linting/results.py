@@ -1,26 +1,20 @@
-"""What `lint` and `scan` report per input, the policy they evaluate with, and the exit code.
+"""What `lint` and `scan` report per input, and the exit code.
 
-`LocalGuardrail` evaluates exactly as the Lambda does (hpo_guardrail/enforce/service.py): the policy document
-from PolicySource (a file, `ssm:/name`, or the default), the base mode and budget cap from the same
-environment variables, and `rules.assessment.assess`. So a job that passes `lint` passes the guardrail.
+Both evaluate through the guardrail's own `Evaluator` (hpo_guardrail/enforce/evaluator.py): the same
+policy source, base layer (GUARDRAIL_MODE, BUDGET_CAP_USD), prices and clock as the Lambda.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from hpo_guardrail.enforce.policy_source import PolicySource
-from hpo_guardrail.enforce.settings import Settings
-from rules.assessment import assess
 from rules.decision import Decision
-from rules.engine import DEFAULT_REGION, Evaluation
+from rules.engine import Evaluation
 from rules.findings import Finding, Severity
-from rules.models import CallContext, TuningRequest
-from rules.policy import PolicyDocument
+from rules.models import CallContext
 
 NEVER = "never"  # --fail-on never: report, but exit 0 whatever is found
 
@@ -37,35 +31,6 @@ class InputKind(StrEnum):
     EVENTBRIDGE_EVENT = "eventbridge-event"
     DESCRIBE_RESPONSE = "describe-response"
     TUNING_JOB = "tuning-job"  # a live job found by `scan`
-
-
-class LocalGuardrail:
-    """The policy and settings the deployed function would use, applied in this process."""
-
-    def __init__(
-        self,
-        policy: str | None,
-        environ: Mapping[str, str],
-        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
-    ) -> None:
-        # Settings.from_environ raises SettingsError and PolicySource.document() PolicyError, both
-        # ValueErrors naming the variable or the policy's file, line and field.
-        self.settings = Settings.from_environ(environ)
-        self.source = PolicySource(policy or self.settings.policy, self.settings.policy_max_age_seconds)
-        self.document: PolicyDocument = self.source.document()
-        self._today = today
-
-    def assess(self, request: TuningRequest, context: CallContext, region: str | None) -> tuple[Evaluation, Decision]:
-        """The evaluation and decision the guardrail function would reach for this request."""
-        return assess(
-            request,
-            self.document,
-            today=self._today(),
-            context=context,
-            base_mode=self.settings.mode,
-            base_budget_cap_usd=self.settings.budget_cap_usd,
-            region=region or context.region or DEFAULT_REGION,
-        )
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any, TextIO
 
 import boto3
@@ -19,11 +19,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from hpo_guardrail.enforce.alerts import compose_alert
+from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.ports import NotificationFailed, Notifier
+from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.linting.output import emit, report_problems
-from hpo_guardrail.linting.results import InputKind, JobReport, LocalGuardrail, Status, exit_code, fail_on_level
+from hpo_guardrail.linting.results import InputKind, JobReport, Status, exit_code, fail_on_level
+from rules.assessment import DEFAULT_REGION
 from rules.decision import Action
-from rules.engine import DEFAULT_REGION
 from rules.models import CallContext
 from rules.parsing import InvalidRequest, read_request
 
@@ -97,9 +99,7 @@ def job_tags(sagemaker: Any, arn: str) -> list[dict[str, str]]:
     return tags
 
 
-def scan_job(
-    sagemaker: Any, name: str, arn: str, *, account: str, region: str, guardrail: LocalGuardrail, today: date
-) -> JobReport:
+def scan_job(sagemaker: Any, name: str, arn: str, *, account: str, region: str, evaluator: Evaluator) -> JobReport:
     """Describe one job, read its tags, and evaluate it as the guardrail function would have."""
     try:
         description = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
@@ -121,21 +121,21 @@ def scan_job(
         return JobReport(path=arn, status=Status.ERROR, kind=InputKind.TUNING_JOB, reason=reason)
     created = description.get("CreationTime")
     context = CallContext(
-        event_id=f"scan-{name}-{today.isoformat()}",
+        event_id=f"scan-{name}-{evaluator.today().isoformat()}",
         event_time=created.isoformat() if isinstance(created, datetime) else None,
         account=account,
         region=region,
         job_arn=arn,
     )
-    evaluation, decision = guardrail.assess(request, context, region)
+    assessment = evaluator.assess(request, context)
     return JobReport(
         path=arn,
         status=Status.EVALUATED,
         kind=InputKind.TUNING_JOB,
-        context=context,
-        region=region,
-        evaluation=evaluation,
-        decision=decision,
+        context=assessment.context,
+        region=assessment.region,
+        evaluation=assessment.evaluation,
+        decision=assessment.decision,
     )
 
 
@@ -162,13 +162,15 @@ def run_scan(
     stderr: TextIO,
     environ: Mapping[str, str] = os.environ,
     session_factory: Callable[..., Any] = boto3.session.Session,
-    today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """Scan the account and region; exit codes as for lint (2 also when AWS cannot be reached)."""
     try:
         fail_on = fail_on_level(options.fail_on)
-        guardrail = LocalGuardrail(options.policy, environ, today)
-        topic = options.topic_arn or guardrail.settings.notify_topic_arn
+        settings = Settings.from_environ(environ)
+        evaluator = Evaluator.from_settings(settings, policy=options.policy, clock=clock)
+        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
+        topic = options.topic_arn or settings.notify_topic_arn
         if options.notify and not topic:
             raise ValueError("--notify needs --topic-arn or NOTIFY_TOPIC_ARN")
         session = session_factory(profile_name=options.profile, region_name=options.region)
@@ -182,9 +184,7 @@ def run_scan(
     progress, reports = Progress(stderr), []
     for done, (name, arn) in enumerate(jobs):
         progress.step(done, len(jobs), name)
-        reports.append(
-            scan_job(sagemaker, name, arn, account=account, region=region, guardrail=guardrail, today=today())
-        )
+        reports.append(scan_job(sagemaker, name, arn, account=account, region=region, evaluator=evaluator))
     progress.finish()
     failed_alerts = 0
     if options.notify and topic:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from hpo_guardrail.enforce.audit import AuditRecord
 from hpo_guardrail.enforce.ports import Alert, Notifier
@@ -24,36 +24,6 @@ PRODUCT = "HPO Guardrail"
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 REPORT_CONTENT_TYPE = "text/html; charset=utf-8"
 _RULES_IN_SUMMARY = 5
-
-ENVIRONMENT_NAMES = {
-    "audit_table_name": "AUDIT_TABLE_NAME",
-    "report_bucket_name": "REPORT_BUCKET_NAME",
-    "notify_topic_arn": "NOTIFY_TOPIC_ARN",
-}
-
-
-class ReporterSettingsError(ValueError):
-    """The reporter function's environment is misconfigured (a deployment error)."""
-
-
-class ReporterSettings(BaseModel):
-    """The reporter function's settings, read once from its environment."""
-
-    model_config = ConfigDict(frozen=True)
-
-    audit_table_name: str = Field(min_length=1)
-    report_bucket_name: str = Field(min_length=1)
-    notify_topic_arn: str | None = None
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> ReporterSettings:
-        """Read AUDIT_TABLE_NAME, REPORT_BUCKET_NAME and NOTIFY_TOPIC_ARN; empty counts as missing."""
-        values = {field: environ[var] for field, var in ENVIRONMENT_NAMES.items() if environ.get(var, "").strip()}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as error:
-            problems = "; ".join(f"{ENVIRONMENT_NAMES[str(e['loc'][0])]}: {e['msg']}" for e in error.errors())
-            raise ReporterSettingsError(f"invalid reporter settings: {problems}") from None
 
 
 class AuditQuery(Protocol):

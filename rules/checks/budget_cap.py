@@ -9,7 +9,7 @@ from pydantic import Field
 
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 # SageMaker's lower limit for a tuning job's MaxRuntimeInSeconds.
 MIN_TUNING_RUNTIME_SECONDS = 120
@@ -83,6 +83,7 @@ RULE = Rule(
     id="budget-cap",
     title="Worst-case cost over the cap",
     check=check,
+    category=Category.COST,
     settings=BudgetCapSettings,
     doc=RuleDoc(
         checks=(

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import Strategy, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 PATH = "/HyperParameterTuningJobConfig/TrainingJobEarlyStoppingType"
 
@@ -100,6 +100,7 @@ RULE = Rule(
     id="early-stopping",
     title="Early stopping off on a large budget, or on under Hyperband",
     check=check,
+    category=Category.TUNING,
     settings=EarlyStoppingSettings,
     doc=RuleDoc(
         checks=(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import RangeKind, Strategy, TrainingDefinition, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 PATH = "/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs"
 # How many values of an integer range the fix spells out as a categorical list (a categorical takes 30).
@@ -139,6 +139,7 @@ RULE = Rule(
     id="grid-misuse",
     title="Grid search with numeric ranges, or more jobs than combinations",
     check=check,
+    category=Category.INVALID,
     settings=RuleSettings,
     doc=RuleDoc(
         checks=(

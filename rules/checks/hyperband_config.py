@@ -8,7 +8,7 @@ from pydantic import Field
 
 from rules.findings import Evidence, Finding, PatchOperation, Severity
 from rules.models import Strategy, TrainingDefinition, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 STRATEGY_CONFIG = "/HyperParameterTuningJobConfig/StrategyConfig"
 MAX_RESOURCE = f"{STRATEGY_CONFIG}/HyperbandStrategyConfig/MaxResource"
@@ -132,6 +132,7 @@ RULE = Rule(
     id="hyperband-config",
     title="Hyperband configuration that does not fit",
     check=check,
+    category=Category.TUNING,
     settings=HyperbandConfigSettings,
     doc=RuleDoc(
         checks=(

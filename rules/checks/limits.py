@@ -8,7 +8,7 @@ from pydantic import Field
 
 from rules.findings import Evidence, Finding, Severity
 from rules.models import TrainingDefinition, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 # SageMaker adds this static hyperparameter to pass the objective metric to the training job.
 OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
@@ -109,6 +109,7 @@ RULE = Rule(
     id="limits",
     title="More hyperparameters or definitions than SageMaker accepts",
     check=check,
+    category=Category.INVALID,
     settings=LimitsSettings,
     doc=RuleDoc(
         checks=(

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from rules.findings import Finding, Severity, set_member
 from rules.models import ParameterRange, ScalingType, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 
 class LogScaleSettings(RuleSettings):
@@ -106,6 +106,7 @@ RULE = Rule(
     id="log-scale",
     title="Wide positive range on a linear scale",
     check=check,
+    category=Category.MISCONFIGURATION,
     settings=LogScaleSettings,
     doc=RuleDoc(
         checks=(

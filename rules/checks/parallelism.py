@@ -9,7 +9,7 @@ from pydantic import Field
 
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import Strategy, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 PATH = "/HyperParameterTuningJobConfig/ResourceLimits/MaxParallelTrainingJobs"
 
@@ -73,6 +73,7 @@ RULE = Rule(
     id="parallelism",
     title="Bayesian search with too many parallel jobs",
     check=check,
+    category=Category.TUNING,
     settings=ParallelismSettings,
     doc=RuleDoc(
         checks=(

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from rules.findings import Finding, PatchOperation, Severity, set_member
 from rules.models import ParameterRange, RangeKind, ScalingType, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 
 class PositiveMinSettings(RuleSettings):
@@ -128,6 +128,7 @@ RULE = Rule(
     id="positive-min",
     title="Minimum outside the scaling type's domain",
     check=check,
+    category=Category.MISCONFIGURATION,
     settings=PositiveMinSettings,
     doc=RuleDoc(
         checks=(

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from rules.findings import Finding, Severity
 from rules.models import TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 
 class RequiredTagsSettings(RuleSettings):
@@ -55,6 +55,7 @@ RULE = Rule(
     id="required-tags",
     title="Required tags missing",
     check=check,
+    category=Category.HYGIENE,
     settings=RequiredTagsSettings,
     doc=RuleDoc(
         checks=(

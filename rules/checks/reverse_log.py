@@ -9,7 +9,7 @@ from pydantic import Field
 
 from rules.findings import Finding, Severity, set_member
 from rules.models import ParameterRange, RangeKind, ScalingType, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 
 class ReverseLogSettings(RuleSettings):
@@ -103,6 +103,7 @@ RULE = Rule(
     id="reverse-log",
     title="Range close to 1 on a linear scale",
     check=check,
+    category=Category.TUNING,
     settings=ReverseLogSettings,
     doc=RuleDoc(
         checks=(

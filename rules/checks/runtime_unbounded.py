@@ -9,7 +9,7 @@ from pydantic import Field
 
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 # ResourceLimits.MaxRuntimeInSeconds as the API accepts it (botocore: HyperParameterTuningMaxRuntimeInSeconds).
 MIN_TUNING_RUNTIME_SECONDS = 120
@@ -100,6 +100,7 @@ RULE = Rule(
     id="runtime-unbounded",
     title="No wall-clock limit on a tuning job with long training jobs",
     check=check,
+    category=Category.COST,
     settings=RuntimeUnboundedSettings,
     doc=RuleDoc(
         checks=(

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from rules.findings import Finding, PatchOperation, Severity, set_member
 from rules.models import TrainingDefinition, TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 
 class SpotSettings(RuleSettings):
@@ -90,6 +90,7 @@ RULE = Rule(
     id="spot",
     title="Large on-demand budget without managed spot",
     check=check,
+    category=Category.COST,
     settings=SpotSettings,
     doc=RuleDoc(
         checks=(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from rules.findings import Finding, Severity
 from rules.models import TuningRequest
-from rules.rule import EvaluationContext, Rule, RuleDoc, RuleSettings
+from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
 
 
 def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> Iterator[Finding]:
@@ -32,6 +32,7 @@ RULE = Rule(
     id="unknown-price",
     title="Instance type without a known price",
     check=check,
+    category=Category.COST,
     settings=RuleSettings,
     doc=RuleDoc(
         checks="An instance type the price table has no training price for in the job's region.",

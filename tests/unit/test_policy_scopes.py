@@ -8,7 +8,7 @@ import pytest
 
 from rules.assessment import assess
 from rules.parsing import read_request
-from rules.policy import Mode, Subject
+from rules.policy import Mode, Overrides, Subject
 from rules.policy_file import parse_policy
 from tests.builders import continuous, training_definition, tuning_request
 
@@ -55,7 +55,7 @@ def subject(name="job", account="123456789012", team=None, role=None, tags=None)
 
 
 def test_environment_is_the_base_the_defaults_refine():
-    policy = POLICY.resolve(subject(), TODAY, base_mode=Mode.ENFORCE, base_budget_cap_usd=9999)
+    policy = POLICY.resolve(subject(), TODAY, Overrides(mode=Mode.ENFORCE, budget_cap_usd=9999))
     assert policy.mode is Mode.ENFORCE and policy.budget_cap_usd == 500
     assert policy.scopes == () and policy.scope == "defaults"
 
@@ -118,7 +118,7 @@ def linear_lr_request(name: str, team: str | None = None) -> dict:
 
 def test_an_active_exemption_sets_findings_aside_and_the_decision_ignores_them():
     request = read_request(linear_lr_request("bench-linear"))
-    evaluation, decision = assess(request, POLICY, today=TODAY, base_mode=Mode.ENFORCE)
+    evaluation, decision = assess(request, POLICY, today=TODAY, base=Overrides(mode=Mode.ENFORCE))
     assert "log-scale" not in evaluation.rule_ids
     assert [(s.finding.rule, s.exemption) for s in evaluation.suppressed] == [("log-scale", "linear-benchmark")]
     assert decision.action.value == "notify", "budget-cap is not exempted, but the job is no longer misconfigured"
@@ -126,13 +126,13 @@ def test_an_active_exemption_sets_findings_aside_and_the_decision_ignores_them()
 
 def test_an_expired_exemption_no_longer_sets_anything_aside():
     request = read_request(linear_lr_request("bench-linear"))
-    evaluation, decision = assess(request, POLICY, today=date(2027, 2, 1), base_mode=Mode.ENFORCE)
+    evaluation, decision = assess(request, POLICY, today=date(2027, 2, 1), base=Overrides(mode=Mode.ENFORCE))
     assert "log-scale" in evaluation.rule_ids and evaluation.suppressed == ()
     assert decision.action.value == "stop"
 
 
 def test_scope_mode_drives_the_decision():
     request = read_request(linear_lr_request("sweep", team="nlp"))
-    evaluation, decision = assess(request, POLICY, today=TODAY, base_mode=Mode.MONITOR)
+    evaluation, decision = assess(request, POLICY, today=TODAY, base=Overrides(mode=Mode.MONITOR))
     assert decision.mode is Mode.ENFORCE and decision.action.value == "stop"
     assert evaluation.policy.version == POLICY.content_hash

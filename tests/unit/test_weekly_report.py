@@ -10,11 +10,11 @@ import pytest
 
 from hpo_guardrail.cli import report as report_command
 from hpo_guardrail.enforce.audit import AuditRecord
+from hpo_guardrail.environment import SettingsError
 from hpo_guardrail.reporting import render as report_render
 from hpo_guardrail.reporting.figures import ReportPeriod, compute_figures
+from hpo_guardrail.reporting.settings import ReporterSettings
 from hpo_guardrail.reporting.weekly import (
-    ReporterSettings,
-    ReporterSettingsError,
     WeeklyReporter,
     compose_summary,
     previous_week,
@@ -116,7 +116,7 @@ def test_a_long_subject_is_cut_to_what_sns_accepts():
 
 
 def test_reporter_settings_name_the_missing_variable():
-    with pytest.raises(ReporterSettingsError, match="REPORT_BUCKET_NAME"):
+    with pytest.raises(SettingsError, match="REPORT_BUCKET_NAME"):
         ReporterSettings.from_environ({"AUDIT_TABLE_NAME": "audit"})
     settings = ReporterSettings.from_environ({"AUDIT_TABLE_NAME": "audit", "REPORT_BUCKET_NAME": "reports"})
     assert settings.notify_topic_arn is None

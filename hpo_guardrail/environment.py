@@ -1,0 +1,71 @@
+"""Settings read once from environment variables, composed from small parts.
+
+Each function's settings model inherits the parts it needs (the alert topic, the audit table, the
+region), and each field names its variable as its alias, so `from_environ` needs no table of names
+and an error always names the variable a deployer must fix. Models can still be built by field name
+(tests, the CLI). An empty variable counts as unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rules.assessment import DEFAULT_REGION
+
+
+class SettingsError(ValueError):
+    """A function's environment is misconfigured: a deployment error, named by its variable."""
+
+
+class EnvironmentSettings(BaseModel):
+    """Base of every settings model: fields aliased to their environment variables."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    # Names the settings in error messages ("invalid guardrail settings: ...").
+    settings_name: ClassVar[str] = "function"
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Field name -> environment variable."""
+        return {
+            name: str(field.validation_alias)
+            for name, field in cls.model_fields.items()
+            if isinstance(field.validation_alias, str)
+        }
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        """Read the model's variables; an invalid value raises SettingsError naming the variable."""
+        variables = cls.variables()
+        values = {var: environ[var] for var in variables.values() if environ.get(var, "").strip()}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            problems = "; ".join(f"{variables.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors())
+            raise SettingsError(f"invalid {cls.settings_name} settings: {problems}") from None
+
+
+class TopicSettings(EnvironmentSettings):
+    """Where alerts and summaries are published."""
+
+    notify_topic_arn: str | None = Field(default=None, validation_alias="NOTIFY_TOPIC_ARN")
+
+
+class AuditTableSettings(EnvironmentSettings):
+    """The DynamoDB audit table (optional for the guardrail, required for the reporter)."""
+
+    audit_table_name: str | None = Field(default=None, validation_alias="AUDIT_TABLE_NAME")
+
+
+class RegionSettings(EnvironmentSettings):
+    """The function's own region, which Lambda sets."""
+
+    aws_region: str | None = Field(default=None, validation_alias="AWS_REGION")
+    aws_default_region: str | None = Field(default=None, validation_alias="AWS_DEFAULT_REGION")
+
+    @property
+    def region(self) -> str:
+        return self.aws_region or self.aws_default_region or DEFAULT_REGION
