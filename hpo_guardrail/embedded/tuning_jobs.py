@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from hpo_guardrail.adapters.request_shapes import request_from_cloudtrail
 from hpo_guardrail.embedded.emulator import EmbeddedAws
-from hpo_guardrail.embedded.moto_extensions import set_tuning_job_status
+from hpo_guardrail.embedded.moto_extensions import inject_faults, set_tuning_job_status
 from rules.events import read_event
 from rules.models import TuningJobCall
 from rules.parsing import InvalidRequest
@@ -75,3 +75,7 @@ class EmulatedTuningJobs:
     def set_status(self, name: str, status: str) -> None:
         """Move the job to `status` in the emulator."""
         set_status(self._aws, name, status)
+
+    def fail_next(self, action: str, error_code: str, times: int) -> None:
+        """Make the next `times` calls of a SageMaker action fail with `error_code` (see inject_faults)."""
+        inject_faults(action, error_code, times, account_id=self._aws.account_id, region=self._aws.region)

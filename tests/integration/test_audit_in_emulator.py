@@ -66,6 +66,36 @@ def test_record_exists_with_the_stop_when_the_publish_fails(embedded_aws, deploy
     assert tuning_jobs.status(job) == "Stopping", "stopped once, by the first attempt"
 
 
+def test_a_stop_that_failed_is_retried_by_the_next_delivery_without_a_second_alert(
+    embedded_aws, deploy_stack, function_runner, capture_sns, tuning_jobs
+):
+    stack = deploy_stack(mode="enforce", budget_cap_usd=1000)
+    alerts = capture_sns(stack.topic_arn)
+    event = linear_lr_event(unique("audit-stop-retry"), costly=True)
+    job = tuning_jobs.create_for_event(event)
+    # Throttled beyond every retry the function's client makes: the stop fails this time.
+    tuning_jobs.fail_next("StopHyperParameterTuningJob", "ThrottlingException", times=10)
+    runner = function_runner(stack)
+
+    first = runner.run(event)
+    stop = first.result["actions"]["stop"]
+    assert stop.startswith("stop failed: ClientError: An error occurred (ThrottlingException)"), stop
+    assert not stop.startswith("stop failed: stop failed")
+    assert tuning_jobs.status(job) == "InProgress"
+    tuning_jobs.fail_next("StopHyperParameterTuningJob", "ThrottlingException", times=0)  # the throttling ends
+
+    second = runner.run(event)  # EventBridge delivers the same event again
+
+    assert second.result["status"] == "evaluated"
+    assert second.result["actions"]["stop"] == "stopped (InProgress -> Stopping)"
+    assert tuning_jobs.status(job) == "Stopping"
+    store = DynamoDbAuditStore(embedded_aws.client("dynamodb"), stack.outputs["AuditTableName"])
+    record = store.get(event["detail"]["eventID"])
+    assert record.actions["stop"].result == "stopped" and record.complete
+    (alert,) = alerts.receive()  # the first delivery's alert, and no second one
+    assert "stop failed" in alert.message_json()["content"]["description"]
+
+
 def test_malformed_event_is_recorded_with_its_raw_text(invoke, store):
     event = linear_lr_event(unique("audit-bad"))
     event["detail"]["requestParameters"]["hyperParameterTuningJobConfig"]["resourceLimits"] = "lots"

@@ -99,6 +99,38 @@ def test_the_record_exists_when_the_stop_fails():
     assert "stop failed" in notifier.sent[0].email
 
 
+def test_a_failed_stop_is_pending_again_on_the_next_delivery_and_the_alert_is_not_sent_twice():
+    jobs = FakeJobs({NAME: "InProgress"}, broken=RuntimeError("ThrottlingException"))
+    service, audit, jobs, notifier = guardrail(jobs=jobs)
+    first = service.handle(costly_misconfigured())
+    assert first.actions["stop"] == "stop failed: RuntimeError: ThrottlingException"
+    assert audit.records["evt-audit"].pending() == ["stop"]
+
+    jobs.broken = None
+    second = service.handle(costly_misconfigured())  # EventBridge delivers the same event again
+
+    assert second.status == "evaluated" and second.actions["stop"] == "stopped (InProgress -> Stopping)"
+    assert jobs.stopped == [NAME] and len(notifier.sent) == 1
+    record = audit.records["evt-audit"]
+    assert record.actions["stop"].result == "stopped" and record.complete
+    third = service.handle(costly_misconfigured())
+    assert third.status == "skipped" and len(notifier.sent) == 1 and jobs.stopped == [NAME]
+
+
+def test_the_stored_stop_result_reads_back_as_it_happened():
+    service, audit, _, _ = guardrail(jobs=FakeJobs(broken=RuntimeError("AccessDenied")))
+    service.handle(costly_misconfigured())
+    stop = audit.records["evt-audit"].actions["stop"]
+    assert stop.detail == "RuntimeError: AccessDenied"
+    assert audit.records["evt-audit"].outcome().actions["stop"] == "stop failed: RuntimeError: AccessDenied"
+
+
+def test_the_plan_follows_the_decision():
+    service, audit, _, _ = guardrail()
+    service.handle(costly_misconfigured())
+    assert audit.records["evt-audit"].plan == ["stop", "notify"]
+
+
 def test_skipped_and_rejected_events_are_recorded_once():
     service, audit, _, _ = guardrail()
     service.handle(cloudtrail_event(error_code="ValidationException", event_id="evt-failed"))

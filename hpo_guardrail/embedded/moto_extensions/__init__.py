@@ -24,6 +24,7 @@ from hpo_guardrail.embedded.moto_extensions.s3 import extend_s3
 from hpo_guardrail.embedded.moto_extensions.sagemaker import (
     TUNING_JOB_STATUSES,
     extend_sagemaker,
+    inject_faults,
     set_tuning_job_status,
 )
 from hpo_guardrail.embedded.moto_extensions.sns import MAILBOX, DeliveredEmail, Mailbox, extend_sns
@@ -37,6 +38,7 @@ __all__ = [
     "DeliveredEmail",
     "Mailbox",
     "creates_resource_type",
+    "inject_faults",
     "install",
     "set_tuning_job_status",
 ]
