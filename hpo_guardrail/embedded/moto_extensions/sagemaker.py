@@ -39,7 +39,7 @@ def extend_sagemaker() -> None:
     SageMakerResponse.stop_hyper_parameter_tuning_job = _with_faults(  # type: ignore[attr-defined]
         "StopHyperParameterTuningJob", _stop_tuning_job_action
     )
-    SageMakerResponse.describe_hyper_parameter_tuning_job = _with_faults(  # type: ignore[method-assign]
+    SageMakerResponse.describe_hyper_parameter_tuning_job = _with_faults(  # type: ignore[method-assign,assignment]
         "DescribeHyperParameterTuningJob", SageMakerResponse.describe_hyper_parameter_tuning_job
     )
 
