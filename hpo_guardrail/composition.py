@@ -1,22 +1,62 @@
-"""Wire the service to real boto3 clients, once per execution environment."""
+"""The composition root: which adapters each deployed function gets, wired to real boto3 clients.
+
+Built once per execution environment. `FUNCTION_ADAPTERS` is the declaration the template is held to:
+a test derives each function's IAM actions from the adapters named here and compares them with
+template.yaml, so a new AWS call cannot ship without its permission (or keep one it no longer needs).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hpo_guardrail.adapters.clients import function_client
-from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
+from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore
+from hpo_guardrail.adapters.s3 import S3ReportArchive
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
-from hpo_guardrail.enforce.policy_source import PolicySource
+from hpo_guardrail.adapters.ssm import SsmParameters
+from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
+from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
 
 if TYPE_CHECKING:
     from hpo_guardrail.reporting.weekly import WeeklyReporter
+
+# The template's logical id of each function -> the adapters it is wired with (optional ones included:
+# the template grants those behind the same condition that turns them on).
+FUNCTION_ADAPTERS: Mapping[str, tuple[type, ...]] = {
+    "GuardrailFunction": (
+        SageMakerJobController,
+        SnsNotifier,
+        SsmParameters,
+        DynamoDbAuditStore,
+        SecurityHubExporter,
+    ),
+    "ReporterFunction": (DynamoDbAuditQuery, S3ReportArchive, SnsNotifier),
+}
+
+
+def required_permissions(function: str) -> frozenset[str]:
+    """The IAM actions a function's adapters declare."""
+    return frozenset(action for adapter in FUNCTION_ADAPTERS[function] for action in adapter.PERMISSIONS)  # type: ignore[attr-defined]
+
+
+def policy_source(spec: str | None, max_age_seconds: int) -> PolicySource:
+    """The policy source for GUARDRAIL_POLICY (or --policy), with an SSM reader when the policy lives in SSM."""
+    return PolicySource(spec, max_age_seconds, ssm=SsmParameters() if is_ssm(spec) else None)
+
+
+def build_evaluator(
+    settings: Settings, *, policy: str | None = None, clock: Callable[[], datetime] = utc_now
+) -> Evaluator:
+    """The evaluator the settings describe; `policy` (the CLI's --policy) overrides GUARDRAIL_POLICY."""
+    source = policy_source(policy or settings.policy, settings.policy_max_age_seconds)
+    return Evaluator(source, settings.base_layer(), clock=clock)
 
 
 def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
@@ -24,25 +64,24 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     settings = Settings.from_environ(environ)
     jobs = SageMakerJobController(function_client("sagemaker"))
     notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
-    policies = PolicySource(settings.policy, settings.policy_max_age_seconds)
     audit = (
         DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
         if settings.audit_table_name
         else None
     )
     exporter = SecurityHubExporter(function_client("securityhub")) if settings.security_hub_export else None
+    policies = policy_source(settings.policy, settings.policy_max_age_seconds)
     return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit, exporter=exporter)
 
 
 def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyReporter:
     """Read the reporter's settings and create its clients: the audit table, the report bucket, the topic."""
     # Imported here: the guardrail function imports this module too, and its cold start needs none of it.
-    from hpo_guardrail.adapters.s3 import S3ReportArchive
     from hpo_guardrail.reporting.settings import ReporterSettings
     from hpo_guardrail.reporting.weekly import WeeklyReporter
 
     settings = ReporterSettings.from_environ(environ)
-    audit = DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
+    audit = DynamoDbAuditQuery(function_client("dynamodb"), settings.audit_table_name)
     archive = S3ReportArchive(function_client("s3"), settings.report_bucket_name)
     notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     return WeeklyReporter(audit, archive, notifier, region=settings.region)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 # The deployed functions: a few quick attempts, well inside the function's timeout.
@@ -19,6 +18,9 @@ CLI_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, conn
 
 def session(profile: str | None = None, region: str | None = None) -> Any:
     """A boto3 session for a named profile and region (None: the environment's)."""
+    # Imported here: the composition root imports this module, and `lint` must not pay for boto3.
+    import boto3
+
     return boto3.session.Session(profile_name=profile, region_name=region)
 
 

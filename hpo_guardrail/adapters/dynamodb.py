@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
 from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
 
-PERMISSIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
-REPORT_PERMISSIONS = ("dynamodb:Query",)
 # Every record carries this constant so one index can list all records by time.
 RECORD_TYPE = "decision"
 INDEX_BY_TIME = "by-time"
@@ -46,7 +44,9 @@ def _record(item: dict[str, Any]) -> AuditRecord:
 
 
 class DynamoDbAuditStore:
-    """AuditStore over an injected boto3 DynamoDB client."""
+    """AuditStore over an injected boto3 DynamoDB client: the guardrail writes one record per event."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
@@ -78,6 +78,16 @@ class DynamoDbAuditStore:
             ExpressionAttributeValues={":action": {"S": action.model_dump_json()}},
             ConditionExpression="attribute_exists(event_id)",
         )
+
+
+class DynamoDbAuditQuery:
+    """The audit table read by time, account or team (the reports); it writes nothing."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("dynamodb:Query",)
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
 
     def query(
         self, since: str, until: str, *, account: str | None = None, team: str | None = None

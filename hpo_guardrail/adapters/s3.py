@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 # The bucket encrypts with SSE-S3 by default, so writing needs no KMS permission.
-PERMISSIONS = ("s3:PutObject",)
 
 
 class S3ReportArchive:
     """ReportArchive over an injected boto3 S3 client and a bucket name."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("s3:PutObject",)
 
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client

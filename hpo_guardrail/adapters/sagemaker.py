@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
 from hpo_guardrail.enforce.ports import JobNotFound, JobNotStoppable
-
-PERMISSIONS = ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob")
 
 
 def _code(error: ClientError) -> str:
@@ -17,6 +15,11 @@ def _code(error: ClientError) -> str:
 
 class SageMakerJobController:
     """JobController over an injected boto3 SageMaker client."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = (
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:StopHyperParameterTuningJob",
+    )
 
     def __init__(self, client: Any) -> None:
         self._client = client

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from hpo_guardrail.enforce.ports import ExportFailed
 
-PERMISSIONS = ("securityhub:BatchImportFindings",)
 BATCH_LIMIT = 100
 
 
 class SecurityHubExporter:
     """FindingsExporter over an injected boto3 Security Hub client."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("securityhub:BatchImportFindings",)
 
     def __init__(self, client: Any) -> None:
         self._client = client

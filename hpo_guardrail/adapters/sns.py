@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from hpo_guardrail.enforce.ports import Alert, NotificationFailed
-
-PERMISSIONS = ("sns:Publish", "kms:GenerateDataKey", "kms:Decrypt")
 
 
 def message_attributes(attributes: dict[str, str | list[str]]) -> dict[str, dict[str, str]]:
@@ -25,6 +23,8 @@ def message_attributes(attributes: dict[str, str | list[str]]) -> dict[str, dict
 
 class SnsNotifier:
     """Notifier over an injected boto3 SNS client and a topic ARN."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("sns:Publish", "kms:GenerateDataKey", "kms:Decrypt")
 
     def __init__(self, client: Any, topic_arn: str) -> None:
         self._client = client

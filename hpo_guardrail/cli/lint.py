@@ -6,7 +6,9 @@ import os
 from collections.abc import Mapping
 from typing import TextIO
 
+from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.evaluator import Evaluator
+from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.linting.autofix import fix_report
 from hpo_guardrail.linting.inputs import (
     STDIN,
@@ -34,7 +36,8 @@ def run_lint(
     """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage."""
     try:
         check_usage(options)
-        evaluator = Evaluator.from_environ(environ, policy=options.policy)
+        evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy)
+        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
     except (UsageError, ValueError) as error:  # SettingsError and PolicyError name the variable or file
         stderr.write(f"hpo-guardrail lint: error: {error}\n")
         return 2

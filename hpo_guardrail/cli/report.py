@@ -42,9 +42,9 @@ def _store(table: str, region: str | None) -> Any:
     # Imported here: the other subcommands need no AWS client.
     import boto3
 
-    from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
+    from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery
 
-    return DynamoDbAuditStore(boto3.client("dynamodb", region_name=region), table)
+    return DynamoDbAuditQuery(boto3.client("dynamodb", region_name=region), table)
 
 
 def run(args: argparse.Namespace, now: datetime | None = None) -> int:

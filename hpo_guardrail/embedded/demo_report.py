@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
+from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery
 from hpo_guardrail.embedded.deployment import DeployedStack
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner
@@ -45,7 +45,7 @@ def print_audit_report(aws: EmbeddedAws, stack: DeployedStack, weeks: list[str],
     """Query the audit table for the weeks, write report.html and report.md, print the summary figures."""
     table = stack.outputs["AuditTableName"]
     period = ReportPeriod(since=ReportPeriod.iso_week(weeks[0]).since, until=ReportPeriod.iso_week(weeks[-1]).until)
-    records = list(DynamoDbAuditStore(aws.client("dynamodb"), table).query(period.since, period.until))
+    records = list(DynamoDbAuditQuery(aws.client("dynamodb"), table).query(period.since, period.until))
     figures = compute_figures(records, period, iso_utc(datetime.now(UTC)))
     html, markdown = workdir / "report.html", workdir / "report.md"
     html.write_text(render_html(figures), encoding="utf-8")

@@ -7,7 +7,7 @@ environment's mode and budget cap), on the same day, at the same prices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -59,20 +59,13 @@ class Evaluator:
         cls,
         settings: Settings,
         *,
-        policy: str | None = None,
+        policies: PolicySource | None = None,
         prices: PriceTable | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> Evaluator:
-        """The evaluator a deployment's settings describe; `policy` overrides GUARDRAIL_POLICY (the CLI's --policy)."""
-        source = PolicySource(policy or settings.policy, settings.policy_max_age_seconds)
+        """The evaluator a deployment's settings describe (a policy file or the default unless `policies`)."""
+        source = policies or PolicySource(settings.policy, settings.policy_max_age_seconds)
         return cls(source, settings.base_layer(), prices, clock)
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str], *, policy: str | None = None) -> Evaluator:
-        """The evaluator of the environment (GUARDRAIL_*, BUDGET_CAP_USD); raises SettingsError or PolicyError."""
-        evaluator = cls.from_settings(Settings.from_environ(environ), policy=policy)
-        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
-        return evaluator
 
     def now(self) -> datetime:
         return self._clock()

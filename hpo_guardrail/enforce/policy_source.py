@@ -7,28 +7,34 @@ platform team changes caps and scopes without redeploying.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from hpo_guardrail.observability import logger
 from rules.policy import PolicyDocument
 from rules.policy_file import PolicyError, default_policy, parse_policy
 
-PERMISSIONS = ("ssm:GetParameter",)
 SSM_PREFIX = "ssm:"
 
 
-class PolicySource:
-    """Loads and caches the policy document named by GUARDRAIL_POLICY."""
+class ParameterStore(Protocol):
+    def get(self, name: str, max_age: int) -> str:
+        """A parameter's text, at most `max_age` seconds old."""
+        ...
 
-    def __init__(self, spec: str | None, max_age_seconds: int = 300, ssm: Any = None) -> None:
+
+def is_ssm(spec: str | None) -> bool:
+    """Whether a GUARDRAIL_POLICY value names an SSM parameter (ssm:/name)."""
+    return (spec or "").strip().startswith(SSM_PREFIX)
+
+
+class PolicySource:
+    """Loads and caches the policy document named by GUARDRAIL_POLICY; an SSM policy reads through `ssm`."""
+
+    def __init__(self, spec: str | None, max_age_seconds: int = 300, ssm: ParameterStore | None = None) -> None:
         self.spec = (spec or "").strip()
         self._max_age = max_age_seconds
         self._ssm = ssm
         self._parsed: tuple[str, PolicyDocument] | None = None
-        if self.spec.startswith(SSM_PREFIX) and self._ssm is None:
-            from aws_lambda_powertools.utilities.parameters import SSMProvider
-
-            self._ssm = SSMProvider()
 
     @property
     def description(self) -> str:
@@ -38,8 +44,10 @@ class PolicySource:
         """The current policy; raises PolicyError when it cannot be read or is invalid."""
         if not self.spec:
             return default_policy()
-        if self.spec.startswith(SSM_PREFIX):
+        if is_ssm(self.spec):
             name = self.spec.removeprefix(SSM_PREFIX)
+            if self._ssm is None:
+                raise PolicyError(self.spec, "no SSM parameter reader was given to read it with")
             try:
                 text = str(self._ssm.get(name, max_age=self._max_age))
             except Exception as error:

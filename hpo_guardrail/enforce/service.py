@@ -61,11 +61,7 @@ class GuardrailService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
-        self.evaluator = (
-            Evaluator(policies, settings.base_layer(), prices, clock)
-            if policies is not None
-            else Evaluator.from_settings(settings, prices=prices, clock=clock)
-        )
+        self.evaluator = Evaluator.from_settings(settings, policies=policies, prices=prices, clock=clock)
         self._jobs = jobs
         self._notifier = notifier
         self._audit = audit or NoAuditStore()

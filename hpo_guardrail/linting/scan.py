@@ -18,6 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.alerts import compose_alert
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.ports import NotificationFailed, Notifier
@@ -168,7 +169,7 @@ def run_scan(
     try:
         fail_on = fail_on_level(options.fail_on)
         settings = Settings.from_environ(environ)
-        evaluator = Evaluator.from_settings(settings, policy=options.policy, clock=clock)
+        evaluator = build_evaluator(settings, policy=options.policy, clock=clock)
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
         topic = options.topic_arn or settings.notify_topic_arn
         if options.notify and not topic:

@@ -15,8 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from hpo_guardrail.enforce.audit import AuditRecord
-from hpo_guardrail.enforce.outcome import Status, StopResult
+from hpo_guardrail.enforce import AuditRecord, Status, StopResult
 
 SCHEMA_VERSION = 1
 # A principal or team with this many flagged jobs in the period is a repeat offender.

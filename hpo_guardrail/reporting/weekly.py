@@ -14,8 +14,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
-from hpo_guardrail.enforce.audit import AuditRecord
-from hpo_guardrail.enforce.ports import Alert, Notifier
+from hpo_guardrail.enforce import Alert, AuditRecord, Notifier
 from hpo_guardrail.observability import count, logger
 from hpo_guardrail.reporting.figures import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
 from hpo_guardrail.reporting.render import period_label, render_html, short_principal, usd

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
+from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore
 from hpo_guardrail.enforce.audit import AuditRecord
 from hpo_guardrail.enforce.outcome import Status
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
@@ -107,7 +107,8 @@ def test_malformed_event_is_recorded_with_its_raw_text(invoke, store):
     assert json.loads(record.raw_event)["detail"]["eventID"] == event["detail"]["eventID"]
 
 
-def test_records_are_queried_by_time_account_and_team(invoke, tuning_jobs, store):
+def test_records_are_queried_by_time_account_and_team(invoke, tuning_jobs, embedded_aws, deployed_stack):
+    store = DynamoDbAuditQuery(embedded_aws.client("dynamodb"), deployed_stack.outputs["AuditTableName"])
     team = unique("team")
     events = [linear_lr_event(unique("audit-q"), team=team) for _ in range(3)]
     for event in events:

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from hpo_guardrail.adapters.ssm import SsmParameters
 from hpo_guardrail.enforce.policy_source import PolicySource
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 
@@ -30,7 +31,7 @@ exemptions:
 def test_policy_source_reads_ssm_through_powertools(embedded_aws):
     name = f"/hpo-guardrail/{uuid.uuid4().hex[:8]}/policy"
     embedded_aws.client("ssm").put_parameter(Name=name, Value=POLICY, Type="String")
-    document = PolicySource(f"ssm:{name}", max_age_seconds=0).document()
+    document = PolicySource(f"ssm:{name}", max_age_seconds=0, ssm=SsmParameters()).document()
     assert [s.name for s in document.scopes] == ["vision"]
 
 

@@ -1,4 +1,5 @@
-"""Structural promises: a pure core, least privilege matching the code, the exact event pattern."""
+"""Structural promises: a pure core, folders whose imports follow the architecture, least privilege
+matching the code, the exact event pattern."""
 
 from __future__ import annotations
 
@@ -7,23 +8,171 @@ from pathlib import Path
 
 from samtranslator.yaml_helper import yaml_parse
 
-from hpo_guardrail.adapters import dynamodb, s3, sagemaker, securityhub, sns
-from hpo_guardrail.enforce import policy_source
+from hpo_guardrail.adapters import dynamodb
+from hpo_guardrail.composition import FUNCTION_ADAPTERS, required_permissions
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_IN_CORE = {"boto3", "botocore", "aws_lambda_powertools", "hpo_guardrail", "requests", "urllib3"}
 
 
-def _imported_modules(path: Path) -> set[str]:
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function, as dotted names."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            # `from package import module` imports the module too.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def _imported_modules(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in _imports(path)}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _product_modules() -> dict[str, Path]:
+    """The shipped code: rules/, hpo_guardrail/ and functions/."""
+    return {
+        _module_name(path): path
+        for folder in ("rules", "hpo_guardrail", "functions")
+        for path in (ROOT / folder).rglob("*.py")
+        if ".venv" not in path.parts
+    }
+
+
+def _layer(module: str) -> str:
+    """The architecture's folder a module belongs to: rules, functions, or a folder of hpo_guardrail."""
+    parts = module.split(".")
+    if parts[0] != "hpo_guardrail" or len(parts) == 1:
+        return parts[0]
+    return parts[1]
+
+
+def _violations(allowed: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Imports of project modules that leave the layers `allowed` gives a module's layer (default: all)."""
+    modules = _product_modules()
+    found: dict[str, list[str]] = {}
+    for module, path in modules.items():
+        permitted = allowed.get(_layer(module))
+        if permitted is None:
+            continue
+        bad = sorted(
+            name for name in _imports(path) if name in modules and name != module and _layer(name) not in permitted
+        )
+        if bad:
+            found[module] = bad
+    return found
+
+
+# Which folders each folder may import (its own included). Nothing imports cli; reporting reads
+# enforce only through the package's public surface (hpo_guardrail.enforce), and enforce never
+# reads reporting; only adapters and embedded talk to AWS.
+ALLOWED_IMPORTS = {
+    "rules": {"rules"},
+    "enforce": {"rules", "enforce", "observability", "environment"},
+    "reporting": {"rules", "reporting", "enforce", "observability", "environment"},  # enforce: its __init__ only
+    "adapters": {"rules", "adapters", "enforce"},
+    "linting": {"rules", "linting", "enforce", "adapters", "composition"},
+    "tools": {"rules", "tools", "adapters"},
+    "composition": {"rules", "composition", "enforce", "adapters", "reporting"},
+    "functions": {"functions", "composition", "observability"},
+}
+AWS_SDK = {"boto3", "botocore"}
+
+
+def test_folders_import_only_what_the_architecture_allows():
+    assert _violations(ALLOWED_IMPORTS) == {}
+
+
+def test_reporting_reads_enforce_only_through_its_public_surface():
+    modules = _product_modules()
+    internal = {
+        module: sorted(name for name in _imports(path) if name in modules and name.startswith("hpo_guardrail.enforce."))
+        for module, path in modules.items()
+        if _layer(module) == "reporting"
+    }
+    assert {m: names for m, names in internal.items() if names} == {}
+
+
+def test_nothing_imports_the_cli():
+    modules = _product_modules()
+    importers = {
+        module: sorted(name for name in _imports(path) if name.startswith("hpo_guardrail.cli"))
+        for module, path in modules.items()
+        if _layer(module) != "cli"
+    }
+    assert {m: names for m, names in importers.items() if names} == {}
+
+
+def test_only_adapters_and_the_emulator_import_the_aws_sdk():
+    modules = _product_modules()
+    offenders = {
+        module: sorted(_imported_modules(path) & AWS_SDK)
+        for module, path in modules.items()
+        if _layer(module) not in ("adapters", "embedded")
+    }
+    assert {m: names for m, names in offenders.items() if names} == {}
+
+
+def test_no_import_circles():
+    modules = _product_modules()
+    graph = {module: {name for name in _imports(path) if name in modules} for module, path in modules.items()}
+    assert _cycles(graph) == []
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_fences_see_a_forbidden_import(tmp_path, monkeypatch):
+    """The checks above are not vacuous: an import they forbid is found."""
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
+    probe = ROOT / "hpo_guardrail" / "enforce" / "zz_fence_probe.py"
+    probe.write_text("from hpo_guardrail.reporting.figures import compute_figures\nimport boto3\n")
+    try:
+        assert "hpo_guardrail.enforce.zz_fence_probe" in _violations(ALLOWED_IMPORTS)
+    finally:
+        probe.unlink()
 
 
 def test_rules_core_imports_no_aws_sdk_and_no_application_code():
@@ -67,14 +216,11 @@ def _granted_actions() -> set[str]:
 
 
 def test_template_grants_exactly_what_the_adapters_declare():
-    declared = (
-        set(sagemaker.PERMISSIONS)
-        | set(sns.PERMISSIONS)
-        | set(policy_source.PERMISSIONS)
-        | set(dynamodb.PERMISSIONS)
-        | set(securityhub.PERMISSIONS)
-    )
-    assert _granted_actions() == declared
+    assert _granted_actions() == required_permissions("GuardrailFunction")
+
+
+def test_every_function_the_composition_wires_is_in_the_template():
+    assert set(FUNCTION_ADAPTERS) <= set(_template()["Resources"])
 
 
 def test_no_statement_grants_every_resource():
@@ -167,7 +313,7 @@ def test_reporter_grants_exactly_what_its_adapters_declare():
     for statement in _reporter_statements():
         action = statement["Action"]
         granted.update([action] if isinstance(action, str) else action)
-    assert granted == set(dynamodb.REPORT_PERMISSIONS) | set(s3.PERMISSIONS) | set(sns.PERMISSIONS)
+    assert granted == required_permissions("ReporterFunction")
 
 
 def test_reporter_statements_name_their_resources():
