@@ -353,20 +353,18 @@ def _context(figures: Figures) -> dict[str, object]:
 
 def render_markdown(figures: Figures) -> str:
     """Headings and tables (GitHub-flavoured Markdown)."""
-    return _templates().get_template("report.md.j2").render(_context(figures), tables=report_tables(figures))
+    template = _templates().get_template("report.md.j2")
+    return template.render(_context(figures), tables=report_tables(figures))
 
 
 def render_html(figures: Figures) -> str:
     """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
-    return (
-        _templates()
-        .get_template("report.html.j2")
-        .render(
-            _context(figures),
-            tables={t.title: t for t in report_tables(figures)},
-            trend_chart=_trend_chart(figures),
-            rule_chart=_rule_chart(figures),
-        )
+    template = _templates().get_template("report.html.j2")
+    return template.render(
+        _context(figures),
+        tables={t.title: t for t in report_tables(figures)},
+        trend_chart=_trend_chart(figures),
+        rule_chart=_rule_chart(figures),
     )
 
 

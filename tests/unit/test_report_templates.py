@@ -16,6 +16,7 @@ from datetime import date
 from html.parser import HTMLParser
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -29,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = 'x<script>alert("x")</script> & `rm -rf` *all* _of_ [it](http://evil.example) | a\\b\nnext <b>line'
 
 
-def _hostile_record(event_id: str, when: str, **kwargs: object) -> AuditRecord:
-    record = evaluated(event_id, when, team=HOSTILE, **kwargs)  # type: ignore[arg-type]
+def _hostile_record(event_id: str, when: str, **kwargs: Any) -> AuditRecord:
+    record = evaluated(event_id, when, team=HOSTILE, **kwargs)
     return record.model_copy(
         update={"job_name": f"{HOSTILE} {event_id}", "account": HOSTILE, "principal_arn": principal(HOSTILE)}
     )
