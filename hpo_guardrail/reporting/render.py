@@ -1,17 +1,22 @@
 """The report's formats: one self-contained HTML page, Markdown, CSV (one row per job) and JSON.
 
 HTML and Markdown show the same tables (`report_tables`); the HTML page adds summary cards and two
-inline SVG charts, and reads on a laptop screen as well as on paper.
+inline SVG charts, and reads on a laptop screen as well as on paper. Both are Jinja2 templates in
+templates/: the HTML ones autoescaped, the Markdown one escaping its text with the `md` filter.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from hpo_guardrail.reporting.charts import (
     EVALUATED_COLOUR,
@@ -118,6 +123,10 @@ class Table:
     nowrap: frozenset[int] = field(default_factory=frozenset)
     empty: str = "None in this period."
     note: str = ""
+
+    def css_class(self, column: int) -> str:
+        """The classes of a column's HTML cells: num for figures, nowrap for dates."""
+        return " ".join(name for name, columns in (("num", self.numeric), ("nowrap", self.nowrap)) if column in columns)
 
 
 def _group_table(title: str, noun: str, groups: list[GroupFigures]) -> Table:
@@ -273,146 +282,28 @@ def render_csv(rows: list[JobRow]) -> str:
     return out.getvalue()
 
 
-# --- Markdown ---------------------------------------------------------------------------------
+# --- HTML and Markdown, from templates -----------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~<>\[\]|&])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def markdown_text(value: object) -> str:
+    """Text as Markdown shows it literally, even in a table cell: no markup, links, HTML or line breaks."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAK.sub(" ", str(value)))
 
 
-def _md_table(table: Table) -> list[str]:
-    lines = [f"## {table.title}", ""]
-    if table.note:
-        lines += [table.note, ""]
-    if not table.rows:
-        return [*lines, table.empty, ""]
-    aligns = ["---:" if i in table.numeric else "---" for i in range(len(table.columns))]
-    lines.append("| " + " | ".join(_md_cell(c) for c in table.columns) + " |")
-    lines.append("| " + " | ".join(aligns) + " |")
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
-    return [*lines, ""]
+@dataclass(frozen=True)
+class Chart:
+    """An inline SVG chart and its legend: (name, swatch) pairs."""
+
+    svg: Markup
+    legend: tuple[tuple[str, Markup], ...]
 
 
-def _summary_rows(figures: Figures) -> list[tuple[str, str]]:
-    t = figures.totals
-    return [
-        ("Events seen", str(t.events_seen)),
-        ("Jobs evaluated", str(t.evaluated)),
-        ("Events skipped", str(t.skipped)),
-        ("Events rejected", str(t.rejected)),
-        ("Jobs flagged", f"{t.jobs_flagged} ({t.findings} findings)"),
-        ("Jobs notified", str(t.jobs_notified)),
-        ("Jobs stopped", str(t.jobs_stopped)),
-        ("Worst case flagged", usd(t.worst_case_flagged_usd, t.worst_case_flagged_is_lower_bound)),
-        ("Cost avoided by stops", usd(t.cost_avoided_usd)),
-        ("Findings set aside by exemptions", str(t.suppressed_findings)),
-    ]
-
-
-def render_markdown(figures: Figures) -> str:
-    """Headings and tables (GitHub-flavoured Markdown)."""
-    lines = [
-        "# HPO Guardrail report",
-        "",
-        f"{period_label(figures)}, {_scope(figures)}. Generated {figures.generated_at}.",
-        "",
-        "## Summary",
-        "",
-        "| Figure | Value |",
-        "| --- | ---: |",
-        *[f"| {name} | {_md_cell(value)} |" for name, value in _summary_rows(figures)],
-        "",
-    ]
-    for table in report_tables(figures):
-        lines += _md_table(table)
-    lines.append(f"_{_COST_NOTE}_")
-    return "\n".join(lines) + "\n"
-
-
-# --- HTML -------------------------------------------------------------------------------------
-
-_CSS = """
-:root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --zebra: #f9fafb; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #fff; line-height: 1.45;
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.25rem 1.5rem 2.5rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
-h2 { font-size: 1.15rem; margin: 1.8rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
-.meta, .note, .empty, footer { color: var(--muted); }
-.meta { margin: 0 0 1rem; }
-.note { font-size: .9rem; margin: -.3rem 0 .6rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .6rem; }
-.card { border: 1px solid var(--line); border-radius: .5rem; padding: .6rem .8rem; }
-.card .label { font-size: .8rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
-.card .value { font-size: 1.45rem; font-weight: 650; font-variant-numeric: tabular-nums; }
-.card .sub { font-size: .8rem; color: var(--muted); }
-.card.alert .value { color: #b45309; } .card.stop .value { color: #b91c1c; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(24rem, 1fr)); gap: 0 2rem; }
-figure { margin: 0; }
-svg { display: block; width: 100%; height: auto; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
-svg.swatch { display: inline-block; width: .7rem; height: .7rem; margin-right: .3rem; vertical-align: baseline; }
-figcaption { font-size: .85rem; color: var(--muted); margin-top: .3rem; }
-figcaption span { margin-right: 1rem; white-space: nowrap; }
-.scroll { overflow-x: auto; }
-table { width: 100%; border-collapse: collapse; font-size: .9rem; }
-th, td { padding: .35rem .6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { font-weight: 600; background: var(--zebra); }
-tbody tr:nth-child(even) { background: var(--zebra); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.nowrap, th.nowrap { white-space: nowrap; }
-.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(24rem, 1fr)); gap: 0 2rem; }
-footer { margin-top: 2rem; font-size: .85rem; border-top: 1px solid var(--line); padding-top: .6rem; }
-@media print {
-  body { font-size: 10pt; }
-  main { max-width: none; padding: 0; }
-  h2 { break-after: avoid; }
-  section, figure, tr, .card { break-inside: avoid; }
-  .scroll { overflow: visible; }
-  .cards { grid-template-columns: repeat(4, 1fr); }
-}
-@page { margin: 1.5cm; }
-"""
-
-
-def _card(label: str, value: str, sub: str = "", kind: str = "") -> str:
-    css = f"card {kind}".strip()
-    sub_html = f'<div class="sub">{escape(sub)}</div>' if sub else ""
-    return (
-        f'<div class="{css}"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div>{sub_html}</div>'
-    )
-
-
-def _cards(figures: Figures) -> str:
-    t = figures.totals
-    cards = [
-        _card("Events seen", str(t.events_seen), f"{t.skipped} skipped, {t.rejected} rejected"),
-        _card("Jobs evaluated", str(t.evaluated)),
-        _card("Jobs flagged", str(t.jobs_flagged), f"{t.findings} findings", "alert"),
-        _card("Jobs notified", str(t.jobs_notified)),
-        _card("Jobs stopped", str(t.jobs_stopped), "", "stop"),
-        _card(
-            "Worst case flagged",
-            usd_compact(t.worst_case_flagged_usd),
-            _exact(t.worst_case_flagged_usd, "summed over flagged jobs", t.worst_case_flagged_is_lower_bound),
-        ),
-        _card("Cost avoided", usd_compact(t.cost_avoided_usd), _exact(t.cost_avoided_usd, "unspent by stopped jobs")),
-    ]
-    return f'<section class="cards" aria-label="Summary">{"".join(cards)}</section>'
-
-
-def _exact(amount: float, what: str, lower_bound: bool = False) -> str:
-    """A card's second line: the exact amount when the headline rounds it (or is a lower bound), else what it is."""
-    exact = usd(amount, lower_bound)
-    return exact if exact != usd_compact(amount) else what
-
-
-def _legend(entries: list[tuple[str, str]]) -> str:
-    return "".join(f"<span>{swatch(colour)}{escape(name)}</span>" for name, colour in entries)
-
-
-def _trend_chart(figures: Figures) -> str:
+# charts.py escapes every label, title and tooltip it writes, and its colours are the constants above,
+# so its SVG goes into the page as it is.
+def _trend_chart(figures: Figures) -> Chart:
     weeks = figures.weekly
     series = [
         Series("evaluated", EVALUATED_COLOUR, tuple(w.evaluated for w in weeks)),
@@ -421,75 +312,59 @@ def _trend_chart(figures: Figures) -> str:
     ]
     categories = [Category(w.week[5:], datetime.fromisoformat(w.starts).strftime("%d %b")) for w in weeks]
     svg = grouped_bars(categories, series, title="Jobs per ISO week: evaluated, flagged, stopped", width=560)
-    legend = _legend([(s.name, s.colour) for s in series])
-    return (
-        f'<figure id="weekly-trend"><h2>Weekly trend</h2>{svg}'
-        f"<figcaption>{legend}<span>ISO weeks, labelled with their Monday</span></figcaption></figure>"
-    )
+    return Chart(Markup(svg), tuple((s.name, Markup(swatch(s.colour))) for s in series))
 
 
-def _rule_chart(figures: Figures) -> str:
+def _rule_chart(figures: Figures) -> Chart | None:
     rules = figures.by_rule
     if not rules:
-        return '<figure id="findings-by-rule"><h2>Findings by rule</h2><p class="empty">No findings.</p></figure>'
+        return None
     svg = horizontal_bars(
         [r.rule for r in rules], [r.findings for r in rules], colour=RULE_COLOUR, title="Findings by rule", width=560
     )
-    legend = _legend([("findings", RULE_COLOUR)])
-    return f'<figure id="findings-by-rule"><h2>Findings by rule</h2>{svg}<figcaption>{legend}</figcaption></figure>'
+    return Chart(Markup(svg), (("findings", Markup(swatch(RULE_COLOUR))),))
 
 
-def _html_table(table: Table, heading: str = "h2") -> str:
-    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    title = f"<{heading}>{escape(table.title)}</{heading}>{note}"
-    if not table.rows:
-        return f'<section>{title}<p class="empty">{escape(table.empty)}</p></section>'
+def _exact(amount: float, what: str, lower_bound: bool = False) -> str:
+    """A card's second line: the exact amount when the headline rounds it (or is a lower bound), else what it is."""
+    exact = usd(amount, lower_bound)
+    return exact if exact != usd_compact(amount) else what
 
-    def cell(tag: str, index: int, text: str) -> str:
-        classes = ("num",) * (index in table.numeric) + ("nowrap",) * (index in table.nowrap)
-        css = f' class="{" ".join(classes)}"' if classes else ""
-        return f"<{tag}{css}>{escape(text)}</{tag}>"
 
-    head = "".join(cell("th", i, c) for i, c in enumerate(table.columns))
-    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in table.rows)
-    return (
-        f'<section>{title}<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div></section>"
+@functools.cache
+def _templates() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("hpo_guardrail.reporting", "templates"),
+        # Escaped for HTML unless a template is Markdown, where HTML entities would show as typed.
+        autoescape=select_autoescape(enabled_extensions=(), disabled_extensions=("md.j2",), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+    environment.filters.update(md=markdown_text, usd=usd, usd_compact=usd_compact)
+    environment.globals.update(exact=_exact, cost_note=_COST_NOTE)
+    return environment
+
+
+def _context(figures: Figures) -> dict[str, object]:
+    return {"figures": figures, "period": period_label(figures), "scope": _scope(figures)}
+
+
+def render_markdown(figures: Figures) -> str:
+    """Headings and tables (GitHub-flavoured Markdown)."""
+    template = _templates().get_template("report.md.j2")
+    return template.render(_context(figures), tables=report_tables(figures))
 
 
 def render_html(figures: Figures) -> str:
     """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
-    tables = {t.title: t for t in report_tables(figures)}
-    # Wide tables take the full width; the two narrow exemption tables sit side by side.
-    full_width = ("By team", "By account", "Repeat offenders: principals", "Repeat offenders: teams")
-    sections = [
-        _cards(figures),
-        f'<div class="charts">{_trend_chart(figures)}{_rule_chart(figures)}</div>',
-        *[_html_table(tables[name]) for name in full_width],
-        _html_table(tables["Costliest flagged jobs"]),
-        '<div class="pair">' + _html_table(tables["Exempted findings"]) + _html_table(tables["Expired exemptions"]),
-        "</div>",
-        _html_table(tables["Jobs per week"]),
-    ]
-    title = f"HPO Guardrail report, {period_label(figures)}"
-    header = (
-        "<header><h1>HPO Guardrail report</h1>"
-        f'<p class="meta">{escape(period_label(figures))} &middot; {escape(_scope(figures))} &middot; '
-        f"generated {escape(figures.generated_at)}</p></header>"
-    )
-    footer = (
-        f"<footer><p>{escape(_COST_NOTE)} A job is flagged when a rule found something that no active exemption "
-        "set aside. Cost avoided is the unspent part of a stopped job's worst case at the moment it was stopped."
-        "</p></footer>"
-    )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        # Nothing may be fetched: no scripts, and styles only from inside the page.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
-        f"<body><main>{header}{''.join(sections)}{footer}</main></body></html>\n"
+    template = _templates().get_template("report.html.j2")
+    return template.render(
+        _context(figures),
+        tables={t.title: t for t in report_tables(figures)},
+        trend_chart=_trend_chart(figures),
+        rule_chart=_rule_chart(figures),
     )
 
 

@@ -64,6 +64,7 @@ def test_artifact_holds_the_code_and_no_second_botocore(built_function):
     ):
         assert (built_function / expected).is_file(), expected
     assert not (built_function / "botocore").exists()
+    assert not (built_function / "jinja2").exists(), "only the reporter renders templates"
     assert not (built_function / "hpo_guardrail" / "embedded").exists(), "the emulator is not shipped"
 
 
@@ -126,9 +127,13 @@ def test_reporter_artifact_holds_its_code_and_imports_in_a_clean_interpreter(bui
         import json, sys
         sys.path[:0] = [{str(built_reporter)!r}, {str(lambda_runtime_packages)!r}]
         import functions.reporter.app as app
-        import hpo_guardrail.reporting.render, pydantic_core
+        import jinja2, pydantic_core
+        from hpo_guardrail.reporting.figures import ReportPeriod, compute_figures
+        from hpo_guardrail.reporting.render import render_html
 
-        print(json.dumps({{"handler": callable(app.lambda_handler), "pydantic_core": pydantic_core.__file__}}))
+        page = render_html(compute_figures([], ReportPeriod.iso_week("2026-W48"), "2026-11-30T07:00:00Z"))
+        print(json.dumps({{"handler": callable(app.lambda_handler), "pydantic_core": pydantic_core.__file__,
+                           "jinja2": jinja2.__file__, "page": page[:15]}}))
         """
     )
     env = {
@@ -148,3 +153,5 @@ def test_reporter_artifact_holds_its_code_and_imports_in_a_clean_interpreter(bui
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout.strip().splitlines()[-1])
     assert output["handler"] and output["pydantic_core"].startswith(str(built_reporter))
+    # The page comes from the templates inside the artifact, rendered by the Jinja2 bundled with it.
+    assert output["jinja2"].startswith(str(built_reporter)) and output["page"] == "<!doctype html>"
