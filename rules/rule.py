@@ -19,11 +19,26 @@ DOCS_PAGE = "docs/rules.md"
 class Category(StrEnum):
     """What kind of problem a rule finds; the decision reads it (see rules/decision.py)."""
 
-    MISCONFIGURATION = "misconfiguration"  # the search wastes most of its budget: what enforce mode stops
-    INVALID = "invalid"  # SageMaker refuses the request: no job runs
-    COST = "cost"  # the budget: the worst case, its bounds and what it leaves out
-    TUNING = "tuning"  # the search could find a better optimum, or find it sooner
-    HYGIENE = "hygiene"  # the organisation's own conventions (tags)
+    MISCONFIGURATION = "misconfiguration"
+    INVALID = "invalid"
+    COST = "cost"
+    TUNING = "tuning"
+    HYGIENE = "hygiene"
+
+    @property
+    def meaning(self) -> str:
+        """What the category means for a job, as docs/rules.md says it."""
+        return _CATEGORY_MEANINGS[self]
+
+
+_CATEGORY_MEANINGS = {
+    Category.MISCONFIGURATION: "the search wastes most of its budget; in enforce mode a costly job with such a "
+    "finding is stopped",
+    Category.INVALID: "SageMaker refuses the request, so no job runs",
+    Category.COST: "the budget: the worst case, its bounds and what the estimate leaves out",
+    Category.TUNING: "the search could find a better optimum, or find it sooner",
+    Category.HYGIENE: "the organisation's own conventions, such as required tags",
+}
 
 
 class RuleSettings(BaseModel):

@@ -13,7 +13,7 @@ from pydantic.fields import FieldInfo
 
 from rules.checks import all_rules
 from rules.policy_file import policy_json_schema
-from rules.rule import Rule, RuleSettings
+from rules.rule import Category, Rule, RuleSettings
 
 RULES_PAGE = Path("docs/rules.md")
 SCHEMA_FILE = Path("docs/policy.schema.json")
@@ -46,9 +46,13 @@ def render_rules_markdown() -> str:
         "scope; see docs/policy.md. Findings carry the fix as JSON Patch operations on the "
         "CreateHyperParameterTuningJob request when the fix is mechanical.",
         "",
-        "| id | title |",
-        "| --- | --- |",
-        *[f"| [`{rule.id}`](#{rule.id}) | {rule.title} |" for rule in all_rules()],
+        "Each rule declares its category; the decision reads it:",
+        "",
+        *[f"- **{category.value}**: {category.meaning}." for category in Category],
+        "",
+        "| id | category | title |",
+        "| --- | --- | --- |",
+        *[f"| [`{rule.id}`](#{rule.id}) | {rule.category.value} | {rule.title} |" for rule in all_rules()],
     ]
     for rule in all_rules():
         lines += [
@@ -56,7 +60,7 @@ def render_rules_markdown() -> str:
             f'<a id="{rule.id}"></a>',
             f"## {rule.id}",
             "",
-            f"**{rule.title}.**",
+            f"**{rule.title}.** Category: {rule.category.value}.",
             "",
             f"**Checks.** {rule.doc.checks}",
             "",

@@ -62,3 +62,12 @@ def test_findings_are_ordered_most_severe_first():
     evaluation = run_engine(request(COSTLY * 10, True), Policy(budget_cap_usd=100))
     assert [f.rule for f in evaluation.findings] == ["budget-cap", "log-scale", "early-stopping", "spot"]
     assert evaluation.severity.value == "critical"
+
+
+def test_the_stop_set_is_the_catalogues_misconfiguration_rules():
+    from rules.checks import all_rules
+    from rules.decision import MISCONFIGURATION_RULES
+    from rules.rule import Category
+
+    declared = {rule.id for rule in all_rules() if rule.category is Category.MISCONFIGURATION}
+    assert MISCONFIGURATION_RULES == declared == {"log-scale", "positive-min"}
