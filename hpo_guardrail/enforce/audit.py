@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -192,16 +191,6 @@ def fallback_event_id(event: object) -> str:
     """A stable key for an event without an id: the same bytes give the same record."""
     digest = hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()
     return f"sha256-{digest[:32]}"
-
-
-class AuditStore(Protocol):
-    def begin(self, record: AuditRecord) -> AuditRecord | None:
-        """Store a new record; when one exists for the event id, return it and store nothing."""
-        ...
-
-    def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
-        """Store the outcome of one action on an existing record."""
-        ...
 
 
 class NoAuditStore:

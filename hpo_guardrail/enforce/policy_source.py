@@ -7,19 +7,13 @@ platform team changes caps and scopes without redeploying.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
+from hpo_guardrail.enforce.ports import ParameterStore
 from hpo_guardrail.observability import logger
 from rules.policy import PolicyDocument
 from rules.policy_file import PolicyError, default_policy, parse_policy
 
 SSM_PREFIX = "ssm:"
-
-
-class ParameterStore(Protocol):
-    def get(self, name: str, max_age: int) -> str:
-        """A parameter's text, at most `max_age` seconds old."""
-        ...
 
 
 def is_ssm(spec: str | None) -> bool:

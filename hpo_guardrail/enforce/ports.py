@@ -1,10 +1,13 @@
-"""The interfaces the service acts through; boto3 adapters implement them."""
+"""The interfaces the guardrail acts through; boto3 adapters implement them (hpo_guardrail/adapters/)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
 
 
 class JobNotFound(Exception):
@@ -53,4 +56,20 @@ class Notifier(Protocol):
 class FindingsExporter(Protocol):
     def export(self, findings: list[dict[str, Any]]) -> int:
         """Export ASFF findings; returns how many were imported; raises ExportFailed."""
+        ...
+
+
+class AuditStore(Protocol):
+    def begin(self, record: AuditRecord) -> AuditRecord | None:
+        """Store a new record; when one exists for the event id, return it and store nothing."""
+        ...
+
+    def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
+        """Store the outcome of one action on an existing record."""
+        ...
+
+
+class ParameterStore(Protocol):
+    def get(self, name: str, max_age: int) -> str:
+        """A parameter's text, at most `max_age` seconds old."""
         ...

@@ -18,7 +18,6 @@ from hpo_guardrail.enforce.audit import (
     STOP,
     ActionRecord,
     AuditRecord,
-    AuditStore,
     NoAuditStore,
     fallback_event_id,
 )
@@ -26,6 +25,7 @@ from hpo_guardrail.enforce.evaluator import Assessment, Evaluator
 from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResult
 from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.ports import (
+    AuditStore,
     ExportFailed,
     FindingsExporter,
     JobController,

@@ -7,36 +7,22 @@ whenever it ran. An event `{"week": "2026-W47"}` reports another week (a re-run 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
-from hpo_guardrail.enforce import Alert, AuditRecord, Notifier
+from hpo_guardrail.enforce import Alert, Notifier
 from hpo_guardrail.observability import count, logger
 from hpo_guardrail.reporting.figures import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
+from hpo_guardrail.reporting.ports import AuditQuery, ReportArchive
 from hpo_guardrail.reporting.render import period_label, render_html, short_principal, usd
 
 PRODUCT = "HPO Guardrail"
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 REPORT_CONTENT_TYPE = "text/html; charset=utf-8"
 _RULES_IN_SUMMARY = 5
-
-
-class AuditQuery(Protocol):
-    def query(
-        self, since: str, until: str, *, account: str | None = None, team: str | None = None
-    ) -> Iterable[AuditRecord]:
-        """Audit records whose occurred_at lies in [since, until]."""
-        ...
-
-
-class ReportArchive(Protocol):
-    def put(self, key: str, body: bytes, content_type: str) -> str:
-        """Store a report under `key`; returns where it is (an s3:// URI)."""
-        ...
 
 
 class WeeklyReportResult(BaseModel):
