@@ -40,11 +40,10 @@ def _format(args: argparse.Namespace) -> str:
 
 def _store(table: str, region: str | None) -> Any:
     # Imported here: the other subcommands need no AWS client.
-    import boto3
-
+    from hpo_guardrail.adapters.clients import cli_client
     from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
 
-    return DynamoDbAuditStore(boto3.client("dynamodb", region_name=region), table)
+    return DynamoDbAuditStore(cli_client("dynamodb", region=region), table)
 
 
 def run(args: argparse.Namespace, now: datetime | None = None) -> int:

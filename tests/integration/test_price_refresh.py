@@ -17,15 +17,15 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
+from hpo_guardrail.adapters.billing_codes import UnknownRegion
+from hpo_guardrail.adapters.pricing import fetch_training_prices
+from hpo_guardrail.adapters.request_shapes import InstanceTypeList
 from hpo_guardrail.tools.prices import (
     API_SOURCE,
     DEFAULT_TABLE_PATH,
     NOT_IN_API,
     NOT_REFRESHED,
-    InstanceTypeList,
-    UnknownRegion,
     complete_table,
-    fetch_training_prices,
     load_table,
     prices_refresh_command,
     refresh_table,

@@ -34,6 +34,17 @@ def test_rules_core_imports_no_aws_sdk_and_no_application_code():
     assert {p: m for p, m in offenders.items() if m} == {}
 
 
+def test_only_adapters_and_the_emulator_import_the_aws_sdk():
+    # Everything else reaches AWS through adapters/, so botocore's errors never leak into the CLI or the service.
+    allowed = (ROOT / "hpo_guardrail" / "adapters", ROOT / "hpo_guardrail" / "embedded")
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imported_modules(path) & {"boto3", "botocore"})
+        for path in (ROOT / "hpo_guardrail").rglob("*.py")
+        if not any(path.is_relative_to(folder) for folder in allowed)
+    }
+    assert {p: m for p, m in offenders.items() if m} == {}
+
+
 def test_the_forbidden_import_check_can_see_imports(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("import boto3\nfrom botocore.config import Config\n")
