@@ -9,30 +9,24 @@ without one. The caller's credentials need `pricing:GetProducts`; the Lambda nev
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import rules
-from hpo_guardrail.adapters.billing_codes import REGION_PREFIXES, region_prefix
-from hpo_guardrail.adapters.clients import AwsCallFailed
+from hpo_guardrail.adapters.billing_codes import region_prefix
 from hpo_guardrail.adapters.pricing import fetch_training_prices
-from hpo_guardrail.adapters.pricing import pricing_client as make_pricing_client
 from hpo_guardrail.adapters.request_shapes import InstanceTypeList
-from rules.prices import PriceEntry, PriceTable, bundled_prices, parse_price_table
+from rules.prices import PriceEntry, PriceTable, parse_price_table
 
 API_SOURCE = "AWS Price List API GetProducts"
 NOT_REFRESHED = "not yet refreshed from the AWS Price List API"
 NOT_IN_API = "the AWS Price List API listed no on-demand training price"
-DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 DEFAULT_TABLE_PATH = Path(rules.__file__).resolve().parent / "data" / "training_prices.json"
 
 
@@ -216,73 +210,3 @@ def write_table(path: Path, table: PriceTable) -> None:
 def load_table(path: Path) -> PriceTable:
     """Read a price table file."""
     return parse_price_table(Path(path).read_text(encoding="utf-8"))
-
-
-# --- the command --------------------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hpo-guardrail prices refresh",
-        description="Rewrite the training price table from the AWS Price List API (GetProducts, "
-        "AmazonSageMaker, usage type <region prefix>-Train:<instance type>). Prices the API does not "
-        "list are kept as they were; nothing is guessed.",
-    )
-    parser.add_argument(
-        "--region",
-        action="append",
-        metavar="REGION",
-        help=f"a region to refresh (repeatable; default: {', '.join(DEFAULT_REGIONS)}); "
-        f"known: {', '.join(REGION_PREFIXES)}",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_TABLE_PATH,
-        metavar="PATH",
-        help="the table to update and rewrite (default: the bundled rules/data/training_prices.json)",
-    )
-    parser.add_argument("--profile", help="the AWS profile to use (needs pricing:GetProducts)")
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="do not call the API: only add instance types new in botocore's enum, without a price",
-    )
-    return parser
-
-
-def prices_refresh_command(
-    argv: Sequence[str] | None = None, *, pricing_client: Any = None, today: str | None = None
-) -> int:
-    """`hpo-guardrail prices refresh [--region R]... [--output PATH] [--profile P] [--offline]`.
-
-    Prints one summary line per region and returns the exit status: 0 when the table was written, 1 when
-    AWS could not be asked (nothing is written then); bad arguments exit 2 through argparse.
-    `pricing_client` and `today` are for tests.
-    """
-    parser = _parser()
-    args = parser.parse_args(argv)
-    regions = tuple(dict.fromkeys(args.region or DEFAULT_REGIONS))
-    unknown = [region for region in regions if region not in REGION_PREFIXES]
-    if unknown:
-        parser.error(f"no usage-type prefix is known for {', '.join(unknown)}; known: {', '.join(REGION_PREFIXES)}")
-    output: Path = args.output
-    table = load_table(output) if output.exists() else bundled_prices()
-    day = today or datetime.now(UTC).date().isoformat()
-    try:
-        listed = InstanceTypeList.from_botocore()
-        if args.offline:
-            new_table, summaries = complete_table(table, regions, day, listed)
-        else:
-            client = pricing_client if pricing_client is not None else make_pricing_client(args.profile)
-            new_table, summaries = refresh_table(table, client, regions, day, listed)
-    except AwsCallFailed as error:
-        print(f"hpo-guardrail prices refresh: could not read the AWS Price List API: {error}", file=sys.stderr)
-        return 1
-    write_table(output, new_table)
-    for summary in summaries:
-        print(summary.describe())
-        if not args.offline and not summary.updated:
-            print(f"warning: the Price List API listed no training prices for {summary.region}", file=sys.stderr)
-    print(f"wrote {output}")
-    return 0
