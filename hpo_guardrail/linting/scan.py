@@ -9,7 +9,7 @@ With --notify, alerts go out through the same composition and SNS path as the La
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TextIO
@@ -48,29 +48,22 @@ class ScanOptions:
     docs_url: str | None = None
 
 
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+def with_progress(jobs: Sequence[tuple[str, str]], stream: TextIO) -> Iterator[tuple[str, str]]:
+    """The jobs one by one, with a progress bar on `stream` while they are read; drawn only on a terminal."""
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        yield from jobs
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    WIDTH = 24
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self.enabled = hasattr(stream, "isatty") and stream.isatty()
-
-    def step(self, done: int, total: int, label: str) -> None:
-        """Show `done` of `total`, with the job being read."""
-        if not self.enabled or total == 0:
-            return
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self._stream.write(f"\r\033[K[{bar}] {done}/{total} {label[:60]}")
-        self._stream.flush()
-
-    def finish(self) -> None:
-        """Clear the bar so the report starts on a clean line."""
-        if self.enabled:
-            self._stream.write("\r\033[K")
-            self._stream.flush()
+    # transient: the bar is cleared at the end, so the report starts on a clean line.
+    columns = (BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=Console(file=stream), transient=True) as progress:
+        task = progress.add_task("", total=len(jobs))
+        for name, arn in jobs:
+            progress.update(task, description=name[:60])
+            yield name, arn
+            progress.advance(task)
 
 
 def scan_job(
@@ -154,11 +147,10 @@ def run_scan(
     except (ValueError, AwsCallFailed) as error:
         stderr.write(f"hpo-guardrail scan: error: {error}\n")
         return 2
-    progress, reports = Progress(stderr), []
-    for done, (name, arn) in enumerate(jobs):
-        progress.step(done, len(jobs), name)
-        reports.append(scan_job(reader, name, arn, account=account, region=region, guardrail=guardrail, today=today()))
-    progress.finish()
+    reports = [
+        scan_job(reader, name, arn, account=account, region=region, guardrail=guardrail, today=today())
+        for name, arn in with_progress(jobs, stderr)
+    ]
     failed_alerts = 0
     if options.notify and topic:
         notifier = SnsNotifier(cli_client("sns", aws_session=aws, region=region), topic)

@@ -13,7 +13,7 @@ import pytest
 from hpo_guardrail.adapters.request_shapes import create_request_from, request_from_cloudtrail, validation_problems
 from hpo_guardrail.cli import build_parser
 from hpo_guardrail.linting import output
-from hpo_guardrail.linting.scan import Progress
+from hpo_guardrail.linting.scan import with_progress
 from hpo_guardrail.linting.source_lines import SourceLines, parse_document
 from hpo_guardrail.linting.text import use_colour
 from hpo_guardrail.reporting import render
@@ -79,13 +79,11 @@ def test_colour_only_on_a_terminal_and_never_with_no_color():
 
 
 def test_progress_bar_draws_only_on_a_terminal():
+    jobs = [("job-a", "arn-a"), ("job-b", "arn-b")]
     terminal, pipe = _Terminal(), io.StringIO()
     for stream in (terminal, pipe):
-        progress = Progress(stream)
-        progress.step(1, 4, "job-b")
-        progress.finish()
-    assert "[######..................] 1/4 job-b" in terminal.getvalue()
-    assert terminal.getvalue().endswith("\r\x1b[K")
+        assert list(with_progress(jobs, stream)) == jobs, "every job is read, bar or not"
+    assert "2/2" in terminal.getvalue() and "job-b" in terminal.getvalue()
     assert pipe.getvalue() == ""
 
 
