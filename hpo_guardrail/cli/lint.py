@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from hpo_guardrail.cli.options import add_evaluation_options, quiet_broken_pipe
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
 
 if TYPE_CHECKING:
     from hpo_guardrail.linting.inputs import LintOptions
@@ -48,19 +48,13 @@ def run(args: argparse.Namespace) -> int:
 
     options = LintOptions(
         paths=args.paths,
-        policy=args.policy,
         region=args.region,
         account=args.account,
-        output_format=args.format,
-        fail_on=args.fail_on,
         fix=args.fix,
         output=args.output,
-        color=args.color,
-        docs_url=args.docs_url,
+        **evaluation_options(args),
     )
-    with quiet_broken_pipe():
-        return run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)
-    return 1  # stdout closed early (e.g. piped into head): the report was not fully delivered
+    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr))
 
 
 def run_lint(

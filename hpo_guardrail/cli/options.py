@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any
 
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "never")
 # linting.output.FORMATS, repeated so that building the parser imports no report code; a test compares
@@ -44,11 +44,25 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@contextlib.contextmanager
-def quiet_broken_pipe() -> Iterator[None]:
-    """Let `hpo-guardrail lint ... | head` end quietly instead of with a traceback."""
+def evaluation_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The values of the options add_evaluation_options added, named as LintOptions and ScanOptions name them."""
+    return {
+        "policy": args.policy,
+        "output_format": args.format,
+        "fail_on": args.fail_on,
+        "color": args.color,
+        "docs_url": args.docs_url,
+    }
+
+
+def delivered(report: Callable[[], int]) -> int:
+    """The exit code of `report()`, or 1 when stdout closed early (`hpo-guardrail lint ... | head`).
+
+    The report was then not fully delivered; the command ends quietly instead of with a traceback.
+    """
     try:
-        yield
+        return report()
     except BrokenPipeError:
         # Python would report the pipe again when flushing stdout at exit; point stdout at devnull.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpo_guardrail.cli.options import add_evaluation_options, quiet_broken_pipe
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
 
 NAME = "scan"
 HELP = "evaluate the InProgress tuning jobs of an account and region"
@@ -36,15 +36,9 @@ def run(args: argparse.Namespace) -> int:
     options = ScanOptions(
         region=args.region,
         profile=args.profile,
-        policy=args.policy,
         name_contains=args.name_contains,
-        output_format=args.format,
-        fail_on=args.fail_on,
         notify=args.notify,
         topic_arn=args.topic_arn,
-        color=args.color,
-        docs_url=args.docs_url,
+        **evaluation_options(args),
     )
-    with quiet_broken_pipe():
-        return run_scan(options, stdout=sys.stdout, stderr=sys.stderr)
-    return 1  # stdout closed early: the report was not fully delivered
+    return delivered(lambda: run_scan(options, stdout=sys.stdout, stderr=sys.stderr))
