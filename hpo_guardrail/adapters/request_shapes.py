@@ -1,29 +1,36 @@
-"""CreateHyperParameterTuningJob requests shaped by botocore's own SageMaker service model.
+"""What the installed botocore's SageMaker service model says: request shapes and training instance types.
 
 CloudTrail logs the request in lowerCamelCase and DescribeHyperParameterTuningJob returns more than a
 request holds; walking the installed service model turns either into the exact request boto3 takes,
-and botocore's parameter validator then checks it as boto3 would before sending it.
+and botocore's parameter validator then checks it as boto3 would before sending it. The model's
+TrainingInstanceType enum is the list of instance types the price table covers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import botocore
 import botocore.session
 from botocore.exceptions import ParamValidationError
-from botocore.model import Shape, StructureShape
+from botocore.model import ServiceModel, Shape, StringShape, StructureShape
 from botocore.validate import validate_parameters
 
 CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
 
 
 @cache
+def _sagemaker_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+@cache
 def create_request_shape() -> StructureShape:
     """The input shape of CreateHyperParameterTuningJob in the installed botocore."""
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    shape = model.operation_model(CREATE_TUNING_JOB).input_shape
+    shape = _sagemaker_model().operation_model(CREATE_TUNING_JOB).input_shape
     if shape is None:  # every version of the model has one; this keeps the type precise
         raise RuntimeError(f"botocore's SageMaker model has no input shape for {CREATE_TUNING_JOB}")
     return shape
@@ -83,3 +90,22 @@ def validation_problems(request: Mapping[str, Any]) -> list[str]:
         report = str(error.kwargs.get("report", error))
         return [line.strip() for line in report.splitlines() if line.strip() and not line.startswith("Parameter valid")]
     return []
+
+
+@dataclass(frozen=True)
+class InstanceTypeList:
+    """The training instance types every region of the price table lists, and where the list came from."""
+
+    types: tuple[str, ...]
+    source: str
+
+    @classmethod
+    def from_botocore(cls) -> InstanceTypeList:
+        """The `TrainingInstanceType` enum of the installed botocore's SageMaker service model."""
+        shape = _sagemaker_model().shape_for("TrainingInstanceType")
+        if not isinstance(shape, StringShape) or not shape.enum:
+            raise RuntimeError("botocore's SageMaker model has no TrainingInstanceType enum")
+        return cls(
+            types=tuple(shape.enum),
+            source=f"botocore {botocore.__version__} sagemaker TrainingInstanceType enum",
+        )

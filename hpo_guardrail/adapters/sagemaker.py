@@ -1,16 +1,31 @@
-"""SageMaker tuning jobs: describe and stop."""
+"""SageMaker tuning jobs: describe and stop (the function), list, describe and read tags (scan)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
+from hpo_guardrail.adapters.clients import aws_call
 from hpo_guardrail.enforce.ports import JobNotFound, JobNotStoppable
+
+_NOT_FOUND = ("ResourceNotFound", "ResourceNotFoundException")
 
 
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def _missing_as_not_found(job: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        if _code(error) in _NOT_FOUND:
+            raise JobNotFound(job) from error
+        raise
 
 
 class SageMakerJobController:
@@ -28,7 +43,7 @@ class SageMakerJobController:
         try:
             response = self._client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=job_name)
         except ClientError as error:
-            if _code(error) in ("ResourceNotFound", "ResourceNotFoundException", "ValidationException"):
+            if _code(error) in (*_NOT_FOUND, "ValidationException"):
                 raise JobNotFound(job_name) from error
             raise
         return str(response["HyperParameterTuningJobStatus"])
@@ -38,8 +53,47 @@ class SageMakerJobController:
             self._client.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=job_name)
         except ClientError as error:
             code = _code(error)
-            if code in ("ResourceNotFound", "ResourceNotFoundException"):
+            if code in _NOT_FOUND:
                 raise JobNotFound(job_name) from error
             if code == "ValidationException":
                 raise JobNotStoppable(error.response.get("Error", {}).get("Message", code)) from error
             raise
+
+
+class TuningJobReader:
+    """What `scan` reads of an account's tuning jobs, over an injected boto3 SageMaker client.
+
+    A job that is gone raises JobNotFound; any other failure AwsCallFailed.
+    """
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = (
+        "sagemaker:ListHyperParameterTuningJobs",
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:ListTags",
+    )
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def in_progress(self, name_contains: str | None = None) -> Iterator[tuple[str, str]]:
+        """(name, ARN) of every InProgress tuning job, through every page."""
+        arguments: dict[str, Any] = {"StatusEquals": "InProgress"}
+        if name_contains:
+            arguments["NameContains"] = name_contains
+        with aws_call():
+            for page in self._client.get_paginator("list_hyper_parameter_tuning_jobs").paginate(**arguments):
+                for summary in page["HyperParameterTuningJobSummaries"]:
+                    yield summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
+
+    def describe(self, job_name: str) -> dict[str, Any]:
+        """The DescribeHyperParameterTuningJob response (it holds no tags)."""
+        with aws_call(), _missing_as_not_found(job_name):
+            return dict(self._client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=job_name))
+
+    def tags(self, arn: str) -> list[dict[str, str]]:
+        """The job's tags through every ListTags page (team scopes match on them)."""
+        tags: list[dict[str, str]] = []
+        with aws_call(), _missing_as_not_found(arn):
+            for page in self._client.get_paginator("list_tags").paginate(ResourceArn=arn):
+                tags.extend(page.get("Tags", []))
+        return tags

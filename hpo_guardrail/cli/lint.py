@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from hpo_guardrail.composition import build_evaluator
-from hpo_guardrail.enforce.evaluator import Evaluator
-from hpo_guardrail.enforce.settings import Settings
-from hpo_guardrail.linting.autofix import fix_report
-from hpo_guardrail.linting.inputs import (
-    STDIN,
-    STDIN_NAME,
-    LintOptions,
-    UsageError,
-    check_usage,
-    expand_paths,
-    lint_document,
-    read_input,
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
+
+if TYPE_CHECKING:
+    from hpo_guardrail.enforce.evaluator import Evaluator
+    from hpo_guardrail.linting.inputs import LintOptions
+    from hpo_guardrail.linting.results import JobReport
+
+NAME = "lint"
+HELP = "check tuning requests, CloudTrail records, EventBridge events or Describe responses before submission"
+DESCRIPTION = (
+    "Evaluates each input with the guardrail's own engine, policy (GUARDRAIL_POLICY or --policy) "
+    "and settings (GUARDRAIL_MODE, BUDGET_CAP_USD): a request that passes lint passes the guardrail. "
+    "Exit codes: 0 no finding reaches --fail-on, 1 one does, 2 unreadable input or wrong usage."
 )
-from hpo_guardrail.linting.output import emit, report_problems
-from hpo_guardrail.linting.results import JobReport, Status, exit_code, fail_on_level
-from hpo_guardrail.linting.source_lines import UnreadableDocument
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The inputs, where they run, --fix and its output, and the evaluation options."""
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="JSON or YAML files, globs ('configs/**/*.json'), - for stdin"
+    )
+    parser.add_argument("--region", help="region for prices and scopes (default: the record's, else us-east-1)")
+    parser.add_argument("--account", help="AWS account id the job runs in, for account scopes (default: the record's)")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply each finding's JSON Patch and write the corrected request (in place; beside an event or "
+        "Describe response as NAME.request.json)",
+    )
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", help="with --fix and one input: write the request here (- for stdout)"
+    )
+    add_evaluation_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Lint the parsed command line on the process's standard streams."""
+    from hpo_guardrail.linting.inputs import LintOptions
+
+    options = LintOptions(
+        paths=args.paths,
+        region=args.region,
+        account=args.account,
+        fix=args.fix,
+        output=args.output,
+        **evaluation_options(args),
+    )
+    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr))
 
 
 def run_lint(
@@ -34,6 +67,13 @@ def run_lint(
     environ: Mapping[str, str] = os.environ,
 ) -> int:
     """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage."""
+    # Imported here, as in every command module: building the parser loads no evaluation code.
+    from hpo_guardrail.composition import build_evaluator
+    from hpo_guardrail.enforce.settings import Settings
+    from hpo_guardrail.linting.inputs import STDIN, UsageError, check_usage, expand_paths
+    from hpo_guardrail.linting.output import emit, report_problems
+    from hpo_guardrail.linting.results import exit_code, fail_on_level
+
     try:
         check_usage(options)
         evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy)
@@ -52,6 +92,11 @@ def run_lint(
 
 
 def _lint_one(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
+    from hpo_guardrail.linting.autofix import fix_report
+    from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, lint_document, read_input
+    from hpo_guardrail.linting.results import JobReport, Status
+    from hpo_guardrail.linting.source_lines import UnreadableDocument
+
     shown = STDIN_NAME if path == STDIN else path
     try:
         text, document = read_input(path, stdin)

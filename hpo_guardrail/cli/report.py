@@ -9,9 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+NAME = "report"
+HELP = "write the audit report for a period: findings, costs, stops, repeat offenders, weekly trend"
+DESCRIPTION = (
+    "Reads the audit table (--table or AUDIT_TABLE_NAME) for a period and writes one report: "
+    "html (one self-contained page with charts), md, csv (one row per evaluated job) or json (the figures, "
+    "see docs/reports.md)."
+)
 TABLE_VARIABLE = "AUDIT_TABLE_NAME"
-# report_render.FORMATS, repeated so that building the CLI's parser imports no report code (pydantic
-# models take a while to import); a test keeps the two equal.
+# reporting.render.FORMATS, repeated so that building the CLI's parser imports no report code (pydantic
+# models take a while to import); a test compares the parser's choices with the renderer's formats.
 FORMATS = ("html", "md", "csv", "json")
 _SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".csv": "csv", ".json": "json"}
 
@@ -40,11 +47,10 @@ def _format(args: argparse.Namespace) -> str:
 
 def _store(table: str, region: str | None) -> Any:
     # Imported here: the other subcommands need no AWS client.
-    import boto3
-
+    from hpo_guardrail.adapters.clients import cli_client
     from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery
 
-    return DynamoDbAuditQuery(boto3.client("dynamodb", region_name=region), table)
+    return DynamoDbAuditQuery(cli_client("dynamodb", region=region), table)
 
 
 def run(args: argparse.Namespace, now: datetime | None = None) -> int:

@@ -1,16 +1,39 @@
-"""A small RFC 6902 JSON Patch applier: `add`, `replace` and `remove`, the operations findings carry.
+"""The findings' RFC 6902 patches, applied by the `jsonpatch` library and explained in this project's words.
 
-Pointers follow RFC 6901: segments separated by "/", with "~1" for "/" and "~0" for "~" inside a
-segment, and "-" for the end of an array (add only). The document is never changed in place.
+Only `add`, `replace` and `remove`, the operations findings carry, are accepted. Pointers follow RFC
+6901 (`jsonpointer`). The document is never changed in place.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import jsonpatch
+import jsonpointer
+
 OPERATIONS = ("add", "replace", "remove")
+
+# What the libraries say, and how the --fix report says it ({part}: the pointer segment at fault, else the
+# last one; {op}; {kind}: a Python type). A message not listed here is shown as the library wrote it.
+_REASONS = tuple(
+    (re.compile(pattern), reason)
+    for pattern, reason in (
+        (r"must start with /", "a JSON pointer starts with '/'"),
+        (r"member '(?P<part>[^']*)' not found", "no member '{part}' on the way"),
+        (r"'(?P<part>[^']*)' is not a valid sequence index", "'{part}' is not an array index"),
+        (r"invalid array index '(?P<part>[^']*)'", "'{part}' is not an array index"),
+        (r"outside of list|index '(?P<part>\d+)' is out of bounds", "index {part} is out of range"),
+        (r"can't (?:replace|remove) a non-existent object", "no member '{part}' to {op}"),
+        (
+            r"(?:non-container type |Document ')<class '(?P<kind>[\w.]+)'>",
+            "the parent is a {kind}, not an object or array",
+        ),
+        (r"whole document", "cannot remove the whole document"),
+    )
+)
 
 
 class PatchError(ValueError):
@@ -21,72 +44,29 @@ class PatchError(ValueError):
         super().__init__(f"{path}: {reason}")
 
 
+def _reason(error: Exception, parts: list[str], op: str = "", parent: Any = None) -> str:
+    if isinstance(error, jsonpatch.JsonPatchConflict) and isinstance(parent, list):
+        # "can't remove a non-existent object '2'" says the same of a missing member and of an index.
+        return f"index {parts[-1]} is out of range"
+    message = str(error)
+    for pattern, reason in _REASONS:
+        if found := pattern.search(message):
+            named = {name: value for name, value in found.groupdict().items() if value is not None}
+            return reason.format_map({"part": parts[-1] if parts else "", "op": op, **named})
+    return message
+
+
 def split_pointer(pointer: str) -> list[str]:
     """The unescaped segments of a JSON pointer ("" is the whole document)."""
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise PatchError("a JSON pointer starts with '/'", pointer)
-    # "~1" first would turn "~01" into "/" instead of "~1": RFC 6901 section 4 orders it this way.
-    return [segment.replace("~1", "/").replace("~0", "~") for segment in pointer[1:].split("/")]
+    try:
+        return list(jsonpointer.JsonPointer(pointer).parts)
+    except jsonpointer.JsonPointerException as error:
+        raise PatchError(_reason(error, []), pointer) from error
 
 
 def escape_segment(segment: str) -> str:
     """One pointer segment escaped for RFC 6901."""
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def _index(segment: str, length: int, pointer: str, *, allow_end: bool) -> int:
-    if allow_end and segment == "-":
-        return length
-    # RFC 6901: decimal digits without leading zeros; "-" only where the end is meant.
-    if not segment.isdigit() or (len(segment) > 1 and segment.startswith("0")):
-        raise PatchError(f"{segment!r} is not an array index", pointer)
-    index = int(segment)
-    if index > length or (index == length and not allow_end):
-        raise PatchError(f"index {index} is out of range (array of {length})", pointer)
-    return index
-
-
-def _parent(document: Any, segments: list[str], pointer: str) -> Any:
-    node = document
-    for segment in segments[:-1]:
-        if isinstance(node, dict):
-            if segment not in node:
-                raise PatchError(f"no member {segment!r} on the way", pointer)
-            node = node[segment]
-        elif isinstance(node, list):
-            node = node[_index(segment, len(node), pointer, allow_end=False)]
-        else:
-            raise PatchError(f"cannot descend into a {type(node).__name__} at {segment!r}", pointer)
-    return node
-
-
-def _apply_one(document: Any, op: str, pointer: str, value: Any) -> Any:
-    segments = split_pointer(pointer)
-    if not segments:
-        if op == "remove":
-            raise PatchError("cannot remove the whole document", pointer)
-        return copy.deepcopy(value)
-    parent, last = _parent(document, segments, pointer), segments[-1]
-    if isinstance(parent, dict):
-        if op in ("replace", "remove") and last not in parent:
-            raise PatchError(f"no member {last!r} to {op}", pointer)
-        if op == "remove":
-            del parent[last]
-        else:  # "add" sets or overwrites a member; "replace" needs it to exist (checked above)
-            parent[last] = copy.deepcopy(value)
-    elif isinstance(parent, list):
-        index = _index(last, len(parent), pointer, allow_end=op == "add")
-        if op == "add":
-            parent.insert(index, copy.deepcopy(value))
-        elif op == "replace":
-            parent[index] = copy.deepcopy(value)
-        else:
-            del parent[index]
-    else:
-        raise PatchError(f"the parent is a {type(parent).__name__}, not an object or array", pointer)
-    return document
+    return str(jsonpointer.escape(segment))
 
 
 def apply_patch(document: Any, operations: Iterable[Mapping[str, Any]]) -> Any:
@@ -100,5 +80,11 @@ def apply_patch(document: Any, operations: Iterable[Mapping[str, Any]]) -> Any:
             raise PatchError("the operation has no path", str(pointer))
         if op != "remove" and "value" not in operation:
             raise PatchError(f"{op} needs a value", pointer)
-        result = _apply_one(result, op, pointer, operation.get("value"))
+        parts = split_pointer(pointer)
+        try:
+            # One operation at a time, so that a failure names its own path; `result` is already a copy.
+            result = jsonpatch.JsonPatch([dict(operation)]).apply(result, in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
+            parent = jsonpointer.JsonPointer.from_parts(parts[:-1]).resolve(result, None)
+            raise PatchError(_reason(error, parts, op, parent), pointer) from error
     return result

@@ -9,19 +9,20 @@ With --notify, alerts go out through the same composition and SNS path as the La
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
+from hpo_guardrail.adapters import sts
+from hpo_guardrail.adapters.clients import AwsCallFailed, cli_client, session
+from hpo_guardrail.adapters.sagemaker import TuningJobReader
+from hpo_guardrail.adapters.sns import SnsNotifier
+from hpo_guardrail.adapters.sts import caller_account
 from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.alerts import compose_alert
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
-from hpo_guardrail.enforce.ports import NotificationFailed, Notifier
+from hpo_guardrail.enforce.ports import JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.linting.output import emit, report_problems
 from hpo_guardrail.linting.results import InputKind, JobReport, Status, exit_code, fail_on_level
@@ -30,15 +31,9 @@ from rules.decision import Action
 from rules.models import CallContext
 from rules.parsing import InvalidRequest, read_request
 
-PERMISSIONS = (
-    "sagemaker:ListHyperParameterTuningJobs",
-    "sagemaker:DescribeHyperParameterTuningJob",
-    "sagemaker:ListTags",
-    "sts:GetCallerIdentity",
-    "sns:Publish",  # only with --notify
-)
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
-_NOT_FOUND = ("ResourceNotFound", "ResourceNotFoundException")
+# What the caller's credentials need; the SNS (and KMS) actions only with --notify.
+# What the caller's credentials need (documented in docs/cli.md); --notify adds sns:Publish.
+PERMISSIONS = (*TuningJobReader.PERMISSIONS, *sts.PERMISSIONS, *SnsNotifier.PERMISSIONS)
 
 
 @dataclass(frozen=True)
@@ -57,58 +52,34 @@ class ScanOptions:
     docs_url: str | None = None
 
 
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+def with_progress(jobs: Sequence[tuple[str, str]], stream: TextIO) -> Iterator[tuple[str, str]]:
+    """The jobs one by one, with a progress bar on `stream` while they are read; drawn only on a terminal."""
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        yield from jobs
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    WIDTH = 24
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self.enabled = hasattr(stream, "isatty") and stream.isatty()
-
-    def step(self, done: int, total: int, label: str) -> None:
-        """Show `done` of `total`, with the job being read."""
-        if not self.enabled or total == 0:
-            return
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self._stream.write(f"\r\033[K[{bar}] {done}/{total} {label[:60]}")
-        self._stream.flush()
-
-    def finish(self) -> None:
-        """Clear the bar so the report starts on a clean line."""
-        if self.enabled:
-            self._stream.write("\r\033[K")
-            self._stream.flush()
+    # transient: the bar is cleared at the end, so the report starts on a clean line.
+    columns = (BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=Console(file=stream), transient=True) as progress:
+        task = progress.add_task("", total=len(jobs))
+        for name, arn in jobs:
+            progress.update(task, description=name[:60])
+            yield name, arn
+            progress.advance(task)
 
 
-def in_progress_jobs(sagemaker: Any, name_contains: str | None = None) -> Iterator[tuple[str, str]]:
-    """(name, ARN) of every InProgress tuning job, through every page."""
-    arguments: dict[str, Any] = {"StatusEquals": "InProgress"}
-    if name_contains:
-        arguments["NameContains"] = name_contains
-    for page in sagemaker.get_paginator("list_hyper_parameter_tuning_jobs").paginate(**arguments):
-        for summary in page["HyperParameterTuningJobSummaries"]:
-            yield summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
-
-
-def job_tags(sagemaker: Any, arn: str) -> list[dict[str, str]]:
-    """The job's tags, which Describe does not return (team scopes match on them)."""
-    tags: list[dict[str, str]] = []
-    for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
-        tags.extend(page.get("Tags", []))
-    return tags
-
-
-def scan_job(sagemaker: Any, name: str, arn: str, *, account: str, region: str, evaluator: Evaluator) -> JobReport:
+def scan_job(
+    jobs: TuningJobReader, name: str, arn: str, *, account: str, region: str, evaluator: Evaluator
+) -> JobReport:
     """Describe one job, read its tags, and evaluate it as the guardrail function would have."""
     try:
-        description = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
-        tags = job_tags(sagemaker, arn)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in _NOT_FOUND:
-            return JobReport(path=arn, status=Status.SKIPPED, kind=InputKind.TUNING_JOB, reason="the job is gone")
+        description = jobs.describe(name)
+        tags = jobs.tags(arn)
+    except JobNotFound:
+        return JobReport(path=arn, status=Status.SKIPPED, kind=InputKind.TUNING_JOB, reason="the job is gone")
+    except AwsCallFailed as error:
         return JobReport(path=arn, status=Status.ERROR, kind=InputKind.TUNING_JOB, reason=f"cannot describe: {error}")
     status = description.get("HyperParameterTuningJobStatus")
     if status != "InProgress":
@@ -162,7 +133,7 @@ def run_scan(
     stdout: TextIO,
     stderr: TextIO,
     environ: Mapping[str, str] = os.environ,
-    session_factory: Callable[..., Any] = boto3.session.Session,
+    open_session: Callable[..., Any] = session,
     clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """Scan the account and region; exit codes as for lint (2 also when AWS cannot be reached)."""
@@ -174,24 +145,21 @@ def run_scan(
         topic = options.topic_arn or settings.notify_topic_arn
         if options.notify and not topic:
             raise ValueError("--notify needs --topic-arn or NOTIFY_TOPIC_ARN")
-        session = session_factory(profile_name=options.profile, region_name=options.region)
-        region = options.region or session.region_name or DEFAULT_REGION
-        sagemaker = session.client("sagemaker", region_name=region, config=CLIENT_CONFIG)
-        account = str(session.client("sts", region_name=region).get_caller_identity()["Account"])
-        jobs = list(in_progress_jobs(sagemaker, options.name_contains))
-    except (ValueError, BotoCoreError, ClientError) as error:
+        aws = open_session(options.profile, options.region)
+        region = options.region or aws.region_name or DEFAULT_REGION
+        reader = TuningJobReader(cli_client("sagemaker", aws_session=aws, region=region))
+        account = caller_account(cli_client("sts", aws_session=aws, region=region))
+        jobs = list(reader.in_progress(options.name_contains))
+    except (ValueError, AwsCallFailed) as error:
         stderr.write(f"hpo-guardrail scan: error: {error}\n")
         return 2
-    progress, reports = Progress(stderr), []
-    for done, (name, arn) in enumerate(jobs):
-        progress.step(done, len(jobs), name)
-        reports.append(scan_job(sagemaker, name, arn, account=account, region=region, evaluator=evaluator))
-    progress.finish()
+    reports = [
+        scan_job(reader, name, arn, account=account, region=region, evaluator=evaluator)
+        for name, arn in with_progress(jobs, stderr)
+    ]
     failed_alerts = 0
     if options.notify and topic:
-        from hpo_guardrail.adapters.sns import SnsNotifier
-
-        notifier = SnsNotifier(session.client("sns", region_name=region, config=CLIENT_CONFIG), topic)
+        notifier = SnsNotifier(cli_client("sns", aws_session=aws, region=region), topic)
         for report in reports:
             try:
                 report.notification = notify(report, notifier)

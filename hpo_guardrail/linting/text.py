@@ -1,6 +1,7 @@
 """The readable report of `lint` and `scan`: one block per input, a table of findings, a summary line.
 
-Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+Lines carry their styles as rich Text; rich writes the colours, only on a terminal and never when
+NO_COLOR is set (https://no-color.org). Without colour the plain text is written as it is.
 """
 
 from __future__ import annotations
@@ -13,22 +14,22 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from rich.console import Console
+from rich.text import Text
+
 from hpo_guardrail.linting.results import InputKind, JobReport, Status
 from rules.decision import Action
 from rules.findings import Finding, Severity
 
-_RESET = "\033[0m"
-_STYLES: Mapping[str, str] = {
-    Severity.CRITICAL.value: "\033[1;31m",
-    Severity.HIGH.value: "\033[31m",
-    Severity.MEDIUM.value: "\033[33m",
-    Severity.LOW.value: "\033[36m",
-    Severity.INFO.value: "\033[2m",
-    "path": "\033[1m",
-    "dim": "\033[2m",
-    "ok": "\033[32m",
-    "error": "\033[1;31m",
+_SEVERITY_STYLES: Mapping[Severity, str] = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
 }
+_PATH, _DIM, _OK, _ATTENTION = "bold", "dim", "green", "yellow"
+type Line = str | Text
 
 
 def use_colour(stream: TextIO, choice: str = "auto", environ: Mapping[str, str] = os.environ) -> bool:
@@ -36,14 +37,6 @@ def use_colour(stream: TextIO, choice: str = "auto", environ: Mapping[str, str] 
     if choice != "auto":
         return choice == "always"
     return not environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
-
-
-class _Painter:
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def __call__(self, text: str, style: str) -> str:
-        return f"{_STYLES[style]}{text}{_RESET}" if self.enabled and style in _STYLES else text
 
 
 def _width(colour: bool) -> int:
@@ -61,32 +54,34 @@ def _operation(op: Mapping[str, object]) -> str:
     return f"{op['op']} {op['path']}{value}"
 
 
-def _finding_lines(finding: Finding, line: int | None, paint: _Painter, width: int, offer_fix: bool) -> list[str]:
-    severity = paint(f"{finding.severity.value.upper():<9}", finding.severity.value)
+def _finding_lines(finding: Finding, line: int | None, width: int, offer_fix: bool) -> list[Line]:
+    severity = (f"{finding.severity.value.upper():<9}", _SEVERITY_STYLES[finding.severity])
     where = " / ".join(part for part in (finding.definition, finding.parameter) if part) or "-"
     at = f"line {line}" if line else ""
-    lines = [f"  {severity}{finding.rule:<18} {where:<28} {paint(at, 'dim') if at else ''}".rstrip()]
+    head = Text.assemble("  ", severity, f"{finding.rule:<18} {where:<28} ", (at, _DIM))
+    head.rstrip()
+    lines: list[Line] = [head]
     lines += _wrap(finding.message, " " * 6, width)
     automatic = " (automatic with --fix)" if finding.patch and offer_fix else ""
     lines += _wrap(f"fix: {finding.fix}{automatic}", " " * 6, width)
     return lines
 
 
-def _evaluated(report: JobReport, paint: _Painter, width: int) -> list[str]:
+def _evaluated(report: JobReport, width: int) -> list[Line]:
     assert report.evaluation is not None and report.decision is not None
     evaluation, decision, cost = report.evaluation, report.decision, report.evaluation.cost
     job = evaluation.request.job_name
-    header = f"{paint(report.path, 'path')}: {job} ({report.kind.value if report.kind else '?'}, {cost.region})"
-    lines = [header]
+    kind = report.kind.value if report.kind else "?"
+    lines: list[Line] = [Text.assemble((report.path, _PATH), f": {job} ({kind}, {cost.region})")]
     fixing = report.fix is not None
     # A live job cannot be patched: --fix works on files, so scan does not offer it.
     offer_fix = not fixing and report.kind is not InputKind.TUNING_JOB
     if report.fix is not None:
-        lines += _fix_lines(report, paint, width)
+        lines += _fix_lines(report, width)
     if not evaluation.findings:
-        lines.append("  " + paint("no findings" + (" left" if fixing else ""), "ok"))
+        lines.append(Text.assemble("  ", ("no findings" + (" left" if fixing else ""), _OK)))
     for index, finding in enumerate(evaluation.findings):
-        lines += _finding_lines(finding, report.line_of(index), paint, width, offer_fix)
+        lines += _finding_lines(finding, report.line_of(index), width, offer_fix)
     at_least = "" if cost.complete else "at least "
     # "would": lint and scan report the function's decision; neither stops a job itself.
     verdict = (
@@ -101,20 +96,20 @@ def _evaluated(report: JobReport, paint: _Painter, width: int) -> list[str]:
     )
     for suppressed in evaluation.suppressed:
         what = f"{suppressed.finding.rule} {suppressed.finding.parameter or ''}".rstrip()
-        lines.append(paint(f"  set aside by exemption {suppressed.exemption}: {what}", "dim"))
+        lines.append(Text(f"  set aside by exemption {suppressed.exemption}: {what}", _DIM))
     scopes = " < ".join(("defaults", *evaluation.policy.scopes))
-    lines.append(paint(f"  policy {evaluation.policy_version}, scope {scopes}", "dim"))
+    lines.append(Text(f"  policy {evaluation.policy_version}, scope {scopes}", _DIM))
     if report.notification:
         lines.append(f"  alert sent: SNS message {report.notification}")
     return lines
 
 
-def _fix_lines(report: JobReport, paint: _Painter, width: int) -> list[str]:
+def _fix_lines(report: JobReport, width: int) -> list[Line]:
     fix = report.fix
     assert fix is not None
-    lines: list[str] = []
+    lines: list[Line] = []
     if fix.applied:
-        lines.append(paint(f"  fixed ({len(fix.applied)}), written to {fix.output}:", "ok"))
+        lines.append(Text(f"  fixed ({len(fix.applied)}), written to {fix.output}:", _OK))
         for finding in fix.applied:
             label = " ".join(part for part in (finding.rule, finding.parameter) if part)
             lines.append(f"      {label}:")
@@ -128,22 +123,29 @@ def _fix_lines(report: JobReport, paint: _Painter, width: int) -> list[str]:
     for problem in fix.botocore_problems:
         lines += _wrap(f"botocore (already in the input): {problem}", " " * 6, width)
     if report.findings:
-        lines.append(paint(f"  needs a human ({len(report.findings)}):", "medium"))
+        lines.append(Text(f"  needs a human ({len(report.findings)}):", _ATTENTION))
     return lines
 
 
 def render_text(reports: Sequence[JobReport], stream: TextIO, *, colour: bool, noun: str = "input") -> None:
     """Write the report of every input and a one-line summary."""
-    paint, width = _Painter(colour), _width(colour)
-    blocks: list[list[str]] = []
+    width = _width(colour)
+    lines: list[Line] = []
     for report in reports:
         if report.status is Status.EVALUATED:
-            blocks.append(_evaluated(report, paint, width))
+            lines += [*_evaluated(report, width), ""]
         elif report.status is Status.SKIPPED:
-            blocks.append([f"{paint(report.path, 'path')}: skipped: {report.reason}"])
+            lines += [Text.assemble((report.path, _PATH), f": skipped: {report.reason}"), ""]
         # Errors go to stderr (cli_output.report_problems), where they show even when stdout is redirected.
-    stream.write("\n\n".join("\n".join(block) for block in blocks) + ("\n\n" if blocks else ""))
-    stream.write(summary(reports, noun) + "\n")
+    lines.append(summary(reports, noun))
+    document = Text("\n").join(line if isinstance(line, Text) else Text(line) for line in lines)
+    if not colour:
+        stream.write(document.plain + "\n")
+        return
+    # The lines are wrapped already: rich only adds the colours, and --color always means colours even
+    # where NO_COLOR is set.
+    console = Console(file=stream, force_terminal=True, color_system="standard", no_color=False, soft_wrap=True)
+    console.print(document)
 
 
 def summary(reports: Sequence[JobReport], noun: str = "input") -> str:

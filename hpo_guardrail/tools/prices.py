@@ -1,227 +1,33 @@
-"""The AWS Price List adapter: SageMaker training prices in, the bundled price table out.
+"""The bundled training price table: refreshed from the AWS Price List API, rendered, written.
 
-`hpo-guardrail prices refresh` asks the Price List API (GetProducts, service code AmazonSageMaker, product
-family "ML Instance") for the on-demand training prices of each region, that is the products whose usage
-type is `<region prefix>-Train:<instance type>`, and rewrites rules/data/training_prices.json. What the
-API returns replaces the table's entry, with the API as source and today as the as-of date; everything
-else stays as it was, so a price someone vouched for is never replaced by a guess, and an instance type
-without a price stays without one. The caller's credentials need `pricing:GetProducts`; the Lambda never
-calls this.
+`hpo-guardrail prices refresh` asks the Price List API (adapters/pricing.py) for the on-demand training
+prices of each region and rewrites rules/data/training_prices.json. What the API returns replaces the
+table's entry, with the API as source and today as the as-of date; everything else stays as it was, so
+a price someone vouched for is never replaced by a guess, and an instance type without a price stays
+without one. The caller's credentials need `pricing:GetProducts`; the Lambda never calls this.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
-import sys
 import tempfile
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.model import StringShape
-from pydantic import BaseModel, Field, ValidationError
-
 import rules
-from rules.prices import PriceEntry, PriceTable, bundled_prices, parse_price_table
-
-# Usage-type region prefixes, as AWS documents them in "AWS Region billing codes" (Global Infrastructure
-# guide) and in the region list of "Understanding your AWS billing and usage reports for Amazon S3".
-# Ireland is the odd one out: plain "EU". A region missing here is refused rather than guessed.
-REGION_PREFIXES: Mapping[str, str] = {
-    "us-east-1": "USE1",
-    "us-east-2": "USE2",
-    "us-west-1": "USW1",
-    "us-west-2": "USW2",
-    "eu-west-1": "EU",
-    "eu-west-2": "EUW2",
-    "eu-central-1": "EUC1",
-    "ap-northeast-1": "APN1",
-    "ap-southeast-1": "APS1",
-    "ap-southeast-2": "APS2",
-    "ap-south-1": "APS3",
-}
-DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
-# The Price List Query API has endpoints in us-east-1, eu-central-1 and ap-south-1 only; the prices of
-# every region come from any of them.
-PRICING_API_REGION = "us-east-1"
-SERVICE_CODE = "AmazonSageMaker"
-PRODUCT_FAMILY = "ML Instance"
-TRAINING = "Training"  # platoinstancetype of on-demand training; managed spot is "SpotTraining"
-HOURS = "Hrs"
-PAGE_SIZE = 100  # the largest MaxResults GetProducts accepts
+from hpo_guardrail.adapters.billing_codes import region_prefix
+from hpo_guardrail.adapters.pricing import fetch_training_prices
+from hpo_guardrail.adapters.request_shapes import InstanceTypeList
+from rules.prices import PriceEntry, PriceTable, parse_price_table
 
 API_SOURCE = "AWS Price List API GetProducts"
 NOT_REFRESHED = "not yet refreshed from the AWS Price List API"
 NOT_IN_API = "the AWS Price List API listed no on-demand training price"
 DEFAULT_TABLE_PATH = Path(rules.__file__).resolve().parent / "data" / "training_prices.json"
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
-
-
-class UnknownRegion(ValueError):
-    """A region whose usage-type prefix is not in REGION_PREFIXES."""
-
-
-def region_prefix(region: str) -> str:
-    """The usage-type prefix of a region (us-east-1 -> USE1, eu-west-1 -> EU)."""
-    try:
-        return REGION_PREFIXES[region]
-    except KeyError:
-        known = ", ".join(sorted(REGION_PREFIXES))
-        raise UnknownRegion(f"no usage-type prefix is known for {region} (known: {known})") from None
-
-
-@dataclass(frozen=True)
-class InstanceTypeList:
-    """The training instance types every region of the table lists, and where the list came from."""
-
-    types: tuple[str, ...]
-    source: str
-
-    @classmethod
-    def from_botocore(cls) -> InstanceTypeList:
-        """The `TrainingInstanceType` enum of the installed botocore's SageMaker service model."""
-        shape = botocore.session.get_session().get_service_model("sagemaker").shape_for("TrainingInstanceType")
-        if not isinstance(shape, StringShape) or not shape.enum:
-            raise RuntimeError("botocore's SageMaker model has no TrainingInstanceType enum")
-        return cls(
-            types=tuple(shape.enum),
-            source=f"botocore {botocore.__version__} sagemaker TrainingInstanceType enum",
-        )
-
-
-# --- reading GetProducts ------------------------------------------------------------------------------
-# Lenient models of one PriceList item: only the fields used; anything malformed fails validation and the
-# item is skipped rather than half-read.
-
-
-class _Dimension(BaseModel):
-    unit: str = ""
-    price_per_unit: dict[str, str] = Field(default_factory=dict, alias="pricePerUnit")
-
-
-class _Term(BaseModel):
-    price_dimensions: dict[str, _Dimension] = Field(default_factory=dict, alias="priceDimensions")
-
-
-class _Product(BaseModel):
-    product_family: str | None = Field(default=None, alias="productFamily")
-    attributes: dict[str, str] = Field(default_factory=dict)
-
-
-class _PriceListItem(BaseModel):
-    product: _Product
-    terms: dict[str, dict[str, _Term]] = Field(default_factory=dict)
-
-
-def training_filters(region: str) -> list[dict[str, str]]:
-    """GetProducts filters for the on-demand training instances of one region."""
-    return [
-        {"Type": "TERM_MATCH", "Field": "productFamily", "Value": PRODUCT_FAMILY},
-        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
-        {"Type": "TERM_MATCH", "Field": "platoinstancetype", "Value": TRAINING},
-    ]
-
-
-def _price_list(pricing_client: Any, region: str) -> Iterator[str]:
-    request: dict[str, Any] = {
-        "ServiceCode": SERVICE_CODE,
-        "Filters": training_filters(region),
-        "FormatVersion": "aws_v1",
-        "MaxResults": PAGE_SIZE,
-    }
-    seen_tokens: set[str] = set()
-    while True:
-        page = pricing_client.get_products(**request)
-        yield from page.get("PriceList", [])
-        token = page.get("NextToken")
-        if not token:
-            return
-        if token in seen_tokens:  # a service bug must not turn into an endless loop
-            raise RuntimeError(f"GetProducts returned the NextToken {token!r} twice")
-        seen_tokens.add(token)
-        request["NextToken"] = token
-
-
-def _train_usage_instance_type(usage_type: str, prefix: str) -> str | None:
-    usage, separator, instance_type = usage_type.partition(":")
-    if not separator or not instance_type.startswith("ml."):
-        return None
-    # Exactly "<prefix>-Train": "-TrainingPlanUpfrontFee", "-Host" and the like are other charges.
-    # us-east-1 usage types may also come without a prefix ("USE1 (or no prefix)" in the billing codes).
-    accepted = {f"{prefix}-Train", "Train"} if prefix == "USE1" else {f"{prefix}-Train"}
-    return instance_type if usage in accepted else None
-
-
-def _usd(text: str | None) -> float | None:
-    try:
-        value = float(text) if text is not None else math.nan
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value > 0 else None
-
-
-def _hourly_usd(item: _PriceListItem) -> float | None:
-    prices = {
-        usd
-        for term in item.terms.get("OnDemand", {}).values()
-        for dimension in term.price_dimensions.values()
-        if dimension.unit == HOURS and (usd := _usd(dimension.price_per_unit.get("USD"))) is not None
-    }
-    # Two different hourly prices on one product: nobody can say which applies, so neither does.
-    return prices.pop() if len(prices) == 1 else None
-
-
-def _same_instance(instance_name: str | None, instance_type: str) -> bool:
-    # The usage type names the instance; instanceName, when it names an ML instance too, must agree. Other
-    # values ("NA" and suffixed names occur in the Price List's instance attributes) prove nothing either way.
-    return instance_name is None or not instance_name.startswith("ml.") or instance_name == instance_type
-
-
-def _training_price(raw: str, region: str, prefix: str) -> tuple[str, float] | None:
-    try:
-        item = _PriceListItem.model_validate_json(raw)
-    except ValidationError:
-        return None
-    attributes = item.product.attributes
-    instance_type = _train_usage_instance_type(attributes.get("usagetype", ""), prefix)
-    if (
-        instance_type is None
-        or item.product.product_family not in (None, PRODUCT_FAMILY)
-        or attributes.get("regionCode", region) != region
-        # Managed spot has its own platoinstancetype; never take its price for on-demand.
-        or attributes.get("platoinstancetype", TRAINING) != TRAINING
-        or not _same_instance(attributes.get("instanceName"), instance_type)
-    ):
-        return None
-    price = _hourly_usd(item)
-    return None if price is None else (instance_type, price)
-
-
-def fetch_training_prices(pricing_client: Any, region: str) -> dict[str, float]:
-    """On-demand training prices (USD per hour) the Price List API lists for a region, by instance type.
-
-    `pricing_client` is a boto3 "pricing" client (create it in us-east-1). Pages through NextToken. Items
-    that are not on-demand training of that region (spot, hosting, fees, other regions), prices that are
-    not a positive number of USD per hour, and instance types with conflicting prices are left out.
-    """
-    prefix = region_prefix(region)
-    found: defaultdict[str, set[float]] = defaultdict(set)
-    for raw in _price_list(pricing_client, region):
-        priced = _training_price(raw, region, prefix) if isinstance(raw, str) else None
-        if priced is not None:
-            found[priced[0]].add(priced[1])
-    return {instance_type: prices.pop() for instance_type, prices in found.items() if len(prices) == 1}
 
 
 # --- updating the table ---------------------------------------------------------------------------------
@@ -404,77 +210,3 @@ def write_table(path: Path, table: PriceTable) -> None:
 def load_table(path: Path) -> PriceTable:
     """Read a price table file."""
     return parse_price_table(Path(path).read_text(encoding="utf-8"))
-
-
-# --- the command --------------------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hpo-guardrail prices refresh",
-        description="Rewrite the training price table from the AWS Price List API (GetProducts, "
-        "AmazonSageMaker, usage type <region prefix>-Train:<instance type>). Prices the API does not "
-        "list are kept as they were; nothing is guessed.",
-    )
-    parser.add_argument(
-        "--region",
-        action="append",
-        metavar="REGION",
-        help=f"a region to refresh (repeatable; default: {', '.join(DEFAULT_REGIONS)}); "
-        f"known: {', '.join(REGION_PREFIXES)}",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_TABLE_PATH,
-        metavar="PATH",
-        help="the table to update and rewrite (default: the bundled rules/data/training_prices.json)",
-    )
-    parser.add_argument("--profile", help="the AWS profile to use (needs pricing:GetProducts)")
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="do not call the API: only add instance types new in botocore's enum, without a price",
-    )
-    return parser
-
-
-def _pricing_client(profile: str | None) -> Any:
-    return boto3.Session(profile_name=profile).client("pricing", region_name=PRICING_API_REGION, config=CLIENT_CONFIG)
-
-
-def prices_refresh_command(
-    argv: Sequence[str] | None = None, *, pricing_client: Any = None, today: str | None = None
-) -> int:
-    """`hpo-guardrail prices refresh [--region R]... [--output PATH] [--profile P] [--offline]`.
-
-    Prints one summary line per region and returns the exit status: 0 when the table was written, 1 when
-    AWS could not be asked (nothing is written then); bad arguments exit 2 through argparse.
-    `pricing_client` and `today` are for tests.
-    """
-    parser = _parser()
-    args = parser.parse_args(argv)
-    regions = tuple(dict.fromkeys(args.region or DEFAULT_REGIONS))
-    unknown = [region for region in regions if region not in REGION_PREFIXES]
-    if unknown:
-        parser.error(f"no usage-type prefix is known for {', '.join(unknown)}; known: {', '.join(REGION_PREFIXES)}")
-    output: Path = args.output
-    table = load_table(output) if output.exists() else bundled_prices()
-    day = today or datetime.now(UTC).date().isoformat()
-    try:
-        listed = InstanceTypeList.from_botocore()
-        if args.offline:
-            new_table, summaries = complete_table(table, regions, day, listed)
-        else:
-            client = pricing_client if pricing_client is not None else _pricing_client(args.profile)
-            new_table, summaries = refresh_table(table, client, regions, day, listed)
-    except (BotoCoreError, ClientError) as error:
-        print(f"hpo-guardrail prices refresh: could not read the AWS Price List API: {error}", file=sys.stderr)
-        return 1
-    write_table(output, new_table)
-    for summary in summaries:
-        print(summary.describe())
-        if not args.offline and not summary.updated:
-            print(f"warning: the Price List API listed no training prices for {summary.region}", file=sys.stderr)
-    print(f"wrote {output}")
-    return 0

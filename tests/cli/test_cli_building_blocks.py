@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import subprocess
+import sys
+
+import pytest
 
 from hpo_guardrail.adapters.request_shapes import create_request_from, request_from_cloudtrail, validation_problems
-from hpo_guardrail.linting.scan import Progress
+from hpo_guardrail.cli import build_parser
+from hpo_guardrail.linting import output
+from hpo_guardrail.linting.scan import with_progress
 from hpo_guardrail.linting.source_lines import SourceLines, parse_document
 from hpo_guardrail.linting.text import use_colour
+from hpo_guardrail.reporting import render
 from tests.builders import cloudtrail_casing, tuning_request
 from tests.cli.conftest import describe_response, misconfigured_request
 
@@ -71,11 +79,32 @@ def test_colour_only_on_a_terminal_and_never_with_no_color():
 
 
 def test_progress_bar_draws_only_on_a_terminal():
+    jobs = [("job-a", "arn-a"), ("job-b", "arn-b")]
     terminal, pipe = _Terminal(), io.StringIO()
     for stream in (terminal, pipe):
-        progress = Progress(stream)
-        progress.step(1, 4, "job-b")
-        progress.finish()
-    assert "[######..................] 1/4 job-b" in terminal.getvalue()
-    assert terminal.getvalue().endswith("\r\x1b[K")
+        assert list(with_progress(jobs, stream)) == jobs, "every job is read, bar or not"
+    assert "2/2" in terminal.getvalue() and "job-b" in terminal.getvalue()
     assert pipe.getvalue() == ""
+
+
+def _choices(command: str, option: str) -> tuple[str, ...]:
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    (action,) = [a for a in commands.choices[command]._actions if option in a.option_strings]
+    return tuple(action.choices or ())
+
+
+@pytest.mark.parametrize(
+    ("command", "formats"), [("lint", output.FORMATS), ("scan", output.FORMATS), ("report", render.FORMATS)]
+)
+def test_each_command_offers_exactly_the_formats_its_writer_knows(command, formats):
+    # The parser repeats the lists so that building it imports no writer; this keeps the copies honest.
+    assert _choices(command, "--format") == formats
+
+
+def test_building_the_parser_loads_neither_the_aws_sdk_nor_the_engine():
+    probe = "import sys\nfrom hpo_guardrail.cli import build_parser\nbuild_parser()\nprint(*sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    heavy = {"boto3", "botocore", "moto", "pydantic", "rich", "jsonpatch", "rules"} | {
+        f"hpo_guardrail.{package}" for package in ("enforce", "linting", "reporting", "tools", "embedded")
+    }
+    assert sorted(m for m in loaded if any(m == h or m.startswith(f"{h}.") for h in heavy)) == []

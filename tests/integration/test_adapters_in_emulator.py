@@ -6,11 +6,14 @@ import json
 import uuid
 
 import pytest
+from botocore.stub import Stubber
 
-from hpo_guardrail.adapters.sagemaker import SageMakerJobController
+from hpo_guardrail.adapters.clients import AwsCallFailed
+from hpo_guardrail.adapters.sagemaker import SageMakerJobController, TuningJobReader
 from hpo_guardrail.adapters.sns import SnsNotifier
+from hpo_guardrail.adapters.sts import caller_account
 from hpo_guardrail.enforce.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
-from tests.builders import cloudtrail_event, tuning_request
+from tests.builders import ACCOUNT, cloudtrail_event, tuning_request
 
 pytestmark = pytest.mark.emulator
 
@@ -42,6 +45,31 @@ def test_unknown_job_is_not_found(controller):
         controller.status("no-such-job")
     with pytest.raises(JobNotFound):
         controller.stop("no-such-job")
+
+
+def test_reader_lists_only_in_progress_jobs_and_reads_the_tags_describe_leaves_out(embedded_aws, tuning_jobs):
+    prefix = f"reader-{uuid.uuid4().hex[:8]}"
+    running = tuning_jobs.create_for_event(cloudtrail_event(tuning_request(f"{prefix}-a", tags={"team": "research"})))
+    ended = tuning_jobs.create_for_event(cloudtrail_event(tuning_request(f"{prefix}-b")))
+    tuning_jobs.set_status(ended, "Completed")
+    reader = TuningJobReader(embedded_aws.client("sagemaker"))
+
+    ((name, arn),) = reader.in_progress(prefix)
+
+    assert name == running and arn.endswith(f":hyper-parameter-tuning-job/{running}")
+    assert reader.describe(running)["HyperParameterTuningJobStatus"] == "InProgress"
+    assert {"Key": "team", "Value": "research"} in reader.tags(arn)
+    with pytest.raises(JobNotFound):
+        reader.describe(f"{prefix}-gone")
+
+
+def test_caller_account_and_a_refusal_raised_without_botocore_types(embedded_aws):
+    assert caller_account(embedded_aws.client("sts")) == ACCOUNT
+    client = embedded_aws.client("sagemaker")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("list_hyper_parameter_tuning_jobs", "AccessDeniedException", "not authorized")
+        with pytest.raises(AwsCallFailed, match="AccessDeniedException"):
+            list(TuningJobReader(client).in_progress())
 
 
 ALERT = Alert(

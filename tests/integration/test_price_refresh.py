@@ -17,17 +17,18 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
+from hpo_guardrail.adapters.billing_codes import UnknownRegion
+from hpo_guardrail.adapters.pricing import fetch_training_prices
+from hpo_guardrail.adapters.request_shapes import InstanceTypeList
+from hpo_guardrail.cli import build_parser, main
+from hpo_guardrail.cli import prices as prices_command
 from hpo_guardrail.tools.prices import (
     API_SOURCE,
     DEFAULT_TABLE_PATH,
     NOT_IN_API,
     NOT_REFRESHED,
-    InstanceTypeList,
-    UnknownRegion,
     complete_table,
-    fetch_training_prices,
     load_table,
-    prices_refresh_command,
     refresh_table,
     write_table,
 )
@@ -332,6 +333,12 @@ def test_written_table_reads_back_the_same_with_one_line_per_entry(tmp_path):
 # --- the command ------------------------------------------------------------------------------------------
 
 
+def prices_refresh(*arguments: str, pricing_client: Any, today: str | None = None) -> int:
+    """`hpo-guardrail prices refresh ARGUMENTS`, parsed by the real parser, with a stubbed Price List client."""
+    args = build_parser().parse_args(["prices", "refresh", *arguments])
+    return prices_command.run(args, pricing_client=pricing_client, today=today)
+
+
 @pytest.fixture
 def table_file(tmp_path):
     path = tmp_path / "training_prices.json"
@@ -345,9 +352,7 @@ def test_command_refreshes_the_asked_region_and_prints_a_summary(pricing, table_
     expect_page(stubber, "us-west-2", [price_item("ml.g5.xlarge", "1.4080000000", region="us-west-2")], token="t")
     before = load_table(table_file)
 
-    status = prices_refresh_command(
-        ["--region", "us-west-2", "--output", str(table_file)], pricing_client=client, today=TODAY
-    )
+    status = prices_refresh("--region", "us-west-2", "--output", str(table_file), pricing_client=client, today=TODAY)
 
     assert status == 0
     after = load_table(table_file)
@@ -365,7 +370,7 @@ def test_command_reports_an_api_failure_and_writes_nothing(pricing, table_file, 
     stubber.add_client_error("get_products", "AccessDeniedException", "not authorized to perform pricing:GetProducts")
     before = table_file.read_bytes()
 
-    status = prices_refresh_command(["--region", "eu-west-1", "--output", str(table_file)], pricing_client=client)
+    status = prices_refresh("--region", "eu-west-1", "--output", str(table_file), pricing_client=client)
 
     assert status == 1
     assert "AccessDeniedException" in capsys.readouterr().err
@@ -375,7 +380,7 @@ def test_command_reports_an_api_failure_and_writes_nothing(pricing, table_file, 
 def test_command_refuses_a_region_without_a_known_prefix(pricing, table_file):
     client, _ = pricing
     with pytest.raises(SystemExit) as exit_info:
-        prices_refresh_command(["--region", "ap-southeast-7", "--output", str(table_file)], pricing_client=client)
+        prices_refresh("--region", "ap-southeast-7", "--output", str(table_file), pricing_client=client)
     assert exit_info.value.code == 2
 
 
@@ -384,12 +389,33 @@ def test_command_offline_makes_no_call(pricing, tmp_path, capsys):
     path = tmp_path / "prices.json"
     write_table(path, small_table())
 
-    status = prices_refresh_command(
-        ["--offline", "--region", "us-east-1", "--output", str(path)], pricing_client=client
-    )
+    status = prices_refresh("--offline", "--region", "us-east-1", "--output", str(path), pricing_client=client)
 
     assert status == 0
     table = load_table(path)
     assert table.entry("us-east-1", "ml.m5.xlarge") == VOUCHED
     assert set(InstanceTypeList.from_botocore().types) <= set(table.regions["us-east-1"])
     assert "us-east-1: 0 prices updated" in capsys.readouterr().out
+
+
+def test_prices_refresh_is_a_subcommand_of_the_console_script(tmp_path, capsys):
+    with pytest.raises(SystemExit) as help_exit:
+        main(["prices", "refresh", "--help"])
+    assert help_exit.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("usage: hpo-guardrail prices refresh")
+    assert "--offline" in shown and "--region REGION" in shown and "eu-west-1" in shown
+
+    path = tmp_path / "prices.json"
+    write_table(path, small_table())
+    assert main(["prices", "refresh", "--offline", "--output", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "us-east-1: 0 prices updated" in out and "eu-west-1: 0 prices updated" in out  # the default regions
+    assert f"wrote {path}" in out
+    assert set(InstanceTypeList.from_botocore().types) <= set(load_table(path).regions["us-west-2"])
+
+
+def test_prices_without_an_action_shows_the_actions_and_exits_2(capsys):
+    assert main(["prices"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: hpo-guardrail prices") and "refresh" in err

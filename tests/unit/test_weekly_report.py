@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hpo_guardrail.cli import report as report_command
 from hpo_guardrail.enforce.audit import AuditRecord
 from hpo_guardrail.environment import SettingsError
-from hpo_guardrail.reporting import render as report_render
 from hpo_guardrail.reporting.figures import ReportPeriod, compute_figures
 from hpo_guardrail.reporting.settings import ReporterSettings
 from hpo_guardrail.reporting.weekly import (
@@ -120,7 +118,3 @@ def test_reporter_settings_name_the_missing_variable():
         ReporterSettings.from_environ({"AUDIT_TABLE_NAME": "audit"})
     settings = ReporterSettings.from_environ({"AUDIT_TABLE_NAME": "audit", "REPORT_BUCKET_NAME": "reports"})
     assert settings.notify_topic_arn is None
-
-
-def test_the_cli_offers_the_formats_the_renderer_writes():
-    assert report_command.FORMATS == report_render.FORMATS

@@ -1,0 +1,68 @@
+"""What several commands share: the evaluation options of lint and scan, and a quiet end on a closed pipe."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "never")
+# linting.output.FORMATS, repeated so that building the parser imports no report code; a test compares
+# the parser's choices with the writers' formats.
+FORMAT_CHOICES = ("text", "json", "sarif")
+
+
+def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
+    """Options lint and scan share: the policy, the output format and the failure threshold."""
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy file (or ssm:/parameter/name); default: GUARDRAIL_POLICY, else the packaged default policy",
+    )
+    parser.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="report format (default: text)")
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITY_CHOICES,
+        default="info",
+        metavar="SEVERITY",
+        help="exit 1 when a finding is at least this severe: info (default; any finding alerts), low, medium, "
+        "high, critical, or never",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: only on a terminal and when NO_COLOR is unset)",
+    )
+    parser.add_argument(
+        "--docs-url",
+        metavar="URL",
+        help="base URL of this repository's docs for SARIF helpUri (default: HPO_GUARDRAIL_DOCS_URL, else the "
+        "local checkout)",
+    )
+
+
+def evaluation_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The values of the options add_evaluation_options added, named as LintOptions and ScanOptions name them."""
+    return {
+        "policy": args.policy,
+        "output_format": args.format,
+        "fail_on": args.fail_on,
+        "color": args.color,
+        "docs_url": args.docs_url,
+    }
+
+
+def delivered(report: Callable[[], int]) -> int:
+    """The exit code of `report()`, or 1 when stdout closed early (`hpo-guardrail lint ... | head`).
+
+    The report was then not fully delivered; the command ends quietly instead of with a traceback.
+    """
+    try:
+        return report()
+    except BrokenPipeError:
+        # Python would report the pipe again when flushing stdout at exit; point stdout at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
