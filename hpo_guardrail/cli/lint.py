@@ -92,9 +92,10 @@ def run_lint(
 
 
 def _lint_one(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
+    from hpo_guardrail.enforce.outcome import Status
     from hpo_guardrail.linting.autofix import fix_report
     from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, lint_document, read_input
-    from hpo_guardrail.linting.results import JobReport, Status
+    from hpo_guardrail.linting.results import JobReport
     from hpo_guardrail.linting.source_lines import UnreadableDocument
 
     shown = STDIN_NAME if path == STDIN else path

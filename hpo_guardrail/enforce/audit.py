@@ -14,7 +14,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hpo_guardrail.enforce.outcome import FindingSummary, Outcome, Status, StopOutcome, StopResult
+from hpo_guardrail.enforce.outcome import DecisionSummary, FindingSummary, Outcome, Status, StopOutcome, StopResult
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.models import TuningJobCall
@@ -60,35 +60,20 @@ class ActionRecord(BaseModel):
         return StopOutcome(result=StopResult(self.result), status_before=self.status_before, detail=self.detail)
 
 
-class AuditRecord(BaseModel):
-    """One evaluation, skip or rejection, as the audit table keeps it."""
-
-    model_config = ConfigDict(frozen=True)
+class AuditRecord(DecisionSummary):
+    """One evaluation, skip or rejection, as the audit table keeps it: the summary, and who, where and how."""
 
     event_id: str
     occurred_at: str = Field(description="the API call's time (ISO 8601), or when it was recorded if unknown")
     recorded_at: str
-    status: Status
-    reason: str | None = None
     account: str | None = None
     region: str | None = None
-    job_name: str | None = None
     job_arn: str | None = None
     principal_arn: str | None = None
     team: str | None = None
-    mode: str | None = None
-    policy_version: str | None = None
-    policy_scope: str | None = None
-    exemptions: list[str] = []
-    findings: list[FindingSummary] = []
-    suppressed: list[FindingSummary] = []
-    worst_case_usd: float | None = None
-    cost_complete: bool | None = None
     cost_basis: str | None = None
-    decision: str | None = None
-    decision_reason: str | None = None
     plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
-    actions: dict[str, ActionRecord] = {}
+    actions: dict[str, ActionRecord] = Field(default_factory=dict)
     raw_event: str | None = None
 
     def pending(self) -> list[str]:
@@ -111,12 +96,9 @@ class AuditRecord(BaseModel):
     def outcome(self) -> Outcome:
         """What the handler returns: a summary of this record."""
         stop, notify = self.stop_outcome(), self.actions.get(NOTIFY)
-        return Outcome.model_validate(
-            {
-                **self.model_dump(include=set(Outcome.model_fields) - {"actions"}),
-                "actions": {"stop": stop.summary() if stop else None, "notify": notify.message_id if notify else None},
-            }
-        )
+        summary = self.model_dump(include=set(DecisionSummary.model_fields))
+        actions = {"stop": stop.summary() if stop else None, "notify": notify.message_id if notify else None}
+        return Outcome.model_validate({**summary, "actions": actions})
 
     @classmethod
     def evaluated(

@@ -10,9 +10,12 @@ from rules.findings import Finding
 
 
 class Status(StrEnum):
+    """What became of one input: an event in the Lambda, a file in lint, a live job in scan."""
+
     EVALUATED = "evaluated"
-    SKIPPED = "skipped"
-    REJECTED = "rejected"
+    SKIPPED = "skipped"  # nothing to evaluate: another API, a failed call, a duplicate delivery, a gone job
+    REJECTED = "rejected"  # the guardrail: a malformed event, recorded with its raw text, never retried
+    ERROR = "error"  # lint and scan: an input that cannot be read or used (exit code 2)
 
 
 class StopResult(StrEnum):
@@ -62,8 +65,8 @@ class FindingSummary(BaseModel):
         )
 
 
-class Outcome(BaseModel):
-    """The handler's return value (also logged): a summary, never the whole request."""
+class DecisionSummary(BaseModel):
+    """What the guardrail made of one event: the fields the audit record and the handler's result share."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -81,4 +84,9 @@ class Outcome(BaseModel):
     policy_scope: str | None = None
     exemptions: list[str] = []
     suppressed: list[FindingSummary] = []
+
+
+class Outcome(DecisionSummary):
+    """The handler's return value (also logged): a summary of the audit record, never the whole request."""
+
     actions: dict[str, str | None] = {"stop": None, "notify": None}

@@ -17,9 +17,10 @@ import yaml
 
 from hpo_guardrail.adapters.request_shapes import create_request_from, normalise_request, validation_problems
 from hpo_guardrail.enforce.evaluator import Evaluator
+from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings
 from hpo_guardrail.linting.json_patch import PatchError, apply_patch
-from hpo_guardrail.linting.results import FixReport, InputKind, JobReport, Status
+from hpo_guardrail.linting.results import FixReport, InputKind, JobReport
 from hpo_guardrail.linting.source_lines import YAML_SUFFIXES
 from rules.decision import Decision
 from rules.engine import Evaluation

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hpo_guardrail.enforce.evaluator import Evaluator
+from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.json_patch import PatchError, split_pointer
-from hpo_guardrail.linting.results import InputKind, JobReport, Status, fail_on_level
+from hpo_guardrail.linting.results import InputKind, JobReport, fail_on_level
 from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, SourceLines, UnreadableDocument, parse_document
 from rules.events import read_event
 from rules.findings import Finding

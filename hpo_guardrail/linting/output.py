@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from hpo_guardrail.linting.results import JobReport, Status
+from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.sarif import sarif_log
 from hpo_guardrail.linting.text import render_text, use_colour
 

@@ -11,18 +11,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hpo_guardrail.enforce.outcome import Status
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding, Severity
 from rules.models import CallContext
 
 NEVER = "never"  # --fail-on never: report, but exit 0 whatever is found
-
-
-class Status(StrEnum):
-    EVALUATED = "evaluated"
-    SKIPPED = "skipped"
-    ERROR = "error"
 
 
 class InputKind(StrEnum):

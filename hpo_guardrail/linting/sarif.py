@@ -13,7 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from hpo_guardrail.linting.results import JobReport, Status
+from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.results import JobReport
 from rules.checks import all_rules
 from rules.findings import Finding, Severity
 from rules.rule import DOCS_PAGE

@@ -22,10 +22,11 @@ from hpo_guardrail.adapters.sts import caller_account
 from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.alerts import compose_alert
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
+from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.linting.output import emit, report_problems
-from hpo_guardrail.linting.results import InputKind, JobReport, Status, exit_code, fail_on_level
+from hpo_guardrail.linting.results import InputKind, JobReport, exit_code, fail_on_level
 from rules.assessment import DEFAULT_REGION
 from rules.decision import Action
 from rules.models import CallContext

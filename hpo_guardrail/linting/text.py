@@ -17,7 +17,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from hpo_guardrail.linting.results import InputKind, JobReport, Status
+from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.results import InputKind, JobReport
 from rules.decision import Action
 from rules.findings import Finding, Severity
 
