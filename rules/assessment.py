@@ -8,7 +8,7 @@ from rules.decision import Decision, decide
 from rules.engine import Evaluation, evaluate
 from rules.models import CallContext, TuningRequest
 from rules.policy import Overrides, PolicyDocument, Subject
-from rules.prices import PriceTable
+from rules.prices import PriceBook
 
 # Region assumed when a call comes without one (a linted file, say).
 DEFAULT_REGION = "us-east-1"
@@ -37,7 +37,7 @@ def assess(
     today: date,
     context: CallContext | None = None,
     base: Overrides | None = None,
-    prices: PriceTable | None = None,
+    prices: PriceBook | None = None,
 ) -> tuple[Evaluation, Decision]:
     """The evaluation and the decision for one request under a policy document and a base layer."""
     policy = document.resolve(subject_of(request, context), today, base)

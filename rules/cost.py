@@ -20,7 +20,7 @@ import math
 from pydantic import BaseModel, ConfigDict
 
 from rules.models import Strategy, TrainingDefinition, TuningRequest
-from rules.prices import PriceTable
+from rules.prices import PriceBook, PriceQuote, PriceSource
 
 LEFT_OUT = ("storage volumes", "warm pools (KeepAlivePeriodInSeconds)", "data transfer")
 
@@ -53,7 +53,27 @@ class CostEstimate(BaseModel):
     unpriced_instance_types: tuple[str, ...]
     region: str
     prices_as_of: str
+    quotes: tuple[PriceQuote, ...] = ()
     left_out: tuple[str, ...] = LEFT_OUT
+
+    @property
+    def estimated_instance_types(self) -> tuple[str, ...]:
+        """Instance types priced from another region's figure."""
+        return tuple(q.instance_type for q in self.quotes if q.source is PriceSource.ESTIMATE)
+
+    @property
+    def price_basis(self) -> str:
+        """ "complete" (every price known for the region), "estimated" (some from another region) or
+        "unknown" (some price missing: the worst case is a lower bound)."""
+        if self.unpriced_instance_types:
+            return "unknown"
+        return "estimated" if self.estimated_instance_types else "complete"
+
+    def price_lines(self) -> list[str]:
+        """Each price the estimate used, with its source: 'ml.p4d.24xlarge $25.25/h, live from ...'."""
+        lines = [f"{q.instance_type} ${q.usd_per_hour:,.3f}/h, {q.describe()}" for q in self.quotes]
+        lines += [f"{t}: no price known" for t in self.unpriced_instance_types]
+        return lines
 
     @property
     def max_hourly_usd(self) -> float:
@@ -86,6 +106,8 @@ class CostEstimate(BaseModel):
         lines.append(f"worst case = the {self.binding_bound} bound, on-demand prices for {self.region}")
         if not self.complete:
             lines.append("no price known for " + ", ".join(self.unpriced_instance_types) + ", so this is a lower bound")
+        if self.quotes:
+            lines.append("prices: " + "; ".join(self.price_lines()[: len(self.quotes)]))
         lines.append("not included: " + ", ".join(self.left_out))
         return "; ".join(lines) + "."
 
@@ -103,17 +125,17 @@ def _job_count(request: TuningRequest, default_job_count: int) -> tuple[int, str
     return default_job_count, "default quota; MaxNumberOfTrainingJobs not set"
 
 
-def _definition_cost(definition: TrainingDefinition, prices: PriceTable, region: str) -> DefinitionCost:
+def _definition_cost(definition: TrainingDefinition, quotes: dict[str, PriceQuote | None]) -> DefinitionCost:
     unpriced: list[str] = []
     best_hourly, best_label = 0.0, ""
     for alternative in definition.compute:
         hourly = 0.0
         for allocation in alternative:
-            price = prices.hourly(region, allocation.instance_type)
-            if price is None:
+            quote = quotes[allocation.instance_type]
+            if quote is None:
                 unpriced.append(allocation.instance_type)
                 continue
-            hourly += price * allocation.instance_count
+            hourly += quote.usd_per_hour * allocation.instance_count
         label = " + ".join(f"{a.instance_count} x {a.instance_type}" for a in alternative)
         if hourly >= best_hourly:
             best_hourly, best_label = hourly, label
@@ -128,9 +150,16 @@ def _definition_cost(definition: TrainingDefinition, prices: PriceTable, region:
     )
 
 
-def estimate_cost(request: TuningRequest, prices: PriceTable, region: str, default_job_count: int) -> CostEstimate:
-    """The worst-case cost of a tuning request in a region."""
-    definitions = tuple(_definition_cost(d, prices, region) for d in request.definitions)
+def estimate_cost(request: TuningRequest, prices: PriceBook, region: str, default_job_count: int) -> CostEstimate:
+    """The worst-case cost of a tuning request in a region; each instance type is priced once."""
+    instance_types = dict.fromkeys(
+        allocation.instance_type
+        for definition in request.definitions
+        for alternative in definition.compute
+        for allocation in alternative
+    )
+    quotes = {instance_type: prices.quote(region, instance_type) for instance_type in instance_types}
+    definitions = tuple(_definition_cost(d, quotes) for d in request.definitions)
     job_count, basis = _job_count(request, default_job_count)
     jobs_bound = job_count * max(d.per_job_usd for d in definitions)
     wall_clock_bound = None
@@ -155,4 +184,5 @@ def estimate_cost(request: TuningRequest, prices: PriceTable, region: str, defau
         unpriced_instance_types=unpriced,
         region=region,
         prices_as_of=prices.as_of,
+        quotes=tuple(q for q in quotes.values() if q is not None),
     )

@@ -31,6 +31,7 @@ class Decision(BaseModel):
     costly: bool
     misconfigured: bool
     reason: str
+    assumed_costly: tuple[str, ...] = ()  # instance types without a price that made the job count as costly
 
     @property
     def notifies(self) -> bool:
@@ -44,10 +45,15 @@ def decide(evaluation: Evaluation, mode: Mode | None = None) -> Decision:
     """
     mode = mode or evaluation.policy.mode
     cost, cap = evaluation.cost.worst_case_usd, evaluation.budget_cap_usd
-    costly = cost >= cap
+    # Never a silent $0: a type nobody has a price for counts as costly when the policy says so.
+    assumed = tuple(t for t in evaluation.cost.unpriced_instance_types if evaluation.policy.assumes_costly(t))
+    costly = cost >= cap or bool(assumed)
     misconfigured_by = sorted(MISCONFIGURATION_RULES.intersection(evaluation.rule_ids))
     misconfigured = bool(misconfigured_by)
-    cost_words = f"worst case ${cost:,.2f} {'>=' if costly else '<'} cap ${cap:,.2f}"
+    at_least = "" if evaluation.cost.complete else "at least "
+    cost_words = f"worst case {at_least}${cost:,.2f} {'>=' if cost >= cap else '<'} cap ${cap:,.2f}"
+    if assumed:
+        cost_words += f" (price unknown for {', '.join(assumed)}; treated as costly)"
     config_words = f"misconfigured ({', '.join(misconfigured_by)})" if misconfigured else "no scaling misconfiguration"
     if not evaluation.findings:
         action, why = Action.NONE, "no findings"
@@ -57,4 +63,6 @@ def decide(evaluation: Evaluation, mode: Mode | None = None) -> Decision:
         action, why = Action.NOTIFY, f"{cost_words} and {config_words}; would stop in enforce mode"
     else:
         action, why = Action.NOTIFY, f"{cost_words}, {config_words}"
-    return Decision(action=action, mode=mode, costly=costly, misconfigured=misconfigured, reason=why)
+    return Decision(
+        action=action, mode=mode, costly=costly, misconfigured=misconfigured, reason=why, assumed_costly=assumed
+    )

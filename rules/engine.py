@@ -9,7 +9,7 @@ from rules.cost import CostEstimate, estimate_cost
 from rules.findings import Finding, Severity, highest_severity
 from rules.models import TuningRequest
 from rules.policy import Policy
-from rules.prices import PriceTable, bundled_prices
+from rules.prices import BundledPrices, PriceBook
 
 
 class SuppressedFinding(BaseModel):
@@ -54,11 +54,10 @@ def evaluate(
     policy: Policy,
     *,
     region: str,
-    prices: PriceTable | None = None,
+    prices: PriceBook | None = None,
 ) -> Evaluation:
     """Run every rule in the catalogue over the request; exempted findings are set aside."""
-    table = prices or bundled_prices()
-    cost = estimate_cost(request, table, region, policy.default_max_training_jobs)
+    cost = estimate_cost(request, prices or BundledPrices(), region, policy.default_max_training_jobs)
     findings: list[Finding] = []
     suppressed: list[SuppressedFinding] = []
     for rule in all_rules():

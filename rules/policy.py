@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from rules.checks import rules_by_id
+from rules.prices import is_accelerated
 from rules.rule import RuleSettings
 
 # Hyperparameters whose good values usually span orders of magnitude (matched case-insensitively
@@ -51,9 +52,19 @@ class Mode(StrEnum):
     ENFORCE = "enforce"
 
 
+class UnknownPrice(StrEnum):
+    """What the decision makes of an instance type nobody has a price for (not live, cached, bundled or
+    estimated from another region)."""
+
+    ASSUME_COSTLY = "assume-costly"  # the job counts as costly: a guardrail that cannot price it stays careful
+    LOWER_BOUND = "lower-bound"  # the worst case counts that type as $0 and says it is a lower bound
+    BY_FAMILY = "by-family"  # assume-costly for accelerated types (p, g, trn, inf, dl), lower-bound otherwise
+
+
 # The one set of built-in defaults: what applies when neither the deployment nor the policy says.
 DEFAULT_MODE = Mode.MONITOR
 DEFAULT_BUDGET_CAP_USD = 1000.0
+DEFAULT_UNKNOWN_PRICE = UnknownPrice.BY_FAMILY
 
 
 class _Strict(BaseModel):
@@ -87,6 +98,11 @@ class Overrides(_Strict):
 
     mode: Mode | None = None
     budget_cap_usd: float | None = Field(default=None, ge=0)
+    unknown_price: UnknownPrice | None = Field(
+        default=None,
+        description="when an instance type has no price: assume-costly, lower-bound, or by-family (assume-costly "
+        "for accelerated types p, g, trn, inf, dl; lower-bound otherwise)",
+    )
     rules: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per rule id: enabled, severity and the rule's thresholds"
     )
@@ -206,6 +222,7 @@ class Policy(_Strict):
 
     mode: Mode = DEFAULT_MODE
     budget_cap_usd: float = Field(default=DEFAULT_BUDGET_CAP_USD, ge=0)
+    unknown_price: UnknownPrice = DEFAULT_UNKNOWN_PRICE
     default_max_training_jobs: int = Field(
         default=750, ge=1, description="Training jobs assumed when MaxNumberOfTrainingJobs is absent (quota)"
     )
@@ -224,6 +241,12 @@ class Policy(_Strict):
     def settings_of(self, rule_id: str) -> RuleSettings | None:
         """The typed settings the policy gives a rule, or None when it gives none (the rule's defaults)."""
         return self._typed_settings.get(rule_id)
+
+    def assumes_costly(self, instance_type: str) -> bool:
+        """Whether a job with no price for `instance_type` counts as costly (the policy's unknown_price)."""
+        if self.unknown_price is UnknownPrice.BY_FAMILY:
+            return is_accelerated(instance_type)
+        return self.unknown_price is UnknownPrice.ASSUME_COSTLY
 
     def is_log_natured_name(self, name: str) -> bool:
         """True when the parameter name suggests values spanning orders of magnitude."""
@@ -279,7 +302,7 @@ class PolicyDocument(_Strict):
         """The effective policy for one job: built-in defaults, the base layer, the document's defaults,
         then the matching scopes, least to most specific."""
         team = subject.tags.get(self.team_tag_key)
-        mode, cap = DEFAULT_MODE, DEFAULT_BUDGET_CAP_USD
+        mode, cap, unknown_price = DEFAULT_MODE, DEFAULT_BUDGET_CAP_USD, DEFAULT_UNKNOWN_PRICE
         rule_settings: dict[str, dict[str, Any]] = {}
         ordered = sorted(
             (s for s in self.scopes if s.match.matches(subject, team)),
@@ -288,11 +311,13 @@ class PolicyDocument(_Strict):
         for layer in (base or Overrides(), self.defaults, *ordered):
             mode = layer.mode or mode
             cap = layer.budget_cap_usd if layer.budget_cap_usd is not None else cap
+            unknown_price = layer.unknown_price or unknown_price
             for rule_id, settings in layer.rules.items():
                 rule_settings[rule_id] = {**rule_settings.get(rule_id, {}), **settings}
         return Policy(
             mode=mode,
             budget_cap_usd=cap,
+            unknown_price=unknown_price,
             default_max_training_jobs=self.default_max_training_jobs,
             log_natured_names=tuple(self.log_natured_names),
             rule_settings=rule_settings,

@@ -58,6 +58,10 @@ class PolicyView(Protocol):
 
     def is_log_natured_name(self, name: str) -> bool: ...
 
+    def assumes_costly(self, instance_type: str) -> bool:
+        """Whether a job with no price for this instance type counts as costly."""
+        ...
+
     def settings_of(self, rule_id: str) -> RuleSettings | None:
         """The rule's settings, validated when the policy was resolved; None when the policy sets none."""
         ...

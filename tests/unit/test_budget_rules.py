@@ -46,9 +46,30 @@ def test_lower_bound_over_the_cap_still_counts_and_says_at_least():
 
 
 def test_unknown_price_is_a_finding_never_a_silent_zero():
+    (finding,) = run_rule("unknown-price", costing(10, "ml.c4.8xlarge"))
+    assert finding.evidence["instance_type"] == "ml.c4.8xlarge"
+    assert "lower bound" in finding.message and finding.severity == "medium"
+
+
+def test_an_unknown_accelerated_price_is_treated_as_costly_by_default():
     (finding,) = run_rule("unknown-price", costing(10, "ml.trn1.32xlarge"))
-    assert finding.evidence["instance_type"] == "ml.trn1.32xlarge"
-    assert "lower bound" in finding.message
+    assert finding.evidence["treated_as"] == "costly" and finding.severity == "high"
+    assert "treated as costly" in finding.message
+
+
+@pytest.mark.parametrize(
+    "setting, instance_type, costly",
+    [
+        ("assume-costly", "ml.c4.8xlarge", True),
+        ("lower-bound", "ml.p5en.48xlarge", False),
+        ("by-family", "ml.g6e.48xlarge", True),
+        ("by-family", "ml.m4.16xlarge", False),
+    ],
+)
+def test_the_policy_says_how_an_unknown_price_counts(setting, instance_type, costly):
+    policy = Policy(unknown_price=setting)
+    (finding,) = run_rule("unknown-price", costing(10, instance_type), policy)
+    assert finding.evidence["treated_as"] == ("costly" if costly else "lower bound")
 
 
 def test_known_prices_give_no_unknown_price_finding():
