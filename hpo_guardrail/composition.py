@@ -23,6 +23,7 @@ from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
+from rules.prices import PriceBook
 
 if TYPE_CHECKING:
     from hpo_guardrail.reporting.weekly import WeeklyReporter
@@ -52,11 +53,16 @@ def policy_source(spec: str | None, max_age_seconds: int) -> PolicySource:
 
 
 def build_evaluator(
-    settings: Settings, *, policy: str | None = None, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    *,
+    policy: str | None = None,
+    prices: PriceBook | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Evaluator:
-    """The evaluator the settings describe; `policy` (the CLI's --policy) overrides GUARDRAIL_POLICY."""
+    """The evaluator the settings describe; `policy` (the CLI's --policy) overrides GUARDRAIL_POLICY, and
+    `prices` the bundled table (with estimates)."""
     source = policy_source(policy or settings.policy, settings.policy_max_age_seconds)
-    return Evaluator(source, settings.base_layer(), clock=clock)
+    return Evaluator(source, settings.base_layer(), prices, clock=clock)
 
 
 def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:

@@ -3,22 +3,33 @@
 GetProducts (service code AmazonSageMaker, product family "ML Instance") lists on-demand training as
 the products whose usage type is `<region prefix>-Train:<instance type>`. Each PriceList entry is a
 JSON string; only entries that are consistently on-demand training of the asked region, with one
-positive hourly USD price, count. The Lambda never calls this.
+positive hourly USD price, count. The deployed guardrail asks for one (region, instance type) at a time
+(`PriceListApi`), within a time budget; `prices refresh` and the scheduled refresh read a whole region.
+
+`pricing:GetProducts` has no resource-level scoping: IAM grants it on every resource or not at all.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field, ValidationError
 
-from hpo_guardrail.adapters.billing_codes import region_prefix
+from hpo_guardrail.adapters.billing_codes import REGION_PREFIXES
 from hpo_guardrail.adapters.clients import aws_call, cli_client, session
+from hpo_guardrail.pricing.lookup import PriceListUnavailable
 
 PERMISSIONS = ("pricing:GetProducts",)
+# A lookup inside an evaluation: one quick retry at most, so the time budget holds (about 2 s).
+LOOKUP_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=2)
+# A usage type's region prefix when the region is not in the documented list: a billing code such as USE1 or EU.
+_ANY_PREFIX = re.compile(r"[A-Z]{2,4}\d*-Train")
 # The Price List Query API has endpoints in us-east-1, eu-central-1 and ap-south-1 only; the prices of
 # every region come from any of them.
 PRICING_API_REGION = "us-east-1"
@@ -87,10 +98,12 @@ def _price_list(pricing_client: Any, region: str) -> Iterator[str]:
         request["NextToken"] = token
 
 
-def _train_usage_instance_type(usage_type: str, prefix: str) -> str | None:
+def _train_usage_instance_type(usage_type: str, prefix: str | None) -> str | None:
     usage, separator, instance_type = usage_type.partition(":")
     if not separator or not instance_type.startswith("ml."):
         return None
+    if prefix is None:  # a region without a documented prefix: the product's regionCode is checked instead
+        return instance_type if _ANY_PREFIX.fullmatch(usage) else None
     # Exactly "<prefix>-Train": "-TrainingPlanUpfrontFee", "-Host" and the like are other charges.
     # us-east-1 usage types may also come without a prefix ("USE1 (or no prefix)" in the billing codes).
     accepted = {f"{prefix}-Train", "Train"} if prefix == "USE1" else {f"{prefix}-Train"}
@@ -122,7 +135,7 @@ def _same_instance(instance_name: str | None, instance_type: str) -> bool:
     return instance_name is None or not instance_name.startswith("ml.") or instance_name == instance_type
 
 
-def _training_price(raw: str, region: str, prefix: str) -> tuple[str, float] | None:
+def _training_price(raw: str, region: str, prefix: str | None) -> tuple[str, float] | None:
     try:
         item = _PriceListItem.model_validate_json(raw)
     except ValidationError:
@@ -148,13 +161,39 @@ def fetch_training_prices(pricing_client: Any, region: str) -> dict[str, float]:
     `pricing_client` is a boto3 "pricing" client (see `pricing_client()`). Pages through NextToken. Items
     that are not on-demand training of that region (spot, hosting, fees, other regions), prices that are
     not a positive number of USD per hour, and instance types with conflicting prices are left out.
-    Raises UnknownRegion before any call for a region without a known prefix, AwsCallFailed when AWS
-    cannot be asked.
+    Raises AwsCallFailed when AWS cannot be asked.
     """
-    prefix = region_prefix(region)
+    prefix = REGION_PREFIXES.get(region)
     found: defaultdict[str, set[float]] = defaultdict(set)
     for raw in _price_list(pricing_client, region):
         priced = _training_price(raw, region, prefix) if isinstance(raw, str) else None
         if priced is not None:
             found[priced[0]].add(priced[1])
     return {instance_type: prices.pop() for instance_type, prices in found.items() if len(prices) == 1}
+
+
+class PriceListApi:
+    """The Price List API over an injected boto3 "pricing" client: one (region, instance type) per call."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = PERMISSIONS
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def training_price(self, region: str, instance_type: str) -> float | None:
+        """The on-demand training price per hour, or None when the API lists none; raises PriceListUnavailable."""
+        filters = [*training_filters(region), {"Type": "TERM_MATCH", "Field": "instanceName", "Value": instance_type}]
+        try:
+            page = self._client.get_products(
+                ServiceCode=SERVICE_CODE, Filters=filters, FormatVersion="aws_v1", MaxResults=PAGE_SIZE
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise PriceListUnavailable(str(error)) from error
+        prefix = REGION_PREFIXES.get(region)
+        found = {
+            priced[1]
+            for raw in page.get("PriceList", [])
+            if isinstance(raw, str) and (priced := _training_price(raw, region, prefix)) and priced[0] == instance_type
+        }
+        # Two different prices for one instance type: nobody can say which applies.
+        return found.pop() if len(found) == 1 else None

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from hpo_guardrail.enforce.policy_source import PolicySource
+from hpo_guardrail.enforce.ports import PriceProvider
 from hpo_guardrail.enforce.settings import Settings
 from rules.assessment import assess, region_of
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.models import CallContext, TuningRequest
 from rules.policy import Overrides, PolicyDocument
-from rules.prices import PriceTable
+from rules.prices import PriceBook
 
 
 def utc_now() -> datetime:
@@ -46,7 +47,7 @@ class Evaluator:
         self,
         policies: PolicySource,
         base: Overrides,
-        prices: PriceTable | None = None,
+        prices: PriceBook | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.policies = policies
@@ -60,7 +61,7 @@ class Evaluator:
         settings: Settings,
         *,
         policies: PolicySource | None = None,
-        prices: PriceTable | None = None,
+        prices: PriceBook | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> Evaluator:
         """The evaluator a deployment's settings describe (a policy file or the default unless `policies`)."""
@@ -81,7 +82,8 @@ class Evaluator:
         """The evaluation and decision the guardrail reaches for this request, made in `context`."""
         document = self.document()
         context = context.model_copy(update={"region": region_of(context)})
+        prices = self._prices.for_evaluation() if isinstance(self._prices, PriceProvider) else self._prices
         evaluation, decision = assess(
-            request, document, today=self.today(), context=context, base=self.base, prices=self._prices
+            request, document, today=self.today(), context=context, base=self.base, prices=prices
         )
         return Assessment(evaluation, decision, team=request.tags.get(document.team_tag_key), context=context)

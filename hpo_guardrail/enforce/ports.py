@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
+
+from rules.prices import PriceBook
 
 if TYPE_CHECKING:
     from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
@@ -73,3 +75,10 @@ class ParameterStore(Protocol):
     def get(self, name: str, max_age: int) -> str:
         """A parameter's text, at most `max_age` seconds old."""
         ...
+
+
+@runtime_checkable
+class PriceProvider(Protocol):
+    """Prices that hand each evaluation its own book (live lookups share one time budget per evaluation)."""
+
+    def for_evaluation(self) -> PriceBook: ...

@@ -40,7 +40,7 @@ from hpo_guardrail.observability import count, logger, tracer
 from rules.events import event_id_of, read_event
 from rules.models import TuningJobCall
 from rules.parsing import SkippedCall
-from rules.prices import PriceTable
+from rules.prices import PriceBook
 
 # Statuses after which a tuning job runs no more training jobs: nothing to stop.
 ENDED_STATUSES = frozenset({"Stopping", "Stopped", "Completed", "Failed", "Deleting"})
@@ -57,7 +57,7 @@ class GuardrailService:
         policies: PolicySource | None = None,
         audit: AuditStore | None = None,
         exporter: FindingsExporter | None = None,
-        prices: PriceTable | None = None,
+        prices: PriceBook | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings

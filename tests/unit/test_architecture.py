@@ -80,10 +80,11 @@ ALLOWED_IMPORTS = {
     "rules": {"rules"},
     "enforce": {"rules", "enforce", "observability", "environment"},
     "reporting": {"rules", "reporting", "enforce", "observability", "environment"},  # enforce: its __init__ only
-    "adapters": {"rules", "adapters", "enforce"},
-    "linting": {"rules", "linting", "enforce", "adapters", "composition"},
+    "adapters": {"rules", "adapters", "enforce", "pricing"},
+    "pricing": {"rules", "pricing", "observability"},
+    "linting": {"rules", "linting", "enforce", "adapters", "composition", "pricing"},
     "tools": {"rules", "tools", "adapters"},
-    "composition": {"rules", "composition", "enforce", "adapters", "reporting"},
+    "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing"},
     "functions": {"functions", "composition", "observability"},
 }
 AWS_SDK = {"boto3", "botocore"}
