@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Keep the SAM CLI quiet and offline-friendly.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint typecheck samlint build clean venv browser build-GuardrailFunction build-ReporterFunction
+.PHONY: demo test lint typecheck samlint build clean venv browser build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction
 
 venv: $(STAMP)
 
@@ -43,7 +43,8 @@ build: $(STAMP)
 # the same packages; each has its own entry point under functions/ and its own requirements file.
 build-GuardrailFunction: REQUIREMENTS := functions/guardrail/requirements.txt
 build-ReporterFunction: REQUIREMENTS := functions/reporter/requirements.txt
-build-GuardrailFunction build-ReporterFunction:
+build-PriceRefreshFunction: REQUIREMENTS := functions/prices/requirements.txt
+build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hpo_guardrail.adapters.clients import function_client
-from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore
+from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore, DynamoDbPriceCache
+from hpo_guardrail.adapters.pricing import PriceListApi
 from hpo_guardrail.adapters.s3 import S3ReportArchive
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
@@ -23,9 +24,12 @@ from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
-from rules.prices import PriceBook
+from hpo_guardrail.environment import PriceSettings
+from hpo_guardrail.pricing.lookup import LivePrices
+from rules.prices import BundledPrices, PriceBook
 
 if TYPE_CHECKING:
+    from hpo_guardrail.pricing.refresh import PriceCacheRefresher
     from hpo_guardrail.reporting.weekly import WeeklyReporter
 
 # The template's logical id of each function -> the adapters it is wired with (optional ones included:
@@ -37,8 +41,11 @@ FUNCTION_ADAPTERS: Mapping[str, tuple[type, ...]] = {
         SsmParameters,
         DynamoDbAuditStore,
         SecurityHubExporter,
+        DynamoDbPriceCache,
+        PriceListApi,
     ),
     "ReporterFunction": (DynamoDbAuditQuery, S3ReportArchive, SnsNotifier),
+    "PriceRefreshFunction": (PriceListApi, DynamoDbPriceCache),
 }
 
 
@@ -65,6 +72,32 @@ def build_evaluator(
     return Evaluator(source, settings.base_layer(), prices, clock=clock)
 
 
+def price_list_client() -> object:
+    """The Price List API's client: its query endpoints live in a few regions and answer for every region."""
+    from hpo_guardrail.adapters.clients import session
+    from hpo_guardrail.adapters.pricing import LOOKUP_CLIENT_CONFIG, PRICING_API_REGION
+
+    return session(region=PRICING_API_REGION).client("pricing", config=LOOKUP_CLIENT_CONFIG)
+
+
+def build_live_prices(settings: PriceSettings) -> PriceBook:
+    """The deployed functions' prices: the shared cache and the Price List API in front of the bundled table."""
+    if not (settings.live_prices or settings.price_cache_table_name):
+        return BundledPrices()
+    cache = (
+        DynamoDbPriceCache(function_client("dynamodb"), settings.price_cache_table_name)
+        if settings.price_cache_table_name
+        else None
+    )
+    price_list = PriceListApi(price_list_client()) if settings.live_prices else None
+    return LivePrices(
+        cache=cache,
+        price_list=price_list,
+        ttl_seconds=settings.price_cache_ttl_seconds,
+        budget_seconds=settings.price_lookup_budget_seconds,
+    )
+
+
 def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     """Read settings and create the boto3 clients the adapters use."""
     settings = Settings.from_environ(environ)
@@ -77,7 +110,15 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     )
     exporter = SecurityHubExporter(function_client("securityhub")) if settings.security_hub_export else None
     policies = policy_source(settings.policy, settings.policy_max_age_seconds)
-    return GuardrailService(settings, jobs=jobs, notifier=notifier, policies=policies, audit=audit, exporter=exporter)
+    return GuardrailService(
+        settings,
+        jobs=jobs,
+        notifier=notifier,
+        policies=policies,
+        audit=audit,
+        exporter=exporter,
+        prices=build_live_prices(settings),
+    )
 
 
 def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyReporter:
@@ -91,3 +132,20 @@ def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyRepo
     archive = S3ReportArchive(function_client("s3"), settings.report_bucket_name)
     notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     return WeeklyReporter(audit, archive, notifier, region=settings.region)
+
+
+def build_price_refresher(environ: Mapping[str, str] = os.environ) -> PriceCacheRefresher:
+    """The weekly price refresh: every training instance type of PRICED_REGIONS into the shared cache."""
+    from hpo_guardrail.adapters.pricing import fetch_training_prices
+    from hpo_guardrail.adapters.request_shapes import InstanceTypeList
+    from hpo_guardrail.pricing.refresh import PriceCacheRefresher, PriceRefreshSettings
+
+    settings = PriceRefreshSettings.from_environ(environ)
+    client = price_list_client()
+    return PriceCacheRefresher(
+        lambda region: fetch_training_prices(client, region),
+        DynamoDbPriceCache(function_client("dynamodb"), settings.price_cache_table_name),
+        regions=settings.regions,
+        instance_types=InstanceTypeList.from_botocore().types,
+        ttl_seconds=settings.price_cache_ttl_seconds,
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+from hpo_guardrail.pricing.lookup import CachedPrice, PriceCacheUnavailable
 
 # Every record carries this constant so one index can list all records by time.
 RECORD_TYPE = "decision"
@@ -113,3 +115,73 @@ class DynamoDbAuditQuery:
                 if team and record.team != team:
                     continue
                 yield record
+
+
+# --- the price cache --------------------------------------------------------------------------------------
+
+_BATCH_LIMIT = 25  # BatchWriteItem takes at most 25 items
+_BATCH_ATTEMPTS = 5
+
+
+def _price_key(region: str, instance_type: str) -> str:
+    return f"{region}#{instance_type}"
+
+
+def _price_item(price: CachedPrice) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "price_key": {"S": _price_key(price.region, price.instance_type)},
+        "region": {"S": price.region},
+        "instance_type": {"S": price.instance_type},
+        "fetched_at": {"S": price.fetched_at.isoformat()},
+        "origin": {"S": price.origin},
+        # DynamoDB's TTL deletes the item some time after this epoch second; readers check it themselves.
+        "expires_at": {"N": str(int(price.expires_at.timestamp()))},
+    }
+    if price.usd_per_hour is not None:
+        item["usd_per_hour"] = {"N": repr(price.usd_per_hour)}
+    return item
+
+
+def _cached_price(item: dict[str, Any]) -> CachedPrice:
+    usd = item.get("usd_per_hour", {}).get("N")
+    return CachedPrice(
+        region=item["region"]["S"],
+        instance_type=item["instance_type"]["S"],
+        usd_per_hour=float(usd) if usd is not None else None,
+        fetched_at=datetime.fromisoformat(item["fetched_at"]["S"]),
+        expires_at=datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC),
+        origin=item.get("origin", {}).get("S", "AWS Price List API"),
+    )
+
+
+class DynamoDbPriceCache:
+    """The shared price cache: one item per (region, instance type), expiring by DynamoDB TTL."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("dynamodb:GetItem", "dynamodb:BatchWriteItem")
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, region: str, instance_type: str) -> CachedPrice | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._table, Key={"price_key": {"S": _price_key(region, instance_type)}}
+            )
+            return _cached_price(response["Item"]) if "Item" in response else None
+        except (BotoCoreError, ClientError, KeyError, ValueError) as error:
+            raise PriceCacheUnavailable(str(error)) from error
+
+    def put(self, prices: list[CachedPrice]) -> None:
+        requests = [{"PutRequest": {"Item": _price_item(price)}} for price in prices]
+        try:
+            for start in range(0, len(requests), _BATCH_LIMIT):
+                pending = {self._table: requests[start : start + _BATCH_LIMIT]}
+                for _ in range(_BATCH_ATTEMPTS):
+                    pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                    if not pending:
+                        break
+                else:
+                    raise PriceCacheUnavailable(f"{len(pending[self._table])} price(s) left unprocessed")
+        except (BotoCoreError, ClientError) as error:
+            raise PriceCacheUnavailable(str(error)) from error

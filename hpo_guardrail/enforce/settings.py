@@ -11,13 +11,19 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from hpo_guardrail.environment import AuditTableSettings, RegionSettings, SettingsError, TopicSettings
+from hpo_guardrail.environment import (
+    AuditTableSettings,
+    PriceSettings,
+    RegionSettings,
+    SettingsError,
+    TopicSettings,
+)
 from rules.policy import DEFAULT_BUDGET_CAP_USD, DEFAULT_MODE, Mode, Overrides
 
 __all__ = ["Settings", "SettingsError"]
 
 
-class Settings(TopicSettings, AuditTableSettings, RegionSettings):
+class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings):
     """GUARDRAIL_MODE, BUDGET_CAP_USD, GUARDRAIL_POLICY, ..., NOTIFY_TOPIC_ARN, AUDIT_TABLE_NAME, AWS_REGION."""
 
     settings_name: ClassVar[str] = "guardrail"

@@ -81,10 +81,10 @@ ALLOWED_IMPORTS = {
     "enforce": {"rules", "enforce", "observability", "environment"},
     "reporting": {"rules", "reporting", "enforce", "observability", "environment"},  # enforce: its __init__ only
     "adapters": {"rules", "adapters", "enforce", "pricing"},
-    "pricing": {"rules", "pricing", "observability"},
+    "pricing": {"rules", "pricing", "observability", "environment"},
     "linting": {"rules", "linting", "enforce", "adapters", "composition", "pricing"},
     "tools": {"rules", "tools", "adapters"},
-    "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing"},
+    "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing", "environment"},
     "functions": {"functions", "composition", "observability"},
 }
 AWS_SDK = {"boto3", "botocore"}
@@ -224,9 +224,38 @@ def test_every_function_the_composition_wires_is_in_the_template():
     assert set(FUNCTION_ADAPTERS) <= set(_template()["Resources"])
 
 
+# Actions IAM cannot scope to a resource: granting them needs "*" (the template says so next to them).
+UNSCOPABLE_ACTIONS = {"pricing:GetProducts"}
+
+
 def test_no_statement_grants_every_resource():
     for statement in _statements():
-        assert statement["Resource"] != "*", statement
+        if statement["Resource"] == "*":
+            actions = statement["Action"]
+            assert set([actions] if isinstance(actions, str) else actions) <= UNSCOPABLE_ACTIONS, statement
+
+
+def _function_statements(name: str) -> list[dict]:
+    function = _template()["Resources"][name]["Properties"]
+    return [statement for policy in function["Policies"] if "Statement" in policy for statement in policy["Statement"]]
+
+
+def test_price_refresher_grants_exactly_what_its_adapters_declare_and_scopes_the_cache():
+    statements = _function_statements("PriceRefreshFunction")
+    granted = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert granted == required_permissions("PriceRefreshFunction")
+    by_sid = {s["Sid"]: s["Resource"] for s in statements}
+    assert by_sid == {"CachePrices": {"Fn::GetAtt": ["PriceCacheTable", "Arn"]}, "ReadPriceList": "*"}
+
+
+def test_the_price_cache_expires_by_ttl_and_the_guardrail_reads_it_live():
+    template = _template()
+    table = template["Resources"]["PriceCacheTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    variables = _function()["Environment"]["Variables"]
+    assert variables["PRICE_CACHE_TABLE_NAME"] == {"Ref": "PriceCacheTable"} and variables["LIVE_PRICES"] == "true"
+    (event,) = template["Resources"]["PriceRefreshFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "ScheduleV2"
 
 
 def test_policy_parameter_is_readable_only_when_configured():
