@@ -72,6 +72,10 @@ class AuditRecord(DecisionSummary):
     principal_arn: str | None = None
     team: str | None = None
     cost_basis: str | None = None
+    price_basis: str | None = Field(
+        default=None, description="complete, estimated (a price from another region) or unknown (a price missing)"
+    )
+    prices: list[str] = Field(default_factory=list, description="each price used, with its source and age")
     plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
     actions: dict[str, ActionRecord] = Field(default_factory=dict)
     raw_event: str | None = None
@@ -133,6 +137,8 @@ class AuditRecord(DecisionSummary):
             worst_case_usd=evaluation.cost.worst_case_usd,
             cost_complete=evaluation.cost.complete,
             cost_basis=evaluation.cost.describe(),
+            price_basis=evaluation.cost.price_basis,
+            prices=evaluation.cost.price_lines(),
             decision=decision.action.value,
             decision_reason=decision.reason,
             plan=plan_for(decision, evaluation, exports=exports),

@@ -128,6 +128,11 @@ class Totals(_Frozen):
     worst_case_flagged_usd: float
     worst_case_flagged_is_lower_bound: bool
     cost_avoided_usd: float
+    # How the evaluated jobs' costs were priced (records before prices were tracked count as complete
+    # when their cost was, else unknown).
+    costs_complete: int = 0
+    costs_estimated: int = 0
+    costs_unknown: int = 0
 
 
 class RuleFigures(_Frozen):
@@ -332,7 +337,17 @@ def totals(records: Sequence[AuditRecord]) -> Totals:
         # A price was unknown for one of them: the sum is then at least this much.
         worst_case_flagged_is_lower_bound=any(r.cost_complete is False for r in flagged),
         cost_avoided_usd=_money(sum(_cost_avoided(r) for r in evaluated)),
+        **_price_bases(evaluated),
     )
+
+
+def _price_bases(evaluated: Sequence[AuditRecord]) -> dict[str, int]:
+    bases = Counter(r.price_basis or ("complete" if r.cost_complete is not False else "unknown") for r in evaluated)
+    return {
+        "costs_complete": bases["complete"],
+        "costs_estimated": bases["estimated"],
+        "costs_unknown": bases["unknown"],
+    }
 
 
 def by_rule(records: Sequence[AuditRecord]) -> list[RuleFigures]:

@@ -261,3 +261,15 @@ def test_every_json_field_is_documented_in_docs_reports_md():
     documented = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
     missing = sorted(name for name in _field_names(Figures) if f"`{name}`" not in documented)
     assert missing == []
+
+
+def test_totals_say_how_the_costs_were_priced():
+    records = [
+        evaluated("a", "2026-11-24T10:00:00Z").model_copy(update={"price_basis": "complete"}),
+        evaluated("b", "2026-11-24T11:00:00Z").model_copy(update={"price_basis": "estimated"}),
+        evaluated("c", "2026-11-24T12:00:00Z", cost_complete=False).model_copy(update={"price_basis": "unknown"}),
+        evaluated("d", "2026-11-24T13:00:00Z"),  # recorded before prices were tracked, complete
+        evaluated("e", "2026-11-24T14:00:00Z", cost_complete=False),  # before tracking, a price missing
+    ]
+    totals = compute_figures(records, FIXTURE_PERIOD, "2026-11-29T00:00:00Z").totals
+    assert (totals.costs_complete, totals.costs_estimated, totals.costs_unknown) == (2, 1, 2)
