@@ -111,6 +111,8 @@ class LivePrices:
         self._clock = clock
         self._monotonic = monotonic
         self._memory: dict[tuple[str, str], CachedPrice] = {}
+        # What a remembered answer resolves to (its quote, or the fallback's when the API has no price).
+        self._answers: dict[tuple[str, str], tuple[CachedPrice, PriceQuote | None]] = {}
         self._api_failed_until = 0.0
 
     @property
@@ -123,13 +125,26 @@ class LivePrices:
 
     def quote(self, region: str, instance_type: str, deadline: float | None = None) -> PriceQuote | None:
         """The best price there is for (region, instance type), with its source; None when nobody has one."""
-        known, path = self._known(region, instance_type, deadline)
-        found = known.quote(PriceSource.LIVE if path == "live" else PriceSource.CACHE) if known else None
-        if found is None:
-            found = self._fallback.quote(region, instance_type)
+        key = (region, instance_type)
+        remembered = self._answers.get(key)
+        if remembered is not None and remembered[0].fresh(self._clock()):
+            # The warm function's hot path: no validation, no I/O, a debug line only.
+            found = remembered[1]
+            path = "memory"
+        else:
+            known, path = self._known(region, instance_type, deadline)
+            found = known.quote(PriceSource.LIVE if path == "live" else PriceSource.CACHE) if known else None
+            if found is None:
+                found = self._fallback.quote(region, instance_type)
+            if known is not None:
+                # Later lookups of a live answer say where it is kept now: the cache.
+                later = (
+                    found if found is None or found.source is not PriceSource.LIVE else known.quote(PriceSource.CACHE)
+                )
+                self._answers[key] = (known, later)
         source = found.source.value if found else "unknown"
         count(_METRIC_BY_SOURCE[source])
-        logger.info(
+        (logger.debug if path == "memory" else logger.info)(
             "Price lookup",
             extra={"region": region, "instance_type": instance_type, "path": path, "source": source},
         )
