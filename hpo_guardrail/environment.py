@@ -75,8 +75,13 @@ class PriceSettings(EnvironmentSettings):
     """Where prices come from at run time: the shared price cache and the Price List API."""
 
     price_cache_table_name: str | None = Field(default=None, validation_alias="PRICE_CACHE_TABLE_NAME")
-    price_cache_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, validation_alias="PRICE_CACHE_TTL_SECONDS")
+    price_cache_days: int = Field(default=7, ge=1, le=90, validation_alias="PRICE_CACHE_DAYS")
     live_prices: bool = Field(
         default=False, validation_alias="LIVE_PRICES", description="ask the AWS Price List API for missing prices"
     )
     price_lookup_budget_seconds: float = Field(default=2.0, gt=0, le=10, validation_alias="PRICE_LOOKUP_BUDGET_SECONDS")
+
+    @property
+    def price_cache_ttl_seconds(self) -> int:
+        """How long an answer of the Price List API is kept."""
+        return self.price_cache_days * 24 * 3600

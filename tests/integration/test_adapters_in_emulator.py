@@ -101,3 +101,28 @@ def test_publish_to_a_missing_topic_raises_notification_failed(embedded_aws):
     notifier = SnsNotifier(embedded_aws.client("sns"), "arn:aws:sns:us-east-1:123456789012:nowhere")
     with pytest.raises(NotificationFailed):
         notifier.publish(ALERT)
+
+
+def test_the_price_cache_keeps_a_price_and_the_fact_that_there_is_none(embedded_aws, deployed_stack):
+    from datetime import UTC, datetime, timedelta
+
+    from hpo_guardrail.adapters.dynamodb import DynamoDbPriceCache
+    from hpo_guardrail.pricing.lookup import CachedPrice
+
+    cache = DynamoDbPriceCache(embedded_aws.client("dynamodb"), deployed_stack.outputs["PriceCacheTableName"])
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    answers = [
+        CachedPrice(
+            region="us-west-2",
+            instance_type=f"ml.test{i}.xlarge",
+            usd_per_hour=None if i % 2 else 1.25 * (i + 1),
+            fetched_at=now,
+            expires_at=now + timedelta(days=7),
+        )
+        for i in range(30)  # more than one BatchWriteItem holds
+    ]
+    cache.put(answers)
+    assert cache.get("us-west-2", "ml.test0.xlarge") == answers[0]
+    assert cache.get("us-west-2", "ml.test1.xlarge").usd_per_hour is None
+    assert cache.get("us-west-2", "ml.test29.xlarge") == answers[29]
+    assert cache.get("eu-west-1", "ml.test0.xlarge") is None
