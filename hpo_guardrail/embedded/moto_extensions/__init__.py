@@ -5,8 +5,8 @@ what real AWS does and why the flow needs it. Product code never knows about any
 the emulator through plain boto3 clients, exactly as it talks to AWS.
 
 Everything happens in this process: `install()` patches moto's classes before the threaded server
-starts, and the helpers below (`set_tuning_job_status`, `MAILBOX`, `ASYNC_INVOCATIONS`) read or change
-the same in-memory backends the server serves.
+starts, and the helpers below (`set_tuning_job_status`, `MAILBOX`, `ASYNC_INVOCATIONS`, `PRICE_LIST_CALLS`)
+read or change the same in-memory backends the server serves.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ from hpo_guardrail.embedded.moto_extensions.eventbridge import (
     AsyncInvocation,
     extend_eventbridge,
 )
+from hpo_guardrail.embedded.moto_extensions.pricing import (
+    PRICE_LIST_CALLS,
+    PriceListCall,
+    PriceListCalls,
+    extend_pricing,
+    short_pages,
+)
 from hpo_guardrail.embedded.moto_extensions.s3 import extend_s3
 from hpo_guardrail.embedded.moto_extensions.sagemaker import (
     TUNING_JOB_STATUSES,
@@ -32,15 +39,19 @@ from hpo_guardrail.embedded.moto_extensions.sns import MAILBOX, DeliveredEmail, 
 __all__ = [
     "ASYNC_INVOCATIONS",
     "MAILBOX",
+    "PRICE_LIST_CALLS",
     "REPLAYED_EVENT_IDS_HEADER",
     "TUNING_JOB_STATUSES",
     "AsyncInvocation",
     "DeliveredEmail",
     "Mailbox",
+    "PriceListCall",
+    "PriceListCalls",
     "creates_resource_type",
     "inject_faults",
     "install",
     "set_tuning_job_status",
+    "short_pages",
 ]
 
 _install_lock = threading.Lock()
@@ -58,4 +69,5 @@ def install() -> None:
         extend_eventbridge()
         extend_s3()
         extend_cloudformation()
+        extend_pricing()
         _installed = True
