@@ -25,6 +25,7 @@ from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack, StackPar
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.event_bus import deliver
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
+from hpo_guardrail.embedded.moto_extensions import PRICE_LIST_CALLS
 from hpo_guardrail.embedded.sns_capture import SnsCapture, SnsNotification
 
 EVENTS_DIR = REPO_ROOT / "events"
@@ -45,6 +46,7 @@ class EventReplay:
     file: str
     job_created: str | None
     invocations: list[Invocation] = field(default_factory=list)
+    price_list_calls: int = 0  # GetProducts calls the function made for this event
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -113,18 +115,20 @@ def _replay(aws: EmbeddedAws, runner: FunctionRunner, path: Path, index: int, to
     event = json.loads(path.read_text(encoding="utf-8"))
     job = tuning_jobs.create_tuning_job_for_event(aws, event)
     created = f"{job} (created in the emulator: {tuning_jobs.tuning_job_status(aws, job)})" if job else None
+    api_calls_before = PRICE_LIST_CALLS.count
     replay = EventReplay(file=path.name, job_created=job, invocations=deliver(aws, runner, event))
+    replay.price_list_calls = PRICE_LIST_CALLS.count - api_calls_before
     print(f"[{index}/{total}] {path.name}", file=out)
     if not replay.invocations:
         event_name = (event.get("detail") or {}).get("eventName", _MISSING)
         print(f"  job        {created or _MISSING}", file=out)
         print(f"  delivered  no: the rule does not match {event_name}, the function was not invoked\n", file=out)
     for invocation in replay.invocations:
-        _print_invocation(invocation, created, out)
+        _print_invocation(invocation, created, replay.price_list_calls, out)
     return replay
 
 
-def _print_invocation(invocation: Invocation, created: str | None, out: TextIO) -> None:
+def _print_invocation(invocation: Invocation, created: str | None, price_list_calls: int, out: TextIO) -> None:
     if invocation.error is not None:
         print(f"  FAILED     {invocation.error.error_type}: {invocation.error.error_message}", file=out)
         print(
@@ -144,6 +148,10 @@ def _print_invocation(invocation: Invocation, created: str | None, out: TextIO) 
         severity = str(finding.get("severity", _MISSING)).upper()
         parameter = f" ({finding['parameter']})" if finding.get("parameter") else ""
         print(f"  {label:<10} {severity:<8} {finding.get('rule', _MISSING)}{parameter}", file=out)
+    for number, price in enumerate(result.get("prices") or []):
+        print(f"  {'prices' if number == 0 else '':<10} {price}", file=out)
+    if result.get("status") == "evaluated":
+        print(f"  price api  {price_list_calls} GetProducts call(s) for this event", file=out)
     print(f"  worst case {_usd(result)}", file=out)
     print(f"  decision   {result.get('decision') or _MISSING}", file=out)
     actions = result.get("actions") or {}

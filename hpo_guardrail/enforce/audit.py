@@ -75,7 +75,6 @@ class AuditRecord(DecisionSummary):
     price_basis: str | None = Field(
         default=None, description="complete, estimated (a price from another region) or unknown (a price missing)"
     )
-    prices: list[str] = Field(default_factory=list, description="each price used, with its source and age")
     plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
     actions: dict[str, ActionRecord] = Field(default_factory=dict)
     raw_event: str | None = None

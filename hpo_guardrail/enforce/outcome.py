@@ -77,6 +77,7 @@ class DecisionSummary(BaseModel):
     findings: list[FindingSummary] = []
     worst_case_usd: float | None = None
     cost_complete: bool | None = None
+    prices: list[str] = []  # each price the cost used, with its source and age
     decision: str | None = None
     decision_reason: str | None = None
     mode: str | None = None

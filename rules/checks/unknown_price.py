@@ -23,9 +23,9 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
             rule=RULE.id,
             severity=Severity.HIGH if costly else Severity.MEDIUM,
             message=(
-                f"No training price is known for {instance_type} in {cost.region}: neither the AWS Price List "
-                f"API, the price cache, the bundled table (as of {cost.prices_as_of}) nor another region has "
-                f"one. {treatment[0].upper()}{treatment[1:]}."
+                f"No training price is known for {instance_type} in {cost.region} from any price source "
+                f"(live, cached, the bundled table as of {cost.prices_as_of}, or another region). "
+                f"{treatment[0].upper()}{treatment[1:]}."
             ),
             fix=(
                 "Use an instance type with a known price, or ask the platform team to refresh the prices "

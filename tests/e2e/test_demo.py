@@ -46,6 +46,23 @@ def test_the_demo_replays_every_sample_event_and_shows_the_stopped_job(tmp_path)
     assert "Subject: [HPO Guardrail] Weekly report " in output
 
 
+def test_the_demo_prices_a_type_the_bundled_table_lacks_live_then_from_the_cache(tmp_path):
+    completed = run_demo(tmp_path=tmp_path)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    blocks = {
+        block.split("\n", 1)[0]: block for block in re.split(r"^\[\d+/\d+\] ", completed.stdout, flags=re.MULTILINE)
+    }
+    live, cached = blocks["09-live-price-p4d.json"], blocks["10-live-price-p4d-from-cache.json"]
+    assert "ml.p4d.24xlarge $25.251/h, live from the AWS Price List API" in live
+    assert "price api  1 GetProducts call(s)" in live
+    assert "ml.p4d.24xlarge $25.251/h, cached from the AWS Price List API" in cached
+    assert "price api  0 GetProducts call(s)" in cached
+    # The costly misconfigured p5 job (its price known only to the Price List API) is stopped.
+    p5 = blocks["08-multi-algorithm-unknown-price.json"]
+    assert "ml.p5.48xlarge $63.296/h, live from the AWS Price List API" in p5
+    assert "decision   stop" in p5 and "stopped (InProgress -> Stopping)" in p5
+
+
 def test_the_demo_fails_with_a_non_zero_exit_code_when_there_is_nothing_to_replay(tmp_path):
     completed = run_demo("--events", str(tmp_path), tmp_path=tmp_path)
 

@@ -29,6 +29,9 @@ EXPECTED = {
     "07-unrelated-training-job.json": ("skipped", set(), None),
     # p5 has no price anywhere: an accelerated type, so the policy's default treats the job as costly.
     "08-multi-algorithm-unknown-price.json": ("evaluated", {"log-scale", "unknown-price"}, "stop"),
+    # Offline the bundled table has no p4d price (the demo's emulator prices it live): costly, well configured.
+    "09-live-price-p4d.json": ("evaluated", {"unknown-price"}, "notify"),
+    "10-live-price-p4d-from-cache.json": ("evaluated", {"unknown-price"}, "notify"),
 }
 
 
