@@ -32,7 +32,8 @@ def _headline(decision: Decision, stop: StopOutcome | None) -> str:
 
 def _subject(job_name: str, headline: str, evaluation: Evaluation) -> str:
     """Job, what happened and the worst case always fit; as many rule ids as SNS's limit leaves room for."""
-    head = f"[{PRODUCT}] {job_name} {headline} (worst case ${evaluation.cost.worst_case_usd:,.0f}): "
+    at_least = "" if evaluation.cost.complete else "at least "
+    head = f"[{PRODUCT}] {job_name} {headline} (worst case {at_least}${evaluation.cost.worst_case_usd:,.0f}): "
     rules = list(evaluation.rule_ids)
     for shown in range(len(rules), 0, -1):
         rest = len(rules) - shown

@@ -126,3 +126,13 @@ def test_the_price_cache_keeps_a_price_and_the_fact_that_there_is_none(embedded_
     assert cache.get("us-west-2", "ml.test1.xlarge").usd_per_hour is None
     assert cache.get("us-west-2", "ml.test29.xlarge") == answers[29]
     assert cache.get("eu-west-1", "ml.test0.xlarge") is None
+
+
+def test_the_price_list_api_gives_one_types_on_demand_training_price(embedded_aws):
+    from hpo_guardrail.adapters.pricing import PriceListApi
+
+    api = PriceListApi(embedded_aws.client("pricing"))
+    assert api.training_price("us-east-1", "ml.p4d.24xlarge") == 25.251
+    # ml.m5.large also has SpotTraining and Hosting products at other prices: only on-demand training counts.
+    assert api.training_price("us-east-1", "ml.m5.large") == 0.115
+    assert api.training_price("us-east-1", "ml.p5en.48xlarge") is None

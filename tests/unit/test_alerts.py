@@ -5,6 +5,7 @@ from __future__ import annotations
 from hpo_guardrail.enforce.alerts import SUBJECT_LIMIT, compose_alert, console_url
 from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
 from rules.decision import decide
+from rules.models import CallContext
 from rules.parsing import read_cloudtrail_record
 from rules.policy import Mode, Policy
 from tests.builders import PRINCIPAL, cloudtrail_event, continuous, training_definition, tuning_request
@@ -82,3 +83,12 @@ def test_attributes_let_subscribers_filter():
         "action": "stop",
         "rules": ["log-scale", "budget-cap", "early-stopping", "spot"],
     }
+
+
+def test_the_subject_says_at_least_when_a_price_is_unknown():
+    raw = tuning_request(max_jobs=10, definition=training_definition("ml.p5en.48xlarge", 1, 3600))
+    evaluation = run_engine(raw, Policy(budget_cap_usd=1000))
+    decision = decide(evaluation)
+    alert = compose_alert(CallContext(event_id="e"), evaluation, decision, None, "us-east-1")
+    assert "(worst case at least $0)" in alert.subject
+    assert "price unknown for ml.p5en.48xlarge; treated as costly" in alert.email
