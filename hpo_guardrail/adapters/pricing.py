@@ -45,6 +45,14 @@ def pricing_client(profile: str | None = None) -> Any:
     return cli_client("pricing", aws_session=session(profile), region=PRICING_API_REGION)
 
 
+def lookup_client(profile: str | None = None) -> Any:
+    """A Price List client for lookups while `lint` or `scan` evaluates (LOOKUP_CLIENT_CONFIG: one quick
+    retry, short timeouts), as the named profile; raises AwsCallFailed."""
+    aws = session(profile)
+    with aws_call():
+        return aws.client("pricing", region_name=PRICING_API_REGION, config=LOOKUP_CLIENT_CONFIG)
+
+
 # Lenient models of one PriceList item: only the fields used; anything malformed fails validation and the
 # item is skipped rather than half-read.
 

@@ -1,4 +1,4 @@
-"""The CLI's price cache file and the words a price is shown in."""
+"""The CLI's price cache file, the words a price is shown in, and how --prices is resolved."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hpo_guardrail.linting.prices import choose_prices, credentials_hint
 from hpo_guardrail.pricing.describe import age, describe_quote, usd_per_hour
 from hpo_guardrail.pricing.local import CACHE_DIR_VARIABLE, FilePriceCache, cache_directory, default_cache_path
 from hpo_guardrail.pricing.lookup import CachedPrice, LivePrices, PriceCacheUnavailable
@@ -207,3 +208,37 @@ def test_a_quote_says_its_source_and_age():
         "$1.00/h",
         "$1,234.50/h",
     ]
+
+
+# --- --prices auto -----------------------------------------------------------------------------------------
+
+
+def test_auto_is_live_only_when_credentials_are_in_sight(tmp_path):
+    home = tmp_path / "home"
+    bare = {"HOME": str(home), "PATH": "/usr/bin"}
+    assert credentials_hint(bare) is None
+    assert choose_prices("auto", bare).mode == "bundled"
+    assert choose_prices("live", bare).mode == "live"
+    assert choose_prices("auto", bare, profile="ml").mode == "live"
+    for variable in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        assert choose_prices("auto", bare | {variable: "x"}).mode == "live", variable
+    # The shared files: the default places under HOME, or where the variables point; an empty or
+    # special file (the emulator points them at /dev/null) shows nothing.
+    assert credentials_hint(bare | {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}) is None
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text("", encoding="utf-8")
+    assert credentials_hint(bare) is None
+    (home / ".aws" / "config").write_text("[default]\nregion = eu-west-1\n", encoding="utf-8")
+    assert credentials_hint(bare) == f"{home}/.aws/config exists"
+    elsewhere = tmp_path / "creds"
+    elsewhere.write_text("[default]\naws_access_key_id = AKIA\n", encoding="utf-8")
+    moved = bare | {"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(elsewhere)}
+    assert credentials_hint(moved) == f"{elsewhere} exists"
+    with pytest.raises(ValueError, match="--prices"):
+        choose_prices("sometimes", bare)
