@@ -1,5 +1,6 @@
 """`hpo-guardrail prices`: the training prices the CLI evaluates with.
 
+`prices show TYPE` says what one instance type costs, where that price came from and how old it is.
 `prices refresh` reads whole regions from the AWS Price List API into the local price cache (the
 file `lint` and `scan` read with --prices live or auto); with --output it rewrites a price table file
 instead, which is how maintainers update the bundled table.
@@ -8,6 +9,7 @@ instead, which is how maintainers update the bundled table.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -15,19 +17,45 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hpo_guardrail.cli.options import quiet_lambda_telemetry
+from hpo_guardrail.cli.options import add_prices_option, quiet_lambda_telemetry
 
 NAME = "prices"
-HELP = "refresh training prices from the AWS Price List API (prices refresh --help)"
+HELP = "show an instance type's price, or refresh prices from the AWS Price List API (prices --help)"
 DEFAULT_REGION = "us-east-1"  # rules.assessment.DEFAULT_REGION, repeated so the parser imports no rules
+SHOW_FORMATS = ("text", "json")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The `refresh` action and its options."""
+    """The `show` and `refresh` actions and their options."""
     # `usage` is the parser whose help or error a run prints: the group's, or the action's.
     parser.set_defaults(usage=parser)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    _add_show(actions)
     _add_refresh(actions)
+
+
+def _add_show(actions: Any) -> None:
+    show = actions.add_parser(
+        "show",
+        help="the price of one instance type in a region, with its source and age",
+        description="Print the on-demand training price of TYPE in a region and where it came from (the local "
+        "price cache, the AWS Price List API, the bundled table, or an estimate from another region), or say "
+        "that no source has one and what the policy makes of that. Exit codes: 0 a price is known, 1 none is, "
+        "2 wrong usage.",
+    )
+    show.set_defaults(usage=show)
+    show.add_argument("instance_type", metavar="TYPE", help="a SageMaker training instance type: ml.p4d.24xlarge")
+    show.add_argument(
+        "--region", help=f"the region (default: AWS_REGION, else AWS_DEFAULT_REGION, else {DEFAULT_REGION})"
+    )
+    add_prices_option(show)
+    show.add_argument("--profile", help="AWS named profile for live prices")
+    show.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="the policy whose unknown_price setting applies (default: GUARDRAIL_POLICY, else the packaged default)",
+    )
+    show.add_argument("--format", choices=SHOW_FORMATS, default="text", help="text (default) or json")
 
 
 def _add_refresh(actions: Any) -> None:
@@ -73,7 +101,7 @@ def run(
 ) -> int:
     """Run the chosen action; without one, print the actions and return 2.
 
-    `prices refresh` prints one summary
+    `prices show` returns 0 when a price is known and 1 when none is. `prices refresh` prints one summary
     line per region and returns 0 when everything was written, 1 when AWS could not be asked for a region
     (a table file is then left as it was). Bad arguments exit 2 through argparse.
     `pricing_client`, `today`, `now` and `environ` are for tests.
@@ -84,7 +112,79 @@ def run(
         return 2
     moment = now or datetime.now(UTC)
     with quiet_lambda_telemetry():
+        if args.action == "show":
+            return _show(args, pricing_client, moment, environ)
         return _refresh(args, pricing_client, today or moment.date().isoformat(), moment, environ)
+
+
+# --- prices show -----------------------------------------------------------------------------------------
+
+
+def _show(args: argparse.Namespace, pricing_client: Any, now: datetime, environ: Mapping[str, str]) -> int:
+    from hpo_guardrail.linting.prices import cli_prices
+    from hpo_guardrail.pricing.describe import describe_quote, quote_json, unknown_json, usd_per_hour
+
+    usage: argparse.ArgumentParser = args.usage
+    instance_type: str = args.instance_type.strip()
+    if not instance_type.startswith("ml."):
+        usage.error(f"{instance_type!r} is not a SageMaker instance type (they start with 'ml.': ml.{instance_type})")
+    region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    try:
+        prices = cli_prices(
+            args.prices, profile=args.profile, environ=environ, pricing_client=pricing_client, clock=lambda: now
+        )
+        unknown_price = _unknown_price(args.policy, instance_type, now, environ)
+    except ValueError as error:  # SettingsError and PolicyError name the variable or the file
+        print(f"hpo-guardrail prices show: error: {error}", file=sys.stderr)
+        return 2
+    quote = prices.book.quote(region, instance_type)
+    for note in prices.notes():
+        print(f"hpo-guardrail prices show: warning: {note}", file=sys.stderr)
+    if args.format == "json":
+        shown = quote_json(quote) if quote else unknown_json(instance_type) | unknown_price
+        print(json.dumps({**shown, "region": region, "prices": prices.choice.mode}, indent=2))
+    elif quote is not None:
+        print(f"{instance_type} in {region}: {usd_per_hour(quote.usd_per_hour)}, {describe_quote(quote, now)}")
+    else:
+        print(f"{instance_type} in {region}: no price known; {_asked(prices.choice.mode, prices.book.as_of)}.")
+        print(_treatment(instance_type, unknown_price))
+    return 0 if quote is not None else 1
+
+
+def _asked(mode: str, as_of: str) -> str:
+    table = f"the bundled table (as of {as_of})"
+    if mode == "live":
+        return f"neither the local price cache, the AWS Price List API, {table} nor another region has one"
+    return f"neither {table} nor another region in it has one (--prices live asks the AWS Price List API too)"
+
+
+def _unknown_price(policy: str | None, instance_type: str, now: datetime, environ: Mapping[str, str]) -> dict[str, Any]:
+    """What the policy's defaults do with a job on `instance_type` when its price is unknown."""
+    from hpo_guardrail.composition import build_evaluator
+    from hpo_guardrail.enforce.settings import Settings
+    from rules.policy import Subject
+    from rules.prices import is_accelerated
+
+    evaluator = build_evaluator(Settings.from_environ(environ), policy=policy)
+    # The defaults (with the deployment's base layer): scopes match on a job's account and tags, which
+    # a bare instance type does not have.
+    resolved = evaluator.document().resolve(Subject(job_name="prices-show"), now.date(), evaluator.base)
+    costly = resolved.assumes_costly(instance_type)
+    return {
+        "unknown_price": resolved.unknown_price.value,
+        "accelerated": is_accelerated(instance_type),
+        "treated_as": "costly" if costly else "lower bound",
+    }
+
+
+def _treatment(instance_type: str, unknown_price: dict[str, Any]) -> str:
+    setting = f"The policy's default unknown_price is {unknown_price['unknown_price']}"
+    if unknown_price["unknown_price"] == "by-family":
+        kind = "an accelerated type" if unknown_price["accelerated"] else "not an accelerated type"
+        setting += f" (costly for accelerated types): {instance_type} is {kind}"
+    if unknown_price["treated_as"] == "costly":
+        return f"{setting}, so a job on it counts as costly: the budget cap applies as if the job were over it."
+    return f"{setting}, so a job on it counts it as $0/h and its worst case is only a lower bound."
 
 
 # --- prices refresh --------------------------------------------------------------------------------------
