@@ -75,7 +75,7 @@ def _price_lines(report: JobReport, width: int, now: datetime) -> list[Line]:
     assert report.evaluation is not None
     cost = report.evaluation.cost
     texts = [price_line(quote, now) for quote in cost.quotes]
-    texts += [f"{instance_type}: no price known" for instance_type in cost.unpriced_instance_types]
+    texts += [f"{instance_type}: unknown, no source has one" for instance_type in cost.unpriced_instance_types]
     lines: list[Line] = []
     for text in texts:
         wrapped = textwrap.wrap(f"price {text}", width=width, initial_indent="  ", subsequent_indent=" " * 6)
