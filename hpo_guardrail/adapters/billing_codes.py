@@ -1,7 +1,7 @@
 """AWS Region billing codes: the prefix a region's usage types carry in the Price List ("USE1-Train:...").
 
-Kept apart from the Price List adapter so that the CLI can name the known regions in its help
-without importing the adapter's models.
+Where a region's code is documented here, the Price List adapter accepts exactly that prefix; for any
+other region it accepts any billing-code-shaped prefix and relies on the product's regionCode instead.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 # Usage-type region prefixes, as AWS documents them in "AWS Region billing codes" (Global Infrastructure
 # guide) and in the region list of "Understanding your AWS billing and usage reports for Amazon S3".
-# Ireland is the odd one out: plain "EU". A region missing here is refused rather than guessed.
+# Ireland is the odd one out: plain "EU". A region missing here is read by its products' regionCode.
 REGION_PREFIXES: Mapping[str, str] = {
     "us-east-1": "USE1",
     "us-east-2": "USE2",
@@ -24,16 +24,3 @@ REGION_PREFIXES: Mapping[str, str] = {
     "ap-southeast-2": "APS2",
     "ap-south-1": "APS3",
 }
-
-
-class UnknownRegion(ValueError):
-    """A region whose usage-type prefix is not in REGION_PREFIXES."""
-
-
-def region_prefix(region: str) -> str:
-    """The usage-type prefix of a region (us-east-1 -> USE1, eu-west-1 -> EU)."""
-    try:
-        return REGION_PREFIXES[region]
-    except KeyError:
-        known = ", ".join(sorted(REGION_PREFIXES))
-        raise UnknownRegion(f"no usage-type prefix is known for {region} (known: {known})") from None

@@ -45,6 +45,30 @@ def pricing_client(profile: str | None = None) -> Any:
     return cli_client("pricing", aws_session=session(profile), region=PRICING_API_REGION)
 
 
+def lookup_client(profile: str | None = None) -> Any:
+    """A Price List client for lookups while `lint` or `scan` evaluates (LOOKUP_CLIENT_CONFIG: one quick
+    retry, short timeouts), as the named profile; raises AwsCallFailed."""
+    aws = session(profile)
+    with aws_call():
+        return aws.client("pricing", region_name=PRICING_API_REGION, config=LOOKUP_CLIENT_CONFIG)
+
+
+def profile_region(profile: str | None = None) -> str | None:
+    """The region the named profile (or the environment) configures, if any; raises AwsCallFailed."""
+    region = session(profile).region_name
+    return str(region) if region else None
+
+
+def sagemaker_regions() -> tuple[str, ...]:
+    """The commercial regions (partition `aws`) that have SageMaker, from botocore's endpoint data.
+
+    A documented source rather than a hand list: a region AWS opens appears with a botocore release.
+    """
+    import botocore.session
+
+    return tuple(botocore.session.get_session().get_available_regions("sagemaker", partition_name="aws"))
+
+
 # Lenient models of one PriceList item: only the fields used; anything malformed fails validation and the
 # item is skipped rather than half-read.
 

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options, quiet_lambda_telemetry
 
 if TYPE_CHECKING:
     from hpo_guardrail.enforce.evaluator import Evaluator
@@ -20,6 +20,7 @@ HELP = "check tuning requests, CloudTrail records, EventBridge events or Describ
 DESCRIPTION = (
     "Evaluates each input with the guardrail's own engine, policy (GUARDRAIL_POLICY or --policy) "
     "and settings (GUARDRAIL_MODE, BUDGET_CAP_USD): a request that passes lint passes the guardrail. "
+    "Prices: --prices (default auto: live with AWS credentials, else the bundled table). "
     "Exit codes: 0 no finding reaches --fail-on, 1 one does, 2 unreadable input or wrong usage."
 )
 
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="region for prices and scopes (default: the record's, else us-east-1)")
     parser.add_argument("--account", help="AWS account id the job runs in, for account scopes (default: the record's)")
+    parser.add_argument("--profile", help="AWS named profile for live prices (--prices live or auto)")
     parser.add_argument(
         "--fix",
         action="store_true",
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         paths=args.paths,
         region=args.region,
         account=args.account,
+        profile=args.profile,
         fix=args.fix,
         output=args.output,
         **evaluation_options(args),
@@ -65,18 +68,31 @@ def run_lint(
     stdout: TextIO,
     stderr: TextIO,
     environ: Mapping[str, str] = os.environ,
+    pricing_client: Any = None,
 ) -> int:
-    """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage."""
+    """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage.
+
+    `pricing_client` (tests) stands in for the Price List client of --prices live.
+    """
+    with quiet_lambda_telemetry():
+        return _run_lint(options, stdin, stdout, stderr, environ, pricing_client)
+
+
+def _run_lint(
+    options: LintOptions, stdin: TextIO, stdout: TextIO, stderr: TextIO, environ: Mapping[str, str], pricing_client: Any
+) -> int:
     # Imported here, as in every command module: building the parser loads no evaluation code.
     from hpo_guardrail.composition import build_evaluator
     from hpo_guardrail.enforce.settings import Settings
     from hpo_guardrail.linting.inputs import STDIN, UsageError, check_usage, expand_paths
     from hpo_guardrail.linting.output import emit, report_problems
+    from hpo_guardrail.linting.prices import cli_prices
     from hpo_guardrail.linting.results import exit_code, fail_on_level
 
     try:
         check_usage(options)
-        evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy)
+        prices = cli_prices(options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client)
+        evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy, prices=prices.book)
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
     except (UsageError, ValueError) as error:  # SettingsError and PolicyError name the variable or file
         stderr.write(f"hpo-guardrail lint: error: {error}\n")
@@ -86,8 +102,12 @@ def run_lint(
         reports.append(_lint_one(path, options, evaluator, stdin=stdin, stdout=stdout))
     # With --output - the corrected request owns stdout, so the report goes to stderr.
     report_stream = stderr if options.output == STDIN else stdout
-    emit(reports, options.output_format, report_stream, colour=options.color, docs=options.docs_url)
+    emit(
+        reports, options.output_format, report_stream, colour=options.color, docs=options.docs_url, now=evaluator.now()
+    )
     report_problems(reports, stderr)
+    for note in prices.notes():
+        stderr.write(f"hpo-guardrail lint: warning: {note}\n")
     return exit_code(reports, fail_on_level(options.fail_on))
 
 

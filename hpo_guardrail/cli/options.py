@@ -5,13 +5,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "never")
 # linting.output.FORMATS, repeated so that building the parser imports no report code; a test compares
 # the parser's choices with the writers' formats.
 FORMAT_CHOICES = ("text", "json", "sarif")
+# linting.prices.PRICES_CHOICES, repeated for the same reason (a test compares them).
+PRICES_CHOICES = ("auto", "live", "bundled")
+
+
+def add_prices_option(parser: argparse.ArgumentParser) -> None:
+    """--prices auto|live|bundled: where the evaluation's prices come from (lint, scan, prices show)."""
+    parser.add_argument(
+        "--prices",
+        choices=PRICES_CHOICES,
+        default="auto",
+        help="where prices come from: bundled (the table shipped with the package, offline), live (the local "
+        "price cache, then the AWS Price List API, then the bundled table), or auto (default: live when AWS "
+        "credentials are configured, else bundled)",
+    )
 
 
 def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +37,7 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         help="policy file (or ssm:/parameter/name); default: GUARDRAIL_POLICY, else the packaged default policy",
     )
     parser.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="report format (default: text)")
+    add_prices_option(parser)
     parser.add_argument(
         "--fail-on",
         choices=SEVERITY_CHOICES,
@@ -52,7 +68,38 @@ def evaluation_options(args: argparse.Namespace) -> dict[str, Any]:
         "fail_on": args.fail_on,
         "color": args.color,
         "docs_url": args.docs_url,
+        "prices": args.prices,
     }
+
+
+@contextmanager
+def quiet_lambda_telemetry() -> Iterator[None]:
+    """While inside, the Lambda's JSON log lines and EMF metrics are not written.
+
+    Code shared with the functions (the price lookup chain, the policy source) logs and counts through
+    Powertools, which prints to stdout: fine in CloudWatch, but in a terminal it is noise and in a JSON or
+    SARIF report it is corruption. Commands say what matters in words on stderr instead.
+    """
+    import logging
+
+    from hpo_guardrail import observability
+
+    lambda_logger = logging.getLogger(observability.logger.name)  # the standard logger Powertools writes with
+    level, metrics = lambda_logger.level, observability.metrics
+    lambda_logger.setLevel(logging.CRITICAL + 1)
+    observability.metrics = _NoMetrics()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        observability.metrics = metrics
+        lambda_logger.setLevel(level)
+
+
+class _NoMetrics:
+    """Takes metrics and keeps none (Powertools prints a full metric set on stdout)."""
+
+    def add_metric(self, **_: Any) -> None:
+        return None
 
 
 def delivered(report: Callable[[], int]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options, quiet_lambda_telemetry
 
 NAME = "scan"
 HELP = "evaluate the InProgress tuning jobs of an account and region"
@@ -19,7 +19,7 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Where and as whom, which jobs, --notify, and the evaluation options."""
     parser.add_argument("--region", help="region to scan (default: the AWS profile's, else us-east-1)")
-    parser.add_argument("--profile", help="AWS named profile")
+    parser.add_argument("--profile", help="AWS named profile (for the jobs and for live prices)")
     parser.add_argument("--name-contains", metavar="TEXT", help="only jobs whose name contains TEXT")
     parser.add_argument(
         "--notify", action="store_true", help="send an alert per job with findings, as the guardrail does"
@@ -41,4 +41,5 @@ def run(args: argparse.Namespace) -> int:
         topic_arn=args.topic_arn,
         **evaluation_options(args),
     )
-    return delivered(lambda: run_scan(options, stdout=sys.stdout, stderr=sys.stderr))
+    with quiet_lambda_telemetry():
+        return delivered(lambda: run_scan(options, stdout=sys.stdout, stderr=sys.stderr))

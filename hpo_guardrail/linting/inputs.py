@@ -48,12 +48,14 @@ class LintOptions:
     policy: str | None = None
     region: str | None = None
     account: str | None = None
+    profile: str | None = None
     output_format: str = "text"
     fail_on: str = "info"
     fix: bool = False
     output: str | None = None
     color: str = "auto"
     docs_url: str | None = None
+    prices: str = "auto"
 
 
 def expand_paths(patterns: Sequence[str]) -> tuple[list[str], list[JobReport]]:

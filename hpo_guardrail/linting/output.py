@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -39,8 +40,9 @@ def emit(
     colour: str = "auto",
     docs: str | None = None,
     noun: str = "input",
+    now: datetime | None = None,
 ) -> None:
-    """Write every report to `stream` in `output_format`."""
+    """Write every report to `stream` in `output_format`; `now` dates the prices' ages in the text report."""
     if output_format == "json":
         json.dump([r.as_json() for r in reports], stream, indent=2, ensure_ascii=False)
         stream.write("\n")
@@ -48,4 +50,4 @@ def emit(
         json.dump(sarif_log(reports, docs_url(docs)), stream, indent=2, ensure_ascii=False)
         stream.write("\n")
     else:
-        render_text(reports, stream, colour=use_colour(stream, colour), noun=noun)
+        render_text(reports, stream, colour=use_colour(stream, colour), noun=noun, now=now)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.pricing.describe import quote_json, unknown_json
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding, Severity
@@ -103,6 +104,11 @@ class JobReport:
                 "budget_cap_usd": evaluation.budget_cap_usd,
                 "unpriced_instance_types": list(cost.unpriced_instance_types),
                 "prices_as_of": cost.prices_as_of,
+                "price_basis": cost.price_basis,
+                "prices": [
+                    *(quote_json(quote) for quote in cost.quotes),
+                    *(unknown_json(instance_type) for instance_type in cost.unpriced_instance_types),
+                ],
             },
             "decision": {
                 "action": decision.action.value,

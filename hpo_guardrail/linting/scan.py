@@ -26,6 +26,7 @@ from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.linting.output import emit, report_problems
+from hpo_guardrail.linting.prices import cli_prices
 from hpo_guardrail.linting.results import InputKind, JobReport, exit_code, fail_on_level
 from rules.assessment import DEFAULT_REGION
 from rules.decision import Action
@@ -51,6 +52,7 @@ class ScanOptions:
     topic_arn: str | None = None
     color: str = "auto"
     docs_url: str | None = None
+    prices: str = "auto"
 
 
 def with_progress(jobs: Sequence[tuple[str, str]], stream: TextIO) -> Iterator[tuple[str, str]]:
@@ -136,12 +138,19 @@ def run_scan(
     environ: Mapping[str, str] = os.environ,
     open_session: Callable[..., Any] = session,
     clock: Callable[[], datetime] = utc_now,
+    pricing_client: Any = None,
 ) -> int:
-    """Scan the account and region; exit codes as for lint (2 also when AWS cannot be reached)."""
+    """Scan the account and region; exit codes as for lint (2 also when AWS cannot be reached).
+
+    `pricing_client` (tests) stands in for the Price List client of --prices live.
+    """
     try:
         fail_on = fail_on_level(options.fail_on)
         settings = Settings.from_environ(environ)
-        evaluator = build_evaluator(settings, policy=options.policy, clock=clock)
+        prices = cli_prices(
+            options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client, clock=clock
+        )
+        evaluator = build_evaluator(settings, policy=options.policy, prices=prices.book, clock=clock)
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
         topic = options.topic_arn or settings.notify_topic_arn
         if options.notify and not topic:
@@ -167,6 +176,8 @@ def run_scan(
             except NotificationFailed as error:
                 failed_alerts += 1
                 stderr.write(f"hpo-guardrail scan: {report.path}: the alert was not sent: {error}\n")
-    emit(reports, options.output_format, stdout, colour=options.color, docs=options.docs_url, noun="job")
+    emit(reports, options.output_format, stdout, colour=options.color, docs=options.docs_url, noun="job", now=clock())
     report_problems(reports, stderr)
+    for note in prices.notes():
+        stderr.write(f"hpo-guardrail scan: warning: {note}\n")
     return 2 if failed_alerts else exit_code(reports, fail_on)

@@ -12,6 +12,7 @@ import shutil
 import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TextIO
 
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.text import Text
 
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.results import InputKind, JobReport
+from hpo_guardrail.pricing.describe import price_line
 from rules.decision import Action
 from rules.findings import Finding, Severity
 
@@ -68,7 +70,20 @@ def _finding_lines(finding: Finding, line: int | None, width: int, offer_fix: bo
     return lines
 
 
-def _evaluated(report: JobReport, width: int) -> list[Line]:
+def _price_lines(report: JobReport, width: int, now: datetime) -> list[Line]:
+    """One line per instance type under the cost line: its price, where that came from, and how old it is."""
+    assert report.evaluation is not None
+    cost = report.evaluation.cost
+    texts = [price_line(quote, now) for quote in cost.quotes]
+    texts += [f"{instance_type}: unknown, no source has one" for instance_type in cost.unpriced_instance_types]
+    lines: list[Line] = []
+    for text in texts:
+        wrapped = textwrap.wrap(f"price {text}", width=width, initial_indent="  ", subsequent_indent=" " * 6)
+        lines += [Text(line, _DIM) for line in wrapped]
+    return lines
+
+
+def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     assert report.evaluation is not None and report.decision is not None
     evaluation, decision, cost = report.evaluation, report.decision, report.evaluation.cost
     job = evaluation.request.job_name
@@ -95,6 +110,7 @@ def _evaluated(report: JobReport, width: int) -> list[Line]:
         initial_indent="  ",
         subsequent_indent=" " * 6,
     )
+    lines += _price_lines(report, width, now)
     for suppressed in evaluation.suppressed:
         what = f"{suppressed.finding.rule} {suppressed.finding.parameter or ''}".rstrip()
         lines.append(Text(f"  set aside by exemption {suppressed.exemption}: {what}", _DIM))
@@ -128,13 +144,16 @@ def _fix_lines(report: JobReport, width: int) -> list[Line]:
     return lines
 
 
-def render_text(reports: Sequence[JobReport], stream: TextIO, *, colour: bool, noun: str = "input") -> None:
-    """Write the report of every input and a one-line summary."""
+def render_text(
+    reports: Sequence[JobReport], stream: TextIO, *, colour: bool, noun: str = "input", now: datetime | None = None
+) -> None:
+    """Write the report of every input and a one-line summary; `now` (default: the clock) dates the prices."""
     width = _width(colour)
+    now = now or datetime.now(UTC)
     lines: list[Line] = []
     for report in reports:
         if report.status is Status.EVALUATED:
-            lines += [*_evaluated(report, width), ""]
+            lines += [*_evaluated(report, width, now), ""]
         elif report.status is Status.SKIPPED:
             lines += [Text.assemble((report.path, _PATH), f": skipped: {report.reason}"), ""]
         # Errors go to stderr (cli_output.report_problems), where they show even when stdout is redirected.

@@ -1,7 +1,9 @@
-"""The bundled training price table: refreshed from the AWS Price List API, rendered, written.
+"""A training price table file: refreshed from the AWS Price List API, rendered, written.
 
-`hpo-guardrail prices refresh` asks the Price List API (adapters/pricing.py) for the on-demand training
-prices of each region and rewrites rules/data/training_prices.json. What the API returns replaces the
+`hpo-guardrail prices refresh --output PATH` asks the Price List API (adapters/pricing.py) for the
+on-demand training prices of each region and rewrites the table at PATH; maintainers update the bundled
+rules/data/training_prices.json this way (without --output the command fills the local price cache
+instead, pricing/local.py). What the API returns replaces the
 table's entry, with the API as source and today as the as-of date; everything else stays as it was, so
 a price someone vouched for is never replaced by a guess, and an instance type without a price stays
 without one. The caller's credentials need `pricing:GetProducts`; the Lambda never calls this.
@@ -19,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import rules
-from hpo_guardrail.adapters.billing_codes import region_prefix
 from hpo_guardrail.adapters.pricing import fetch_training_prices
 from hpo_guardrail.adapters.request_shapes import InstanceTypeList
 from rules.prices import PriceEntry, PriceTable, parse_price_table
@@ -137,7 +138,6 @@ def complete_table(
     updated: dict[str, dict[str, PriceEntry]] = {}
     summaries = []
     for region in regions:
-        region_prefix(region)  # the same regions a refresh accepts
         updated[region], summary = _update_region(region, table.regions.get(region, {}), None, listed, today)
         summaries.append(summary)
     return _rebuild(table, updated, table.as_of, listed.source), tuple(summaries)

@@ -40,8 +40,20 @@ class CliRun:
 def run_cli(
     *args: str, cwd: Path, stdin: str | None = None, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> CliRun:
-    """Run the installed console script; `env` adds to (or overrides) a cleaned copy of this environment."""
-    environment = {k: v for k, v in os.environ.items() if k not in _GUARDRAIL_VARIABLES} | dict(env or {})
+    """Run the installed console script; `env` adds to (or overrides) a cleaned copy of this environment.
+
+    A developer's AWS credentials and price cache must not reach the tests either: the AWS_ variables are
+    left out, the shared AWS files point nowhere (so --prices auto means bundled unless a test gives
+    credentials), and the price cache lives in the test's directory.
+    """
+    inherited = {k: v for k, v in os.environ.items() if k not in _GUARDRAIL_VARIABLES and not k.startswith("AWS_")}
+    hermetic = {
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HPO_GUARDRAIL_CACHE_DIR": str(cwd / ".hpo-guardrail-cache"),
+    }
+    environment = inherited | hermetic | dict(env or {})
     completed = subprocess.run(
         [str(CLI), *args],
         cwd=cwd,

@@ -100,3 +100,56 @@ def test_scan_without_a_topic_for_notify_is_a_usage_error(embedded_aws, tmp_path
     run = _scan(embedded_aws, tmp_path, "--notify")
 
     assert run.returncode == 2 and "--notify needs --topic-arn or NOTIFY_TOPIC_ARN" in run.stderr
+
+
+def _price_list_calls(instance_type: str) -> int:
+    """GetProducts calls the emulated Price List received for one instance type (other tests share it)."""
+    from hpo_guardrail.embedded.moto_extensions import PRICE_LIST_CALLS
+
+    return sum(
+        1
+        for call in PRICE_LIST_CALLS.calls()
+        if {"Type": "TERM_MATCH", "Field": "instanceName", "Value": instance_type} in call.filters
+    )
+
+
+def test_scan_prices_live_once_then_from_the_local_cache_and_bundled_asks_nothing(
+    embedded_aws, tuning_jobs, tmp_path, prefix
+):
+    job = tuning_jobs.create_for_event(
+        cloudtrail_event(clean_request(f"{prefix}-g5", definition=training_definition("ml.g5.2xlarge", 1, 3600)))
+    )
+    before = _price_list_calls("ml.g5.2xlarge")
+
+    bundled = _scan(embedded_aws, tmp_path, "--name-contains", job, "--format", "json", "--prices", "bundled")
+    assert _price_list_calls("ml.g5.2xlarge") == before, "bundled asks the Price List nothing"
+    first = _scan(embedded_aws, tmp_path, "--name-contains", job, "--format", "json", "--prices", "live")
+    assert _price_list_calls("ml.g5.2xlarge") == before + 1
+    second = _scan(embedded_aws, tmp_path, "--name-contains", job, "--format", "json")  # auto: credentials, so live
+    assert _price_list_calls("ml.g5.2xlarge") == before + 1, "the second scan answers from the local cache"
+
+    sources = []
+    for run in (bundled, first, second):
+        assert run.returncode == 0 and run.stderr == "", run.stderr
+        (report,) = run.json()
+        (price,) = report["cost"]["prices"]
+        assert (price["instance_type"], price["usd_per_hour"]) == ("ml.g5.2xlarge", 1.515)
+        sources.append(price["source"])
+    assert sources == ["bundled", "live", "cache"]
+
+
+def test_scan_goes_on_with_the_bundled_table_when_the_price_list_cannot_be_asked(
+    embedded_aws, tuning_jobs, tmp_path, prefix
+):
+    job = tuning_jobs.create_for_event(cloudtrail_event(clean_request(f"{prefix}-priced")))
+    nowhere = {"AWS_ENDPOINT_URL_PRICING": "http://127.0.0.1:9"}  # SageMaker and STS still reach the emulator
+
+    live = _scan(embedded_aws, tmp_path, "--name-contains", job, "--format", "json", "--prices", "live", env=nowhere)
+    auto = _scan(embedded_aws, tmp_path, "--name-contains", job, "--format", "json", env=nowhere)
+
+    assert live.returncode == auto.returncode == 0, live.stderr + auto.stderr
+    for run in (live, auto):
+        (report,) = run.json()
+        assert [(p["instance_type"], p["source"]) for p in report["cost"]["prices"]] == [("ml.m5.xlarge", "bundled")]
+    assert live.stderr.count("hpo-guardrail scan: warning: the AWS Price List API could not be asked") == 1
+    assert auto.stderr == "", "auto falls back quietly; the price lines say where prices came from"

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from hpo_guardrail.adapters.billing_codes import UnknownRegion
 from hpo_guardrail.adapters.pricing import fetch_training_prices
 from hpo_guardrail.adapters.request_shapes import InstanceTypeList
 from hpo_guardrail.cli import build_parser, main
 from hpo_guardrail.cli import prices as prices_command
+from hpo_guardrail.pricing.local import FilePriceCache
 from hpo_guardrail.tools.prices import (
     API_SOURCE,
     DEFAULT_TABLE_PATH,
@@ -36,8 +38,14 @@ from rules.prices import PriceEntry, PriceTable
 
 TODAY = "2026-12-01"
 VOUCHED = PriceEntry(usd_per_hour=0.23, source="domain notes", as_of="2026-11-26")
-PREFIXES = {"us-east-1": "USE1", "us-west-2": "USW2", "eu-west-1": "EU"}
-LOCATIONS = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)", "eu-west-1": "EU (Ireland)"}
+# ap-southeast-7 (Thailand) has no billing code in adapters/billing_codes.py: its items are read by regionCode.
+PREFIXES = {"us-east-1": "USE1", "us-west-2": "USW2", "eu-west-1": "EU", "ap-southeast-7": "APS7"}
+LOCATIONS = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-west-2": "US West (Oregon)",
+    "eu-west-1": "EU (Ireland)",
+    "ap-southeast-7": "Asia Pacific (Thailand)",
+}
 ON_DEMAND_OFFER = "JRTCKXETXF"  # the offer term code of on-demand terms in the Price List
 HOURLY_RATE = "6YS6EN2CT7"
 
@@ -242,10 +250,26 @@ def test_only_us_east_1_usage_types_may_come_without_a_prefix(pricing):
     assert fetch_training_prices(client, "us-west-2") == {}
 
 
-def test_a_region_without_a_known_prefix_is_refused_before_any_call(pricing):
-    client, _ = pricing
-    with pytest.raises(UnknownRegion, match="ap-southeast-7"):
-        fetch_training_prices(client, "ap-southeast-7")
+def test_a_region_without_a_documented_prefix_is_read_by_its_region_code(pricing):
+    client, stubber = pricing
+    # An item filed under another region (a billing-code-shaped prefix, but eu-west-1's regionCode) and a
+    # usage type that is no billing code are left out; the region's own Train items are read.
+    elsewhere = json.loads(price_item("ml.c5.xlarge", "0.2300000000", region="ap-southeast-7"))
+    elsewhere["product"]["attributes"]["regionCode"] = "eu-west-1"
+    not_a_code = json.loads(price_item("ml.c5.2xlarge", "0.4600000000", region="ap-southeast-7"))
+    not_a_code["product"]["attributes"]["usagetype"] = "thailand-Train:ml.c5.2xlarge"
+    expect_page(
+        stubber,
+        "ap-southeast-7",
+        [
+            price_item("ml.m5.large", "0.1440000000", region="ap-southeast-7"),
+            price_item("ml.m5.xlarge", "0.0860000000", region="ap-southeast-7", component="SpotTraining"),
+            json.dumps(elsewhere),
+            json.dumps(not_a_code),
+        ],
+    )
+
+    assert fetch_training_prices(client, "ap-southeast-7") == {"ml.m5.large": 0.144}
 
 
 # --- updating the table -----------------------------------------------------------------------------------
@@ -333,10 +357,26 @@ def test_written_table_reads_back_the_same_with_one_line_per_entry(tmp_path):
 # --- the command ------------------------------------------------------------------------------------------
 
 
-def prices_refresh(*arguments: str, pricing_client: Any, today: str | None = None) -> int:
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def prices_refresh(
+    *arguments: str, pricing_client: Any, today: str | None = None, environ: dict[str, str] | None = None
+) -> int:
     """`hpo-guardrail prices refresh ARGUMENTS`, parsed by the real parser, with a stubbed Price List client."""
     args = build_parser().parse_args(["prices", "refresh", *arguments])
-    return prices_command.run(args, pricing_client=pricing_client, today=today)
+    return prices_command.run(args, pricing_client=pricing_client, today=today, now=NOW, environ=environ or os.environ)
+
+
+@pytest.fixture
+def no_aws_configuration(monkeypatch, tmp_path):
+    """No profile, region or shared files: the default region is then us-east-1; the cache is the test's."""
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("HPO_GUARDRAIL_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "prices.json"
 
 
 @pytest.fixture
@@ -377,11 +417,82 @@ def test_command_reports_an_api_failure_and_writes_nothing(pricing, table_file, 
     assert table_file.read_bytes() == before
 
 
-def test_command_refuses_a_region_without_a_known_prefix(pricing, table_file):
+def test_command_refuses_a_region_sagemaker_has_not_in_the_commercial_partition(pricing, table_file, capsys):
+    client, _ = pricing  # nothing queued: the region is refused before any call
+    before = table_file.read_bytes()
+    for region in ("cn-north-1", "us-gov-west-1", "mars-north-1"):
+        with pytest.raises(SystemExit) as exit_info:
+            prices_refresh("--region", region, "--output", str(table_file), pricing_client=client)
+        assert exit_info.value.code == 2
+        assert f"{region}: not a commercial region with SageMaker" in capsys.readouterr().err
+    assert table_file.read_bytes() == before
+
+
+def test_command_reads_a_region_without_a_documented_prefix(pricing, table_file, capsys):
+    client, stubber = pricing
+    expect_page(stubber, "ap-southeast-7", [price_item("ml.m5.large", "0.1440000000", region="ap-southeast-7")])
+
+    status = prices_refresh(
+        "--region", "ap-southeast-7", "--output", str(table_file), pricing_client=client, today=TODAY
+    )
+
+    assert status == 0
+    assert load_table(table_file).entry("ap-southeast-7", "ml.m5.large") == PriceEntry(
+        usd_per_hour=0.144, source=API_SOURCE, as_of=TODAY
+    )
+    assert "ap-southeast-7: 1 prices updated" in capsys.readouterr().out
+
+
+def test_command_fills_the_local_cache_by_default_and_leaves_the_bundled_table_alone(
+    pricing, no_aws_configuration, capsys
+):
+    client, stubber = pricing
+    expect_page(
+        stubber,
+        "us-east-1",
+        [price_item("ml.m5.large", "0.1150000000"), price_item("ml.g5.xlarge", "1.4080000000")],
+    )
+    bundled_before = DEFAULT_TABLE_PATH.read_bytes()
+
+    status = prices_refresh(pricing_client=client)  # no --region: the profile has none, so us-east-1
+
+    assert status == 0
+    assert DEFAULT_TABLE_PATH.read_bytes() == bundled_before, "the installed package is never written"
+    cache = FilePriceCache(no_aws_configuration)
+    large = cache.get("us-east-1", "ml.m5.large")
+    assert large is not None and large.usd_per_hour == 0.115 and large.fetched_at == NOW
+    assert cache.get("us-east-1", "ml.g5.xlarge").usd_per_hour == 1.408
+    # Every other instance type botocore knows is stored as "the API lists none", so it is not asked again.
+    unlisted = cache.get("us-east-1", "ml.p5.48xlarge")
+    assert unlisted is not None and unlisted.usd_per_hour is None
+    assert {p.region for p in cache.entries()} == {"us-east-1"}
+    out = capsys.readouterr().out
+    assert "us-east-1: 2 prices cached" in out
+    assert f"wrote 2 prices to {no_aws_configuration} (fresh until 2026-12-08T09:30:00Z)" in out
+
+
+def test_command_reports_a_region_it_could_not_read_and_keeps_the_others(pricing, no_aws_configuration, capsys):
+    client, stubber = pricing
+    stubber.add_client_error("get_products", "ThrottlingException", "Rate exceeded")
+    expect_page(stubber, "eu-west-1", [price_item("ml.m5.large", "0.1280000000", region="eu-west-1")])
+
+    status = prices_refresh("--region", "us-west-2", "--region", "eu-west-1", pricing_client=client)
+
+    assert status == 1
+    captured = capsys.readouterr()
+    assert "us-west-2: could not read the AWS Price List API" in captured.err and "ThrottlingException" in captured.err
+    assert "eu-west-1: 1 prices cached" in captured.out
+    cache = FilePriceCache(no_aws_configuration)
+    assert cache.get("eu-west-1", "ml.m5.large").usd_per_hour == 0.128
+    assert cache.get("us-west-2", "ml.m5.large") is None
+
+
+def test_offline_needs_a_table_file(pricing, no_aws_configuration):
     client, _ = pricing
     with pytest.raises(SystemExit) as exit_info:
-        prices_refresh("--region", "ap-southeast-7", "--output", str(table_file), pricing_client=client)
+        prices_refresh("--offline", pricing_client=client)
     assert exit_info.value.code == 2
+    assert not no_aws_configuration.exists()
 
 
 def test_command_offline_makes_no_call(pricing, tmp_path, capsys):
@@ -398,7 +509,7 @@ def test_command_offline_makes_no_call(pricing, tmp_path, capsys):
     assert "us-east-1: 0 prices updated" in capsys.readouterr().out
 
 
-def test_prices_refresh_is_a_subcommand_of_the_console_script(tmp_path, capsys):
+def test_prices_refresh_is_a_subcommand_of_the_console_script(tmp_path, capsys, no_aws_configuration):
     with pytest.raises(SystemExit) as help_exit:
         main(["prices", "refresh", "--help"])
     assert help_exit.value.code == 0
@@ -410,12 +521,17 @@ def test_prices_refresh_is_a_subcommand_of_the_console_script(tmp_path, capsys):
     write_table(path, small_table())
     assert main(["prices", "refresh", "--offline", "--output", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "us-east-1: 0 prices updated" in out and "eu-west-1: 0 prices updated" in out  # the default regions
+    # The default region: the profile's, and without one us-east-1 (the only region refreshed).
+    assert "us-east-1: 0 prices updated" in out and "eu-west-1" not in out
     assert f"wrote {path}" in out
-    assert set(InstanceTypeList.from_botocore().types) <= set(load_table(path).regions["us-west-2"])
+    assert set(InstanceTypeList.from_botocore().types) <= set(load_table(path).regions["us-east-1"])
+
+    assert main(["prices", "refresh", "--offline", "--region", "eu-west-1", "--output", str(path)]) == 0
+    assert "eu-west-1: 0 prices updated" in capsys.readouterr().out
+    assert set(InstanceTypeList.from_botocore().types) <= set(load_table(path).regions["eu-west-1"])
 
 
 def test_prices_without_an_action_shows_the_actions_and_exits_2(capsys):
     assert main(["prices"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: hpo-guardrail prices") and "refresh" in err
+    assert err.startswith("usage: hpo-guardrail prices") and "refresh" in err and "show" in err
