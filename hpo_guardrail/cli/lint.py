@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options, quiet_lambda_telemetry
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
 
 if TYPE_CHECKING:
     from hpo_guardrail.enforce.evaluator import Evaluator
@@ -74,7 +74,10 @@ def run_lint(
 
     `pricing_client` (tests) stands in for the Price List client of --prices live.
     """
-    with quiet_lambda_telemetry():
+    # Imported here: building the parser loads no Powertools.
+    from hpo_guardrail.observability import silenced
+
+    with silenced():
         return _run_lint(options, stdin, stdout, stderr, environ, pricing_client)
 
 

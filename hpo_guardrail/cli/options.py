@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "never")
@@ -70,36 +69,6 @@ def evaluation_options(args: argparse.Namespace) -> dict[str, Any]:
         "docs_url": args.docs_url,
         "prices": args.prices,
     }
-
-
-@contextmanager
-def quiet_lambda_telemetry() -> Iterator[None]:
-    """While inside, the Lambda's JSON log lines and EMF metrics are not written.
-
-    Code shared with the functions (the price lookup chain, the policy source) logs and counts through
-    Powertools, which prints to stdout: fine in CloudWatch, but in a terminal it is noise and in a JSON or
-    SARIF report it is corruption. Commands say what matters in words on stderr instead.
-    """
-    import logging
-
-    from hpo_guardrail import observability
-
-    lambda_logger = logging.getLogger(observability.logger.name)  # the standard logger Powertools writes with
-    level, metrics = lambda_logger.level, observability.metrics
-    lambda_logger.setLevel(logging.CRITICAL + 1)
-    observability.metrics = _NoMetrics()  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        observability.metrics = metrics
-        lambda_logger.setLevel(level)
-
-
-class _NoMetrics:
-    """Takes metrics and keeps none (Powertools prints a full metric set on stdout)."""
-
-    def add_metric(self, **_: Any) -> None:
-        return None
 
 
 def delivered(report: Callable[[], int]) -> int:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hpo_guardrail.cli.options import add_prices_option, quiet_lambda_telemetry
+from hpo_guardrail.cli.options import add_prices_option
 
 NAME = "prices"
 HELP = "show an instance type's price, or refresh prices from the AWS Price List API (prices --help)"
@@ -111,7 +111,10 @@ def run(
         usage.print_help(sys.stderr)
         return 2
     moment = now or datetime.now(UTC)
-    with quiet_lambda_telemetry():
+    # Imported here: building the parser loads no Powertools.
+    from hpo_guardrail.observability import silenced
+
+    with silenced():
         if args.action == "show":
             return _show(args, pricing_client, moment, environ)
         return _refresh(args, pricing_client, today or moment.date().isoformat(), moment, environ)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options, quiet_lambda_telemetry
+from hpo_guardrail.cli.options import add_evaluation_options, delivered, evaluation_options
 
 NAME = "scan"
 HELP = "evaluate the InProgress tuning jobs of an account and region"
@@ -41,5 +41,8 @@ def run(args: argparse.Namespace) -> int:
         topic_arn=args.topic_arn,
         **evaluation_options(args),
     )
-    with quiet_lambda_telemetry():
+    # Imported here: building the parser loads no Powertools.
+    from hpo_guardrail.observability import silenced
+
+    with silenced():
         return delivered(lambda: run_scan(options, stdout=sys.stdout, stderr=sys.stderr))
