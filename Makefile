@@ -39,8 +39,8 @@ build: $(STAMP)
 	$(BIN)/sam build --build-in-source --template template.yaml
 
 # Called by `sam build` (Metadata.BuildMethod: makefile) with ARTIFACTS_DIR set: the functions' code
-# plus their runtime dependencies, as manylinux wheels for the Lambda runtime. Both functions ship
-# the same packages; each has its own entry point under functions/ and its own requirements file.
+# plus their runtime dependencies, as manylinux wheels for the Lambda runtime. The functions ship the
+# same application code; each has its own entry point under functions/ and its own requirements file.
 build-GuardrailFunction: REQUIREMENTS := functions/guardrail/requirements.txt
 build-ReporterFunction: REQUIREMENTS := functions/reporter/requirements.txt
 build-PriceRefreshFunction: REQUIREMENTS := functions/prices/requirements.txt

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hpo_guardrail.adapters.clients import function_client
+from hpo_guardrail.adapters.clients import CLI_CLIENT_CONFIG, QUICK_CLIENT_CONFIG, function_client
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore, DynamoDbPriceCache
-from hpo_guardrail.adapters.pricing import PriceListApi
+from hpo_guardrail.adapters.pricing import LOOKUP_CLIENT_CONFIG, PRICING_API_REGION, PriceListApi
 from hpo_guardrail.adapters.s3 import S3ReportArchive
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
@@ -72,24 +72,23 @@ def build_evaluator(
     return Evaluator(source, settings.base_layer(), prices, clock=clock)
 
 
-def price_list_client() -> object:
-    """The Price List API's client: its query endpoints live in a few regions and answer for every region."""
-    from hpo_guardrail.adapters.clients import session
-    from hpo_guardrail.adapters.pricing import LOOKUP_CLIENT_CONFIG, PRICING_API_REGION
-
-    return session(region=PRICING_API_REGION).client("pricing", config=LOOKUP_CLIENT_CONFIG)
-
-
 def build_live_prices(settings: PriceSettings) -> PriceBook:
     """The deployed functions' prices: the shared cache and the Price List API in front of the bundled table."""
     if not (settings.live_prices or settings.price_cache_table_name):
         return BundledPrices()
+    # Short timeouts and one cache write attempt: a slow price never holds a stop (the bundled table is behind it).
     cache = (
-        DynamoDbPriceCache(function_client("dynamodb"), settings.price_cache_table_name)
+        DynamoDbPriceCache(
+            function_client("dynamodb", config=QUICK_CLIENT_CONFIG), settings.price_cache_table_name, write_attempts=1
+        )
         if settings.price_cache_table_name
         else None
     )
-    price_list = PriceListApi(price_list_client()) if settings.live_prices else None
+    price_list = (
+        PriceListApi(function_client("pricing", config=LOOKUP_CLIENT_CONFIG, region=PRICING_API_REGION))
+        if settings.live_prices
+        else None
+    )
     return LivePrices(
         cache=cache,
         price_list=price_list,
@@ -141,7 +140,8 @@ def build_price_refresher(environ: Mapping[str, str] = os.environ) -> PriceCache
     from hpo_guardrail.pricing.refresh import PriceCacheRefresher, PriceRefreshSettings
 
     settings = PriceRefreshSettings.from_environ(environ)
-    client = price_list_client()
+    # Whole regions, page by page: the patient client of batch work, not the lookup's quick one.
+    client = function_client("pricing", config=CLI_CLIENT_CONFIG, region=PRICING_API_REGION)
     return PriceCacheRefresher(
         lambda region: fetch_training_prices(client, region),
         DynamoDbPriceCache(function_client("dynamodb"), settings.price_cache_table_name),

@@ -7,12 +7,17 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from rules.checks import all_rules
+from rules.checks.unknown_price import RULE as UNKNOWN_PRICE_RULE
+from rules.checks.unknown_price import TREATED_AS_COSTLY
 from rules.engine import Evaluation
 from rules.policy import Mode
 from rules.rule import Category
 
 # Findings that make a job misconfigured (as opposed to merely costly): each rule declares its category.
 MISCONFIGURATION_RULES = frozenset(rule.id for rule in all_rules() if rule.category is Category.MISCONFIGURATION)
+
+
+UNKNOWN_PRICE = UNKNOWN_PRICE_RULE.id
 
 
 class Action(StrEnum):
@@ -31,7 +36,6 @@ class Decision(BaseModel):
     costly: bool
     misconfigured: bool
     reason: str
-    assumed_costly: tuple[str, ...] = ()  # instance types without a price that made the job count as costly
 
     @property
     def notifies(self) -> bool:
@@ -45,8 +49,13 @@ def decide(evaluation: Evaluation, mode: Mode | None = None) -> Decision:
     """
     mode = mode or evaluation.policy.mode
     cost, cap = evaluation.cost.worst_case_usd, evaluation.budget_cap_usd
-    # Never a silent $0: a type nobody has a price for counts as costly when the policy says so.
-    assumed = tuple(t for t in evaluation.cost.unpriced_instance_types if evaluation.policy.assumes_costly(t))
+    # Never a silent $0: a type nobody has a price for counts as costly when the policy says so. Read from
+    # the unknown-price findings, so a policy that turns that rule off, or an exemption from it, is obeyed.
+    assumed = tuple(
+        str(f.evidence["instance_type"])
+        for f in evaluation.findings
+        if f.rule == UNKNOWN_PRICE and f.evidence.get("treated_as") == TREATED_AS_COSTLY
+    )
     costly = cost >= cap or bool(assumed)
     misconfigured_by = sorted(MISCONFIGURATION_RULES.intersection(evaluation.rule_ids))
     misconfigured = bool(misconfigured_by)
@@ -63,6 +72,4 @@ def decide(evaluation: Evaluation, mode: Mode | None = None) -> Decision:
         action, why = Action.NOTIFY, f"{cost_words} and {config_words}; would stop in enforce mode"
     else:
         action, why = Action.NOTIFY, f"{cost_words}, {config_words}"
-    return Decision(
-        action=action, mode=mode, costly=costly, misconfigured=misconfigured, reason=why, assumed_costly=assumed
-    )
+    return Decision(action=action, mode=mode, costly=costly, misconfigured=misconfigured, reason=why)

@@ -15,7 +15,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 # The deployed functions: a few quick attempts, well inside the function's timeout.
 FUNCTION_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=10)
-# The CLI (lint, scan, report, prices): more patience, since nobody is waiting on a timeout.
+# A read the guardrail makes on its way to a decision (the price cache): fails fast, the bundled table is behind it.
+QUICK_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=1)
+# The CLI (lint, scan, report, prices) and batch work (the weekly price refresh): more patience.
 CLI_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
 
 
@@ -42,9 +44,9 @@ def session(profile: str | None = None, region: str | None = None) -> Any:
         return boto3.session.Session(profile_name=profile, region_name=region)
 
 
-def function_client(service: str) -> Any:
-    """A client for the deployed functions: the function's own credentials and region."""
-    return session().client(service, config=FUNCTION_CLIENT_CONFIG)
+def function_client(service: str, *, config: Config = FUNCTION_CLIENT_CONFIG, region: str | None = None) -> Any:
+    """A client for the deployed functions: the function's own credentials (and region, unless given)."""
+    return session().client(service, config=config, region_name=region)
 
 
 def cli_client(service: str, *, aws_session: Any = None, region: str | None = None) -> Any:

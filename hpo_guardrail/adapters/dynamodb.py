@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -159,9 +160,10 @@ class DynamoDbPriceCache:
 
     PERMISSIONS: ClassVar[tuple[str, ...]] = ("dynamodb:GetItem", "dynamodb:BatchWriteItem")
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, write_attempts: int = _BATCH_ATTEMPTS) -> None:
         self._client = client
         self._table = table_name
+        self._write_attempts = write_attempts
 
     def get(self, region: str, instance_type: str) -> CachedPrice | None:
         try:
@@ -177,7 +179,9 @@ class DynamoDbPriceCache:
         try:
             for start in range(0, len(requests), _BATCH_LIMIT):
                 pending = {self._table: requests[start : start + _BATCH_LIMIT]}
-                for _ in range(_BATCH_ATTEMPTS):
+                for attempt in range(self._write_attempts):
+                    if attempt:
+                        time.sleep(0.05 * 2**attempt)  # DynamoDB asks for backoff before unprocessed items
                     pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
                     if not pending:
                         break

@@ -26,8 +26,9 @@ from hpo_guardrail.adapters.clients import aws_call, cli_client, session
 from hpo_guardrail.pricing.lookup import PriceListUnavailable
 
 PERMISSIONS = ("pricing:GetProducts",)
-# A lookup inside an evaluation: one quick retry at most, so the time budget holds (about 2 s).
-LOOKUP_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=2)
+# A lookup inside an evaluation: one attempt with short timeouts, so the time budget holds (about 2 s); a
+# failure falls back to the bundled table and the API is asked again after a back-off.
+LOOKUP_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1, read_timeout=2)
 # A usage type's region prefix when the region is not in the documented list: a billing code such as USE1 or EU.
 _ANY_PREFIX = re.compile(r"[A-Z]{2,4}\d*-Train")
 # The Price List Query API has endpoints in us-east-1, eu-central-1 and ap-south-1 only; the prices of
@@ -206,14 +207,21 @@ class PriceListApi:
 
     def training_price(self, region: str, instance_type: str) -> float | None:
         """The on-demand training price per hour, or None when the API lists none; raises PriceListUnavailable."""
-        filters = [*training_filters(region), {"Type": "TERM_MATCH", "Field": "instanceName", "Value": instance_type}]
+        prefix = REGION_PREFIXES.get(region)
+        # The usage type names exactly one product; instanceName is the fallback for a region whose billing
+        # prefix is not documented (the parser below checks the usage type either way).
+        wanted = (
+            {"Type": "TERM_MATCH", "Field": "usagetype", "Value": f"{prefix}-Train:{instance_type}"}
+            if prefix
+            else {"Type": "TERM_MATCH", "Field": "instanceName", "Value": instance_type}
+        )
+        filters = [*training_filters(region), wanted]
         try:
             page = self._client.get_products(
                 ServiceCode=SERVICE_CODE, Filters=filters, FormatVersion="aws_v1", MaxResults=PAGE_SIZE
             )
         except (BotoCoreError, ClientError) as error:
             raise PriceListUnavailable(str(error)) from error
-        prefix = REGION_PREFIXES.get(region)
         found = {
             priced[1]
             for raw in page.get("PriceList", [])

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hpo_guardrail.enforce.outcome import DecisionSummary, FindingSummary, Outcome, Status, StopOutcome, StopResult
 from rules.decision import Action, Decision
@@ -20,7 +21,8 @@ from rules.engine import Evaluation
 from rules.models import TuningJobCall
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
-# The one result that leaves an action pending: the next delivery of the event tries it again.
+# The one result that leaves an action pending: the next delivery of the event tries it again. A failed
+# stop is stored under the same word (StopResult.FAILED), which a test holds.
 FAILED = "failed"
 
 # Enough of a rejected event to replay or debug it, well inside DynamoDB's 400 KB item limit.
@@ -78,6 +80,15 @@ class AuditRecord(DecisionSummary):
     plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
     actions: dict[str, ActionRecord] = Field(default_factory=dict)
     raw_event: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plan_of_older_records(cls, data: Any) -> Any:
+        # Records written before the plan was stored: the decision says what was planned (stop and notify,
+        # or notify), so an interrupted invocation of that time still resumes.
+        if isinstance(data, dict) and "plan" not in data and data.get("decision") in (Action.STOP, Action.NOTIFY):
+            return {**data, "plan": [STOP, NOTIFY] if data["decision"] == Action.STOP else [NOTIFY]}
+        return data
 
     def pending(self) -> list[str]:
         """The planned actions without an outcome, or whose last attempt failed, in the order they run."""

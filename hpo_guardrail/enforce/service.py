@@ -116,8 +116,16 @@ class GuardrailService:
                 logger.info("Duplicate delivery; already handled", extra={"recorded_at": existing.recorded_at})
                 reason = f"duplicate delivery of event {record.event_id}, already handled at {existing.recorded_at}"
                 return Outcome(status=Status.SKIPPED, event_id=record.event_id, job_name=record.job_name, reason=reason)
+            # The stored plan is what the guardrail decided and announced; a re-evaluation (a price now known,
+            # a policy edited since) must not change what this event does half-way through.
+            if existing.decision != record.decision:
+                count("ResumedWithAnotherDecision")
+                logger.warning(
+                    "Re-evaluation differs from the recorded decision; resuming the recorded plan",
+                    extra={"recorded": existing.decision, "now": record.decision},
+                )
             logger.info("Resuming the pending actions of an earlier delivery", extra={"pending": existing.pending()})
-            record = record.model_copy(update={"actions": existing.actions})
+            record = existing
         count("JobsEvaluated")
         count("Findings", len(evaluation.findings))
         for name in record.pending():

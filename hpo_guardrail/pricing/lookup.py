@@ -110,8 +110,8 @@ class LivePrices:
         self._budget = budget_seconds
         self._clock = clock
         self._monotonic = monotonic
-        self._memory: dict[tuple[str, str], CachedPrice] = {}
-        # What a remembered answer resolves to (its quote, or the fallback's when the API has no price).
+        # What the API said for each (region, type) this function knows, and the quote that resolves to (the
+        # API's price, labelled cached, or the fallback's when the API lists none).
         self._answers: dict[tuple[str, str], tuple[CachedPrice, PriceQuote | None]] = {}
         self._api_failed_until = 0.0
 
@@ -151,14 +151,13 @@ class LivePrices:
         return found
 
     def _known(self, region: str, instance_type: str, deadline: float | None) -> tuple[CachedPrice | None, str]:
-        """What the API said (from memory, the cache, or now), and which path found it."""
-        key, now = (region, instance_type), self._clock()
-        remembered = self._memory.get(key)
-        if remembered is not None and remembered.fresh(now):
-            return remembered, "memory"
+        """What the API said (from the shared cache, or asked now), and which path found it."""
+        if deadline is not None and self._monotonic() >= deadline:
+            count("PriceLookupsOverBudget")
+            return None, "over-budget"
         cached = self._from_cache(region, instance_type)
+        now = self._clock()
         if cached is not None and cached.fresh(now):
-            self._memory[key] = cached
             return cached, "cache"
         if self._price_list is None:
             return None, "no-live-prices"
@@ -177,7 +176,6 @@ class LivePrices:
         answer = CachedPrice(
             region=region, instance_type=instance_type, usd_per_hour=usd, fetched_at=now, expires_at=now + self._ttl
         )
-        self._memory[key] = answer
         self._store(answer)
         return answer, "live"
 

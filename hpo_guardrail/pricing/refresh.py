@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hpo_guardrail.environment import PriceSettings, RegionSettings
 from hpo_guardrail.observability import count, logger
-from hpo_guardrail.pricing.lookup import CachedPrice, PriceCache
+from hpo_guardrail.pricing.lookup import CachedPrice, PriceCache, PriceCacheUnavailable
 
 
 class PriceRefreshSettings(PriceSettings, RegionSettings):
@@ -82,8 +82,11 @@ class PriceCacheRefresher:
             listed = self._read_region(region)
         except Exception as error:  # one region failing must not keep the others from refreshing
             logger.exception("Reading a region's prices failed", extra={"region": region})
-            count("PriceRefreshFailures")
-            return RegionPrices(region=region, priced=0, without_price=0, error=f"{type(error).__name__}: {error}")
+            return self._failed(region, f"{type(error).__name__}: {error}")
+        if not listed:
+            # A walk that finds nothing (a renamed attribute, a filter AWS no longer honours) must not overwrite
+            # every cached price with "none" for a week: that would make every GPU job count as costly.
+            return self._failed(region, "the Price List API listed no on-demand training price; cache left as it was")
         now = self._clock()
         prices = [
             CachedPrice(
@@ -95,10 +98,22 @@ class PriceCacheRefresher:
             )
             for instance_type in dict.fromkeys((*self._instance_types, *listed))
         ]
-        self._cache.put(prices)
-        priced = sum(1 for p in prices if p.usd_per_hour is not None)
-        count("PricesRefreshed", priced)
-        logger.info(
-            "Prices refreshed", extra={"region": region, "priced": priced, "without_price": len(prices) - priced}
+        try:
+            self._cache.put(prices)
+        except PriceCacheUnavailable as error:
+            logger.exception("Writing a region's prices failed", extra={"region": region})
+            return self._failed(region, f"the price cache could not be written: {error}")
+        found = RegionPrices(
+            region=region,
+            priced=sum(1 for p in prices if p.usd_per_hour is not None),
+            without_price=sum(1 for p in prices if p.usd_per_hour is None),
         )
-        return RegionPrices(region=region, priced=priced, without_price=len(prices) - priced)
+        count("PricesRefreshed", found.priced)
+        logger.info("Prices refreshed", extra=found.model_dump())
+        return found
+
+    @staticmethod
+    def _failed(region: str, why: str) -> RegionPrices:
+        count("PriceRefreshFailures")
+        logger.warning("Price refresh failed for a region", extra={"region": region, "reason": why})
+        return RegionPrices(region=region, priced=0, without_price=0, error=why)

@@ -6,12 +6,36 @@ from collections.abc import Iterator
 
 from rules.findings import Finding, Severity
 from rules.models import TuningRequest
+from rules.prices import PriceSource
 from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
+
+# The evidence value the decision reads: this type's missing price makes the job count as costly.
+TREATED_AS_COSTLY = "costly"
 
 
 def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> Iterator[Finding]:
-    """One finding per instance type with no price in the job's region from any source."""
+    """One finding per instance type with no price in the job's region from any source, and an information per
+    price estimated from another region (regional prices differ; a job near the cap may be over it)."""
     cost = context.cost
+    for quote in cost.quotes:
+        if quote.source is not PriceSource.ESTIMATE:
+            continue
+        yield Finding(
+            rule=RULE.id,
+            severity=Severity.INFO,
+            message=(
+                f"No {cost.region} training price is known for {quote.instance_type}; the worst case uses its "
+                f"{quote.from_region} price (${quote.usd_per_hour:,.3f}/h) as an estimate. Prices differ by "
+                "region, so the real worst case may be higher or lower."
+            ),
+            fix="Check the worst case against the cap with the region's own price before a large run.",
+            evidence={
+                "instance_type": quote.instance_type,
+                "region": cost.region,
+                "estimated_from": quote.from_region,
+                "treated_as": "estimate",
+            },
+        )
     for instance_type in cost.unpriced_instance_types:
         costly = context.policy.assumes_costly(instance_type)
         treatment = (
@@ -28,14 +52,15 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
                 f"{treatment[0].upper()}{treatment[1:]}."
             ),
             fix=(
-                "Use an instance type with a known price, or ask the platform team to refresh the prices "
-                "(hpo-guardrail prices refresh); the policy's unknown_price setting decides how such jobs count."
+                "Use an instance type with a known price, or ask the platform team to price it (the stack's "
+                "PriceRefreshFunction loads the Price List API's prices); the policy's unknown_price decides how "
+                "such jobs count."
             ),
             evidence={
                 "instance_type": instance_type,
                 "region": cost.region,
                 "prices_as_of": cost.prices_as_of,
-                "treated_as": "costly" if costly else "lower bound",
+                "treated_as": TREATED_AS_COSTLY if costly else "lower bound",
             },
         )
 
@@ -52,7 +77,8 @@ RULE = Rule(
             "API (in the deployed guardrail), its cache, the bundled table, or the same type in another region "
             "(an estimate). The policy's `unknown_price` decides what follows: `assume-costly` (the job counts "
             "as costly; high), `lower-bound` (counted as $0, the worst case is a lower bound; medium), or "
-            "`by-family` (the default: assume-costly for accelerated types p, g, trn, inf, dl)."
+            "`by-family` (the default: assume-costly for accelerated types p, g, trn, inf, dl). A price "
+            "estimated from another region is reported as information."
         ),
         why=(
             "The worst case would silently count it as $0, and the costliest jobs (new GPU and accelerator "
@@ -60,6 +86,9 @@ RULE = Rule(
             "rather than guessed; the policy says how careful to be about them."
         ),
         example="ResourceConfig: {InstanceType: ml.p5.48xlarge, InstanceCount: 1}",
-        fix="Refresh the price table from the AWS Price List API (hpo-guardrail prices refresh).",
+        fix=(
+            "Deployed: invoke the stack's PriceRefreshFunction for the region (or wait for its weekly run). Offline: "
+            "hpo-guardrail prices refresh fills the local cache; maintainers add the price to the bundled table."
+        ),
     ),
 )

@@ -1,5 +1,6 @@
-"""The budget cap sees the costliest jobs: offline, enforce mode stops a costly linear learning-rate sweep
-on every large accelerator type in every region, and still only notifies a small job on a cheap CPU type."""
+"""Never a silent $0: offline, where the bundled table has no price for the large accelerator types, enforce
+mode still stops a costly linear learning-rate sweep on each of them in every region (the policy's default
+unknown_price treats them as costly), and still only notifies a small job on a cheap, priced CPU type."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_enforce_mode_stops_a_costly_linear_sweep_on_every_large_accelerator(lin
     decisions = {r["job_name"]: (r["decision"]["action"], r["decision"]["costly"]) for r in reports}
     assert set(decisions.values()) == {("stop", True)}, decisions
     for report in reports:
-        assert report["cost"]["worst_case_usd"] > 0 or "treated as costly" in report["decision"]["reason"]
+        assert "treated as costly" in report["decision"]["reason"], report["decision"]
 
 
 def test_a_small_job_on_a_cheap_priced_cpu_type_is_only_notified(lint, tmp_path):

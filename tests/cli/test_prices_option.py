@@ -39,7 +39,9 @@ class PricingClientDouble:
 
     def get_products(self, **request: Any) -> dict[str, Any]:
         filters = {f["Field"]: f["Value"] for f in request["Filters"]}
-        asked = (filters["regionCode"], filters["instanceName"])
+        # The type is named by its usage type (USW2-Train:ml.x) where the region's prefix is known, else by name.
+        instance_type = filters["usagetype"].partition(":")[2] if "usagetype" in filters else filters["instanceName"]
+        asked = (filters["regionCode"], instance_type)
         self.requests.append(asked)
         if self.fail:
             from botocore.exceptions import EndpointConnectionError
@@ -120,7 +122,9 @@ def test_bundled_makes_no_aws_call_even_with_credentials(tmp_path):
         path, prices="bundled", cache=tmp_path / "cache", client=client, env={"AWS_ACCESS_KEY_ID": "AKIA"}
     )
 
-    assert status == 0 and client.requests == []
+    # The estimate is a finding (information): the worst case rests on another region's price.
+    assert status == 1 and client.requests == []
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("unknown-price", "info")]
     assert not (tmp_path / "cache").exists(), "bundled neither reads nor writes the cache"
     (price,) = report["cost"]["prices"]
     # us-west-2 has no bundled ml.g5.xlarge price: the us-east-1 one, labelled an estimate.

@@ -106,11 +106,13 @@ def _price_list_calls(instance_type: str) -> int:
     """GetProducts calls the emulated Price List received for one instance type (other tests share it)."""
     from hpo_guardrail.embedded.moto_extensions import PRICE_LIST_CALLS
 
-    return sum(
-        1
-        for call in PRICE_LIST_CALLS.calls()
-        if {"Type": "TERM_MATCH", "Field": "instanceName", "Value": instance_type} in call.filters
-    )
+    def names_it(f: dict) -> bool:
+        # By name, or by usage type (USE1-Train:ml.x) where the region's billing prefix is documented.
+        return (f["Field"] == "instanceName" and f["Value"] == instance_type) or (
+            f["Field"] == "usagetype" and f["Value"].endswith(f"-Train:{instance_type}")
+        )
+
+    return sum(1 for call in PRICE_LIST_CALLS.calls() if any(names_it(f) for f in call.filters))
 
 
 def test_scan_prices_live_once_then_from_the_local_cache_and_bundled_asks_nothing(

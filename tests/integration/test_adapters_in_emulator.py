@@ -136,3 +136,19 @@ def test_the_price_list_api_gives_one_types_on_demand_training_price(embedded_aw
     # ml.m5.large also has SpotTraining and Hosting products at other prices: only on-demand training counts.
     assert api.training_price("us-east-1", "ml.m5.large") == 0.115
     assert api.training_price("us-east-1", "ml.p5en.48xlarge") is None
+
+
+def test_the_deployed_price_refresh_fills_the_price_cache(embedded_aws, deployed_stack, tmp_path):
+    from hpo_guardrail.adapters.dynamodb import DynamoDbPriceCache
+    from hpo_guardrail.embedded.lambda_runtime import FunctionRunner
+
+    refresher = FunctionRunner.for_stack(
+        embedded_aws, deployed_stack, tmp_path, function_name=deployed_stack.outputs["PriceRefreshFunctionName"]
+    )
+    invocation = refresher.run({"regions": ["us-east-1"]})
+    assert invocation.succeeded, invocation.error
+    (region,) = invocation.result["regions"]
+    assert region["region"] == "us-east-1" and region["error"] is None and region["priced"] > 10
+    cache = DynamoDbPriceCache(embedded_aws.client("dynamodb"), deployed_stack.outputs["PriceCacheTableName"])
+    assert cache.get("us-east-1", "ml.p4d.24xlarge").usd_per_hour == 25.251
+    assert cache.get("us-east-1", "ml.p5en.48xlarge").usd_per_hour is None, "listed nowhere: stored as none"

@@ -158,3 +158,43 @@ def test_an_exempted_job_is_recorded_with_what_was_set_aside(tmp_path):
     record = audit.records["evt-audit"]
     assert [(s.rule, s.exemption) for s in record.suppressed] == [("log-scale", "study")]
     assert record.exemptions[0].startswith("study (log-scale; until 2099-01-01")
+
+
+def test_a_failed_stop_is_stored_as_the_word_that_keeps_it_pending():
+    from hpo_guardrail.enforce.audit import FAILED
+    from hpo_guardrail.enforce.outcome import StopResult
+
+    assert StopResult.FAILED.value == FAILED
+
+
+def test_a_record_from_before_plans_were_stored_still_resumes():
+    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+
+    stored = {
+        "event_id": "old",
+        "occurred_at": "2026-11-20T10:00:00Z",
+        "recorded_at": "2026-11-20T10:00:00Z",
+        "status": "evaluated",
+        "decision": "stop",
+        "actions": {"stop": ActionRecord(result="stopped", at="t"), "notify": ActionRecord(result="failed", at="t")},
+    }
+    record = AuditRecord.model_validate(stored)
+    assert record.plan == ["stop", "notify"] and record.pending() == ["notify"] and not record.complete
+
+
+def test_a_resumed_event_runs_the_recorded_plan_even_when_a_re_evaluation_decides_otherwise(tmp_path):
+    notifier = FakeNotifier(fail=True)
+    service, audit, jobs, _ = guardrail(notifier=notifier)
+    with pytest.raises(NotificationFailed):
+        service.handle(costly_misconfigured())
+    assert audit.records["evt-audit"].plan == ["stop", "notify"]
+    # The policy changes before the retry: monitor mode would only notify. The recorded plan still runs.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("defaults: {mode: monitor}\n")
+    notifier.fail = False
+    resumed = GuardrailService(
+        Settings(mode=Mode.ENFORCE, policy=str(policy)), jobs, notifier, audit=audit, clock=lambda: NOW
+    )
+    outcome = resumed.handle(costly_misconfigured())
+    assert outcome.decision == "stop" and jobs.stopped == [NAME] and len(notifier.sent) == 1
+    assert audit.records["evt-audit"].complete

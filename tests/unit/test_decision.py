@@ -71,3 +71,28 @@ def test_the_stop_set_is_the_catalogues_misconfiguration_rules():
 
     declared = {rule.id for rule in all_rules() if rule.category is Category.MISCONFIGURATION}
     assert MISCONFIGURATION_RULES == declared == {"log-scale", "positive-min"}
+
+
+def unpriced_linear_lr_job() -> dict:
+    from tests.builders import continuous
+
+    return tuning_request(
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        max_jobs=10,
+        definition=training_definition("ml.p5en.48xlarge", 1, 3600),
+    )
+
+
+@pytest.mark.parametrize(
+    "policy, action",
+    [
+        (Policy(unknown_price="assume-costly"), Action.STOP),
+        (Policy(unknown_price="by-family"), Action.STOP),
+        (Policy(unknown_price="lower-bound"), Action.NOTIFY),
+        (Policy(rule_settings={"unknown-price": {"enabled": False}}), Action.NOTIFY),
+    ],
+)
+def test_an_unknown_price_counts_as_costly_only_as_the_policy_says(policy, action):
+    decision = decide(run_engine(unpriced_linear_lr_job(), policy), Mode.ENFORCE)
+    assert decision.action is action
+    assert ("treated as costly" in decision.reason) is (action is Action.STOP)

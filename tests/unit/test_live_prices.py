@@ -172,3 +172,49 @@ def test_a_region_that_fails_to_refresh_does_not_stop_the_others():
     )
     first, second = refresher.handle({}).regions
     assert first.error == "RuntimeError: AccessDenied" and second.priced == 1
+
+
+def test_after_the_back_off_the_api_is_asked_again():
+    ticks = [0.0]
+    api = FakePriceList({("us-west-2", "ml.p5.48xlarge"): 63.3}, broken=True)
+    book = prices(api, FakeCache(), ticks=ticks)
+    assert book.quote("us-west-2", "ml.p5.48xlarge") is None
+    api.broken = False
+    ticks[0] += 301  # FAILURE_BACKOFF_SECONDS has passed
+    assert book.quote("us-west-2", "ml.p5.48xlarge").source is PriceSource.LIVE
+    assert len(api.calls) == 2
+
+
+def test_a_remembered_answer_expires_with_its_ttl():
+    now = [NOW]
+    api = FakePriceList({("us-west-2", "ml.p5.48xlarge"): 63.3})
+    book = LivePrices(BundledPrices(TABLE), price_list=api, ttl_seconds=3600, clock=lambda: now[0])
+    book.quote("us-west-2", "ml.p5.48xlarge")
+    now[0] += timedelta(minutes=59)
+    book.quote("us-west-2", "ml.p5.48xlarge")
+    now[0] += timedelta(minutes=2)
+    assert book.quote("us-west-2", "ml.p5.48xlarge").source is PriceSource.LIVE
+    assert len(api.calls) == 2
+
+
+def test_an_empty_walk_leaves_the_cache_as_it_was():
+    cache = FakeCache({("us-east-1", "ml.m5.xlarge"): cached("us-east-1", "ml.m5.xlarge", 0.23)})
+    refresher = PriceCacheRefresher(
+        lambda region: {}, cache, regions=("us-east-1",), instance_types=("ml.m5.xlarge",), ttl_seconds=60
+    )
+    (result,) = refresher.handle({}).regions
+    assert "listed no on-demand training price" in result.error
+    assert cache.items[("us-east-1", "ml.m5.xlarge")].usd_per_hour == 0.23
+
+
+def test_a_cache_that_cannot_be_written_fails_its_region_only():
+    refresher = PriceCacheRefresher(
+        lambda region: {"ml.m5.xlarge": 0.23},
+        FakeCache(broken=True),
+        regions=("us-east-1", "eu-west-1"),
+        instance_types=("ml.m5.xlarge",),
+        ttl_seconds=60,
+    )
+    results = refresher.handle({}).regions
+    assert [r.region for r in results] == ["us-east-1", "eu-west-1"]
+    assert all("could not be written" in r.error for r in results)
