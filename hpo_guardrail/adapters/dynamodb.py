@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim
 from hpo_guardrail.pricing.lookup import CachedPrice, PriceCacheUnavailable
 
 # Every record carries this constant so one index can list all records by time.
@@ -55,11 +55,14 @@ class DynamoDbAuditStore:
         self._client = client
         self._table = table_name
 
-    def begin(self, record: AuditRecord) -> AuditRecord | None:
+    def begin(self, record: AuditRecord, claim: Claim | None = None) -> AuditRecord | None:
+        item = _item(record)
+        if claim is not None:
+            item |= {"claim_owner": {"S": claim.owner}, "claim_until": {"N": repr(claim.until)}}
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_item(record),
+                Item=item,
                 ConditionExpression="attribute_not_exists(event_id)",
             )
         except ClientError as error:
@@ -67,6 +70,40 @@ class DynamoDbAuditStore:
                 raise
             return self.get(record.event_id)
         return None
+
+    def claim(self, event_id: str, claim: Claim, now: float) -> AuditRecord | None:
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"event_id": {"S": event_id}},
+                UpdateExpression="SET claim_owner = :owner, claim_until = :until",
+                ConditionExpression="attribute_exists(event_id) AND "
+                "(attribute_not_exists(claim_owner) OR claim_until < :now OR claim_owner = :owner)",
+                ExpressionAttributeValues={
+                    ":owner": {"S": claim.owner},
+                    ":until": {"N": repr(claim.until)},
+                    ":now": {"N": repr(now)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return None
+        return _record(response["Attributes"])
+
+    def release(self, event_id: str, owner: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"event_id": {"S": event_id}},
+                UpdateExpression="REMOVE claim_owner, claim_until",
+                ConditionExpression="claim_owner = :owner",
+                ExpressionAttributeValues={":owner": {"S": owner}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise  # someone else's claim (our lease ran out): theirs to release
 
     def get(self, event_id: str) -> AuditRecord | None:
         response = self._client.get_item(TableName=self._table, Key={"event_id": {"S": event_id}}, ConsistentRead=True)

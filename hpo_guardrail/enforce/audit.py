@@ -21,12 +21,23 @@ from rules.engine import Evaluation
 from rules.models import TuningJobCall
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
+# A stop was asked for and its answer is not recorded yet (the function may have died in between).
+STOPPING = "stopping"
 # The one result that leaves an action pending: the next delivery of the event tries it again. A failed
 # stop is stored under the same word (StopResult.FAILED), which a test holds.
 FAILED = "failed"
 
 # Enough of a rejected event to replay or debug it, well inside DynamoDB's 400 KB item limit.
 RAW_EVENT_LIMIT = 100_000
+
+
+class Claim(BaseModel):
+    """Who acts on an event's record, until when (epoch seconds): one invocation at a time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    owner: str
+    until: float
 
 
 class ActionRecord(BaseModel):
@@ -40,14 +51,21 @@ class ActionRecord(BaseModel):
     status_before: str | None = None
     message_id: str | None = None
     cost_avoided_usd: float | None = None
+    attempts: int = 1
+    final: bool = False  # a failure that is not tried again (the stop's last attempt)
 
     @property
     def done(self) -> bool:
-        """True when the action need not run again; a failed one is pending for the next delivery."""
-        return self.result != FAILED
+        """True when the action need not run again: a failure is pending (until its last attempt), and so is a
+        stop whose answer was never recorded."""
+        if self.result == STOPPING:
+            return False
+        return self.result != FAILED or self.final
 
     @classmethod
-    def of_stop(cls, stop: StopOutcome, at: str, cost_avoided_usd: float | None) -> ActionRecord:
+    def of_stop(
+        cls, stop: StopOutcome, at: str, cost_avoided_usd: float | None, *, attempts: int = 1, final: bool = True
+    ) -> ActionRecord:
         """The stop's result itself (not its summary), so it reads back exactly as it happened."""
         return cls(
             result=stop.result.value,
@@ -55,11 +73,18 @@ class ActionRecord(BaseModel):
             detail=stop.detail,
             status_before=stop.status_before,
             cost_avoided_usd=cost_avoided_usd,
+            attempts=attempts,
+            final=final,
         )
 
     def stop_outcome(self) -> StopOutcome:
         """The stop outcome back from the record (an interrupted invocation resumes with it)."""
-        return StopOutcome(result=StopResult(self.result), status_before=self.status_before, detail=self.detail)
+        if self.result == STOPPING:  # asked, never answered: nothing is known yet
+            return StopOutcome(result=StopResult.FAILED, status_before=self.status_before, detail="no answer recorded")
+        detail = self.detail
+        if self.result == StopResult.FAILED and self.attempts > 1:
+            detail = f"{detail} (after {self.attempts} attempts)"
+        return StopOutcome(result=StopResult(self.result), status_before=self.status_before, detail=detail)
 
 
 class AuditRecord(DecisionSummary):
@@ -194,7 +219,13 @@ def fallback_event_id(event: object) -> str:
 class NoAuditStore:
     """Used when no audit table is configured (the CLI): nothing is kept, nothing is a duplicate."""
 
-    def begin(self, record: AuditRecord) -> AuditRecord | None:
+    def begin(self, record: AuditRecord, claim: Claim | None = None) -> AuditRecord | None:
+        return None
+
+    def claim(self, event_id: str, claim: Claim, now: float) -> AuditRecord | None:
+        return None
+
+    def release(self, event_id: str, owner: str) -> None:
         return None
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from rules.prices import PriceBook
 
 if TYPE_CHECKING:
-    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim
 
 
 class JobNotFound(Exception):
@@ -18,6 +18,10 @@ class JobNotFound(Exception):
 
 class JobNotStoppable(Exception):
     """SageMaker refused to stop the job, typically because it left InProgress meanwhile."""
+
+
+class StopFailed(Exception):
+    """The stop failed and is recorded as pending: raised so that Lambda retries the event."""
 
 
 class NotificationFailed(Exception):
@@ -62,8 +66,17 @@ class FindingsExporter(Protocol):
 
 
 class AuditStore(Protocol):
-    def begin(self, record: AuditRecord) -> AuditRecord | None:
-        """Store a new record; when one exists for the event id, return it and store nothing."""
+    def begin(self, record: AuditRecord, claim: Claim | None = None) -> AuditRecord | None:
+        """Store a new record (holding `claim`); when one exists for the event id, return it and store nothing."""
+        ...
+
+    def claim(self, event_id: str, claim: Claim, now: float) -> AuditRecord | None:
+        """Take the record's claim if nobody holds it or the holder's lease ran out; returns the record as it
+        is now, or None when another invocation holds it."""
+        ...
+
+    def release(self, event_id: str, owner: str) -> None:
+        """Give the claim back (only the owner's)."""
         ...
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:

@@ -7,6 +7,7 @@ handled half-way does exactly what is left.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -16,8 +17,10 @@ from hpo_guardrail.enforce.audit import (
     FAILED,
     NOTIFY,
     STOP,
+    STOPPING,
     ActionRecord,
     AuditRecord,
+    Claim,
     NoAuditStore,
     fallback_event_id,
 )
@@ -33,6 +36,7 @@ from hpo_guardrail.enforce.ports import (
     JobNotStoppable,
     NotificationFailed,
     Notifier,
+    StopFailed,
 )
 from hpo_guardrail.enforce.security_hub import asff_findings
 from hpo_guardrail.enforce.settings import Settings
@@ -44,6 +48,9 @@ from rules.prices import PriceBook
 
 # Statuses after which a tuning job runs no more training jobs: nothing to stop.
 ENDED_STATUSES = frozenset({"Stopping", "Stopped", "Completed", "Failed", "Deleting"})
+# How long an invocation holds an event's claim: longer than the function's 30 s timeout, shorter than the
+# minute Lambda waits before its first retry, so a holder that died does not block the retry.
+CLAIM_LEASE_SECONDS = 45
 
 
 class GuardrailService:
@@ -63,6 +70,7 @@ class GuardrailService:
         self.settings = settings
         self.evaluator = Evaluator.from_settings(settings, policies=policies, prices=prices, clock=clock)
         self._jobs = jobs
+        self._stop_attempts = settings.stop_attempts
         self._notifier = notifier
         self._audit = audit or NoAuditStore()
         self._exporter = exporter
@@ -108,37 +116,59 @@ class GuardrailService:
             call, evaluation, decision, assessment.team, self._now(), exports=self._exporter is not None
         )
         self._log_evaluation(record)
-        # The record is stored before any action, so an action that fails loses nothing.
-        existing = self._audit.begin(record)
+        # The record is stored before any action, so an action that fails loses nothing. Whoever stores it
+        # holds its claim: concurrent deliveries of the same event (Lambda runs them side by side) step back.
+        claim = Claim(owner=uuid.uuid4().hex, until=self._epoch() + CLAIM_LEASE_SECONDS)
+        existing = self._audit.begin(record, claim)
         if existing is not None:
             if existing.complete:
-                count("DuplicateEvents")
-                logger.info("Duplicate delivery; already handled", extra={"recorded_at": existing.recorded_at})
-                reason = f"duplicate delivery of event {record.event_id}, already handled at {existing.recorded_at}"
+                return self._duplicate(existing)
+            current = self._audit.claim(record.event_id, claim, self._epoch())
+            if current is None:
+                count("ConcurrentDeliveries")
+                logger.info("Another delivery of this event is acting on it; stepping back")
+                reason = f"another delivery of event {record.event_id} is being handled now"
                 return Outcome(status=Status.SKIPPED, event_id=record.event_id, job_name=record.job_name, reason=reason)
+            if current.complete:  # it finished between our read and our claim
+                self._audit.release(record.event_id, claim.owner)
+                return self._duplicate(current)
             # The stored plan is what the guardrail decided and announced; a re-evaluation (a price now known,
             # a policy edited since) must not change what this event does half-way through.
-            if existing.decision != record.decision:
+            if current.decision != record.decision:
                 count("ResumedWithAnotherDecision")
                 logger.warning(
                     "Re-evaluation differs from the recorded decision; resuming the recorded plan",
-                    extra={"recorded": existing.decision, "now": record.decision},
+                    extra={"recorded": current.decision, "now": record.decision},
                 )
-            logger.info("Resuming the pending actions of an earlier delivery", extra={"pending": existing.pending()})
-            record = existing
+            logger.info("Resuming the pending actions of an earlier delivery", extra={"pending": current.pending()})
+            record = current
         count("JobsEvaluated")
         count("Findings", len(evaluation.findings))
-        for name in record.pending():
-            try:
-                action = self._actions[name](call, assessment, record)
-            except NotificationFailed as error:
-                self._audit.record_action(
-                    record.event_id, name, ActionRecord(result=FAILED, at=self._now(), detail=str(error))
-                )
-                raise
-            self._audit.record_action(record.event_id, name, action)
-            record = record.with_action(name, action)
+        try:
+            for name in record.pending():
+                try:
+                    action = self._actions[name](call, assessment, record)
+                except NotificationFailed as error:
+                    failed = ActionRecord(result=FAILED, at=self._now(), detail=str(error))
+                    self._audit.record_action(record.event_id, name, failed)
+                    raise
+                self._audit.record_action(record.event_id, name, action)
+                record = record.with_action(name, action)
+                if name == STOP and not action.done:
+                    # Recorded; Lambda retries the event, which runs the stop again before anything else.
+                    raise StopFailed(f"stop attempt {action.attempts} of {self._stop_attempts}: {action.detail}")
+        finally:
+            self._audit.release(record.event_id, claim.owner)
         return record.outcome()
+
+    def _duplicate(self, existing: AuditRecord) -> Outcome:
+        count("DuplicateEvents")
+        logger.info("Duplicate delivery; already handled", extra={"recorded_at": existing.recorded_at})
+        reason = f"duplicate delivery of event {existing.event_id}, already handled at {existing.recorded_at}"
+        return Outcome(status=Status.SKIPPED, event_id=existing.event_id, job_name=existing.job_name, reason=reason)
+
+    def _epoch(self) -> float:
+        return self.evaluator.now().timestamp()
 
     def _log_evaluation(self, record: AuditRecord) -> None:
         logger.info(
@@ -160,29 +190,46 @@ class GuardrailService:
     # --- the actions: each returns its outcome for the record ------------------------------------
 
     def _stop(self, call: TuningJobCall, assessment: Assessment, record: AuditRecord) -> ActionRecord:
-        """Describe first and stop only an InProgress job; an ended job is reported, not an error."""
+        """Describe first and stop only an InProgress job; an ended job is reported, not an error.
+
+        The intent is recorded before the call: if the call succeeds but recording its result fails, the
+        retry finds the intent and the job Stopping, and knows the guardrail stopped it.
+        """
         job_name = call.request.job_name
+        earlier = record.actions.get(STOP)
+        attempts = (earlier.attempts if earlier is not None else 0) + 1
         try:
             status = self._jobs.status(job_name)
-            if status in ENDED_STATUSES:
+            if status in ENDED_STATUSES and earlier is not None and earlier.result == STOPPING:
+                stop = StopOutcome(
+                    result=StopResult.STOPPED,
+                    status_before="InProgress",
+                    detail="stopped by an earlier attempt whose result was not recorded",
+                )
+            elif status in ENDED_STATUSES:
                 stop = StopOutcome(result=StopResult.ALREADY_ENDED, status_before=status)
             elif status != "InProgress":
                 stop = StopOutcome(result=StopResult.FAILED, status_before=status, detail=f"unexpected status {status}")
             else:
+                intent = ActionRecord(result=STOPPING, at=self._now(), attempts=attempts, status_before=status)
+                self._audit.record_action(record.event_id, STOP, intent)
                 self._jobs.stop(job_name)
                 stop = StopOutcome(result=StopResult.STOPPED, status_before=status)
         except JobNotFound:
             stop = StopOutcome(result=StopResult.NOT_FOUND)
         except JobNotStoppable as error:
             stop = StopOutcome(result=StopResult.ALREADY_ENDED, status_before="ended", detail=str(error))
-        except Exception as error:  # the alert must still go out and say the stop failed
-            logger.exception("Stopping the tuning job failed", extra={"job_name": job_name})
+        except Exception as error:  # recorded, then retried by Lambda; the last attempt's alert says it failed
+            logger.exception("Stopping the tuning job failed", extra={"job_name": job_name, "attempt": attempts})
             stop = StopOutcome(result=StopResult.FAILED, detail=f"{type(error).__name__}: {error}")
         count("JobsStopped" if stop.result is StopResult.STOPPED else "StopsNotNeeded")
         if stop.result is StopResult.FAILED:
             count("StopsFailed")
-        logger.info("Stop outcome", extra={"job_name": job_name, "stop": stop.summary()})
-        return ActionRecord.of_stop(stop, self._now(), self._cost_avoided(call, assessment, stop))
+        logger.info("Stop outcome", extra={"job_name": job_name, "stop": stop.summary(), "attempt": attempts})
+        final = stop.result is not StopResult.FAILED or attempts >= self._stop_attempts
+        return ActionRecord.of_stop(
+            stop, self._now(), self._cost_avoided(call, assessment, stop), attempts=attempts, final=final
+        )
 
     def _cost_avoided(self, call: TuningJobCall, assessment: Assessment, stop: StopOutcome) -> float | None:
         """The unspent part of the worst case when the job was stopped."""

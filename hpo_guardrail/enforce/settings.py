@@ -36,6 +36,13 @@ class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings)
     policy_max_age_seconds: int = Field(
         default=300, ge=0, validation_alias="GUARDRAIL_POLICY_MAX_AGE", description="how long an SSM policy is cached"
     )
+    stop_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        validation_alias="STOP_ATTEMPTS",
+        description="how many deliveries try a failing stop before the alert says it failed (1 + Lambda's retries)",
+    )
     security_hub_export: bool = Field(
         default=False, validation_alias="SECURITY_HUB_EXPORT", description="also import findings into Security Hub"
     )

@@ -78,22 +78,40 @@ def test_a_stop_that_failed_is_retried_by_the_next_delivery_without_a_second_ale
     runner = function_runner(stack)
 
     first = runner.run(event)
-    stop = first.result["actions"]["stop"]
-    assert stop.startswith("stop failed: ClientError: An error occurred (ThrottlingException)"), stop
-    assert not stop.startswith("stop failed: stop failed")
+    assert first.error is not None and first.error.error_type == "StopFailed", first.error
+    assert "stop attempt 1 of 3" in first.error.error_message
     assert tuning_jobs.status(job) == "InProgress"
+    assert alerts.receive() == [], "no alert while the stop may still succeed"
     tuning_jobs.fail_next("StopHyperParameterTuningJob", "ThrottlingException", times=0)  # the throttling ends
 
-    second = runner.run(event)  # EventBridge delivers the same event again
+    second = runner.run(event)  # Lambda's retry of the same event
 
     assert second.result["status"] == "evaluated"
     assert second.result["actions"]["stop"] == "stopped (InProgress -> Stopping)"
     assert tuning_jobs.status(job) == "Stopping"
     store = DynamoDbAuditStore(embedded_aws.client("dynamodb"), stack.outputs["AuditTableName"])
     record = store.get(event["detail"]["eventID"])
-    assert record.actions["stop"].result == "stopped" and record.complete
-    (alert,) = alerts.receive()  # the first delivery's alert, and no second one
-    assert "stop failed" in alert.message_json()["content"]["description"]
+    assert record.actions["stop"].result == "stopped" and record.actions["stop"].attempts == 2 and record.complete
+    (alert,) = alerts.receive()
+    assert "stopped (InProgress -> Stopping)" in alert.message_json()["content"]["description"]
+
+
+def test_a_stop_that_keeps_failing_is_retried_by_lambda_then_reported_once(
+    embedded_aws, deploy_stack, function_runner, capture_sns, tuning_jobs
+):
+    stack = deploy_stack(mode="enforce", budget_cap_usd=1000)
+    alerts = capture_sns(stack.topic_arn)
+    event = linear_lr_event(unique("audit-stop-fails"), costly=True)
+    job = tuning_jobs.create_for_event(event)
+    tuning_jobs.fail_next("StopHyperParameterTuningJob", "AccessDeniedException", times=100)
+
+    invocation = function_runner(stack).invoke_async(event)  # as EventBridge invokes it: Lambda retries twice
+
+    tuning_jobs.fail_next("StopHyperParameterTuningJob", "AccessDeniedException", times=0)
+    assert invocation.succeeded and invocation.attempts == 3
+    assert tuning_jobs.status(job) == "InProgress"
+    (alert,) = alerts.receive()
+    assert "(after 3 attempts)" in alert.message_json()["content"]["description"]
 
 
 def test_malformed_event_is_recorded_with_its_raw_text(invoke, store):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim
 from hpo_guardrail.enforce.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
 
 
@@ -46,12 +46,26 @@ class FakeAuditStore:
     """Behaves like the DynamoDB store: one record per event id, actions updated in place."""
 
     records: dict[str, AuditRecord] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
 
-    def begin(self, record: AuditRecord) -> AuditRecord | None:
+    def begin(self, record: AuditRecord, claim: Claim | None = None) -> AuditRecord | None:
         if record.event_id in self.records:
             return self.records[record.event_id]
         self.records[record.event_id] = record
+        if claim is not None:
+            self.claims[record.event_id] = claim
         return None
+
+    def claim(self, event_id: str, claim: Claim, now: float) -> AuditRecord | None:
+        held = self.claims.get(event_id)
+        if held is not None and held.owner != claim.owner and held.until >= now:
+            return None
+        self.claims[event_id] = claim
+        return self.records[event_id]
+
+    def release(self, event_id: str, owner: str) -> None:
+        if event_id in self.claims and self.claims[event_id].owner == owner:
+            del self.claims[event_id]
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
         self.records[event_id] = self.records[event_id].with_action(name, action)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hpo_guardrail.enforce.ports import NotificationFailed
+from hpo_guardrail.enforce.audit import AuditRecord, Claim
+from hpo_guardrail.enforce.ports import NotificationFailed, StopFailed
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
 from rules.policy import Mode
@@ -92,25 +93,41 @@ def test_the_record_exists_when_the_publish_fails_and_a_retry_resumes_without_st
     assert "stopped (InProgress -> Stopping)" in notifier.sent[0].email
 
 
-def test_the_record_exists_when_the_stop_fails():
+def test_the_record_exists_when_the_stop_fails_and_lambda_is_asked_to_retry():
     service, audit, _, notifier = guardrail(jobs=FakeJobs(broken=RuntimeError("AccessDenied")))
-    service.handle(costly_misconfigured())
-    assert audit.records["evt-audit"].actions["stop"].result == "failed"
-    assert "stop failed" in notifier.sent[0].email
+    with pytest.raises(StopFailed, match="stop attempt 1 of 3"):
+        service.handle(costly_misconfigured())
+    stop = audit.records["evt-audit"].actions["stop"]
+    assert (stop.result, stop.attempts, stop.final) == ("failed", 1, False)
+    assert notifier.sent == [], "no alert yet: the retry may still stop the job"
+
+
+def test_a_stop_that_keeps_failing_is_tried_three_times_then_one_alert_says_so():
+    service, audit, _, notifier = guardrail(jobs=FakeJobs(broken=RuntimeError("AccessDenied")))
+    for _ in range(2):  # the first delivery and Lambda's first retry
+        with pytest.raises(StopFailed):
+            service.handle(costly_misconfigured())
+    last = service.handle(costly_misconfigured())  # Lambda's last retry: the alert goes out
+    assert last.actions["stop"] == "stop failed: RuntimeError: AccessDenied (after 3 attempts)"
+    (alert,) = notifier.sent
+    assert "stop failed: RuntimeError: AccessDenied (after 3 attempts)" in alert.email
+    assert audit.records["evt-audit"].complete
+    assert service.handle(costly_misconfigured()).status == "skipped" and len(notifier.sent) == 1
 
 
 def test_a_failed_stop_is_pending_again_on_the_next_delivery_and_the_alert_is_not_sent_twice():
     jobs = FakeJobs({NAME: "InProgress"}, broken=RuntimeError("ThrottlingException"))
     service, audit, jobs, notifier = guardrail(jobs=jobs)
-    first = service.handle(costly_misconfigured())
-    assert first.actions["stop"] == "stop failed: RuntimeError: ThrottlingException"
-    assert audit.records["evt-audit"].pending() == ["stop"]
+    with pytest.raises(StopFailed):
+        service.handle(costly_misconfigured())
+    assert audit.records["evt-audit"].pending() == ["stop", "notify"]
 
     jobs.broken = None
-    second = service.handle(costly_misconfigured())  # EventBridge delivers the same event again
+    second = service.handle(costly_misconfigured())  # Lambda's retry (or EventBridge delivering it again)
 
     assert second.status == "evaluated" and second.actions["stop"] == "stopped (InProgress -> Stopping)"
     assert jobs.stopped == [NAME] and len(notifier.sent) == 1
+    assert "stopped (InProgress -> Stopping)" in notifier.sent[0].email
     record = audit.records["evt-audit"]
     assert record.actions["stop"].result == "stopped" and record.complete
     third = service.handle(costly_misconfigured())
@@ -119,16 +136,50 @@ def test_a_failed_stop_is_pending_again_on_the_next_delivery_and_the_alert_is_no
 
 def test_the_stored_stop_result_reads_back_as_it_happened():
     service, audit, _, _ = guardrail(jobs=FakeJobs(broken=RuntimeError("AccessDenied")))
-    service.handle(costly_misconfigured())
+    with pytest.raises(StopFailed):
+        service.handle(costly_misconfigured())
     stop = audit.records["evt-audit"].actions["stop"]
     assert stop.detail == "RuntimeError: AccessDenied"
-    assert audit.records["evt-audit"].outcome().actions["stop"] == "stop failed: RuntimeError: AccessDenied"
+    assert audit.records["evt-audit"].stop_outcome().summary() == "stop failed: RuntimeError: AccessDenied"
 
 
-def test_the_plan_follows_the_decision():
-    service, audit, _, _ = guardrail()
-    service.handle(costly_misconfigured())
-    assert audit.records["evt-audit"].plan == ["stop", "notify"]
+def test_a_stop_whose_result_was_never_recorded_is_known_as_the_guardrails_own():
+    # The stop call succeeded but the function died before writing its result: the intent is on the record.
+    service, audit, jobs, notifier = guardrail()
+    record_action = audit.record_action
+
+    def lose_the_stop_result(event_id, name, action):
+        if name == "stop" and action.result == "stopped":
+            raise ConnectionError("DynamoDB unreachable")
+        record_action(event_id, name, action)
+
+    audit.record_action = lose_the_stop_result
+    with pytest.raises(ConnectionError):
+        service.handle(costly_misconfigured())
+    assert jobs.statuses[NAME] == "Stopping" and audit.records["evt-audit"].actions["stop"].result == "stopping"
+
+    audit.record_action = record_action
+    retried = service.handle(costly_misconfigured())
+    assert retried.actions["stop"] == "stopped (InProgress -> Stopping)"
+    stop = audit.records["evt-audit"].actions["stop"]
+    assert stop.cost_avoided_usd and stop.cost_avoided_usd > 0, "the cost avoided is not lost"
+    assert jobs.stopped == [NAME] and len(notifier.sent) == 1
+
+
+def test_concurrent_deliveries_step_back_while_one_acts():
+    service, audit, jobs, notifier = guardrail()
+    other = Claim(owner="another-invocation", until=NOW.timestamp() + 45)
+    audit.begin(
+        AuditRecord.model_validate(
+            {"event_id": "evt-audit", "occurred_at": "t", "recorded_at": "t", "status": "evaluated", "decision": "stop"}
+        ),
+        other,
+    )
+    outcome = service.handle(costly_misconfigured())
+    assert outcome.status == "skipped" and "being handled now" in outcome.reason
+    assert jobs.stopped == [] and notifier.sent == []
+    audit.claims["evt-audit"] = Claim(owner="another-invocation", until=NOW.timestamp() - 1)  # its lease ran out
+    assert service.handle(costly_misconfigured()).actions["notify"] == "msg-1"
 
 
 def test_skipped_and_rejected_events_are_recorded_once():

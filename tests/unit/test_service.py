@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hpo_guardrail.enforce.ports import NotificationFailed
+from hpo_guardrail.enforce.ports import NotificationFailed, StopFailed
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
 from rules.policy import Mode
@@ -62,9 +62,15 @@ def test_missing_job_is_reported():
     assert svc.handle(costly_misconfigured()).actions["stop"] == "not stopped: job not found"
 
 
-def test_failing_stop_is_reported_in_the_alert_and_does_not_raise():
+def test_a_failing_stop_raises_for_lambdas_retry_and_its_last_attempt_is_reported_in_the_alert():
     svc, _, notifier = service(jobs=FakeJobs(broken=RuntimeError("AccessDenied")))
-    outcome = svc.handle(costly_misconfigured())
+    with pytest.raises(StopFailed):
+        svc.handle(costly_misconfigured())
+    assert notifier.sent == []
+    last = GuardrailService(
+        Settings(mode=Mode.ENFORCE, stop_attempts=1), FakeJobs(broken=RuntimeError("AccessDenied")), notifier
+    )
+    outcome = last.handle(costly_misconfigured())
     assert outcome.actions["stop"].startswith("stop failed: RuntimeError: AccessDenied")
     assert "stop failed" in notifier.sent[0].email
 
