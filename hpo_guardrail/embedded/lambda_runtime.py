@@ -304,6 +304,10 @@ class FunctionRunner:
 
     # --- the execution environment -----------------------------------------------------------
 
+    def environment(self) -> dict[str, str]:
+        """The variables the function sees (its configuration and Lambda's own), for running it elsewhere."""
+        return {name: value for name, value in self._function_environment().items() if value is not None}
+
     def _function_environment(self) -> dict[str, str | None]:
         variables = self.configuration.get("Environment", {}).get("Variables", {})
         memory = str(self.configuration.get("MemorySize", 128))

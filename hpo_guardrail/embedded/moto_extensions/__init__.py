@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 
 from hpo_guardrail.embedded.moto_extensions.cloudformation import creates_resource_type, extend_cloudformation
+from hpo_guardrail.embedded.moto_extensions.dynamodb import extend_dynamodb
 from hpo_guardrail.embedded.moto_extensions.eventbridge import (
     ASYNC_INVOCATIONS,
     REPLAYED_EVENT_IDS_HEADER,
@@ -29,6 +30,7 @@ from hpo_guardrail.embedded.moto_extensions.pricing import (
 )
 from hpo_guardrail.embedded.moto_extensions.s3 import extend_s3
 from hpo_guardrail.embedded.moto_extensions.sagemaker import (
+    SAGEMAKER_CALLS,
     TUNING_JOB_STATUSES,
     extend_sagemaker,
     inject_faults,
@@ -41,6 +43,7 @@ __all__ = [
     "MAILBOX",
     "PRICE_LIST_CALLS",
     "REPLAYED_EVENT_IDS_HEADER",
+    "SAGEMAKER_CALLS",
     "TUNING_JOB_STATUSES",
     "AsyncInvocation",
     "DeliveredEmail",
@@ -65,6 +68,7 @@ def install() -> None:
         if _installed:
             return
         extend_sagemaker()
+        extend_dynamodb()
         extend_sns()
         extend_eventbridge()
         extend_s3()

@@ -66,9 +66,14 @@ def inject_faults(
         _FAULTS[(account_id, region, action)] = [JsonRESTError(error_code, message) for _ in range(times)]
 
 
+# Calls of the actions the emulator can fail, counted per action (tests read how often a job was stopped).
+SAGEMAKER_CALLS: dict[str, int] = {}
+
+
 def _with_faults(action: str, method: Callable[[SageMakerResponse], Any]) -> Callable[[SageMakerResponse], Any]:
     def answer(self: SageMakerResponse) -> Any:
         with _FAULTS_LOCK:
+            SAGEMAKER_CALLS[action] = SAGEMAKER_CALLS.get(action, 0) + 1
             pending = _FAULTS.get((self.current_account, self.region, action))
             fault = pending.pop(0) if pending else None
         if fault is not None:
