@@ -15,6 +15,7 @@ from hpo_guardrail.pricing.lookup import CachedPrice, PriceCacheUnavailable
 
 # Every record carries this constant so one index can list all records by time.
 RECORD_TYPE = "decision"
+NOTICE_TYPE = "notice"  # "told people once" markers (a broken policy version), not decisions
 INDEX_BY_TIME = "by-time"
 INDEX_BY_ACCOUNT = "by-account"
 INDEX_BY_TEAM = "by-team"
@@ -104,6 +105,20 @@ class DynamoDbAuditStore:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise  # someone else's claim (our lease ran out): theirs to release
+
+    def first_notice(self, key: str, now: str) -> bool:
+        # A notice is its own item type, so reports (which read the "decision" items) never count it.
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={"event_id": {"S": key}, "record_type": {"S": NOTICE_TYPE}, "occurred_at": {"S": now}},
+                ConditionExpression="attribute_not_exists(event_id)",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def get(self, event_id: str) -> AuditRecord | None:
         response = self._client.get_item(TableName=self._table, Key={"event_id": {"S": event_id}}, ConsistentRead=True)

@@ -99,6 +99,9 @@ class AuditRecord(DecisionSummary):
     principal_arn: str | None = None
     team: str | None = None
     cost_basis: str | None = None
+    policy_problem: str | None = Field(
+        default=None, description="the configured policy could not be used: why, and which policy stood in"
+    )
     price_basis: str | None = Field(
         default=None, description="complete, estimated (a price from another region) or unknown (a price missing)"
     )
@@ -227,6 +230,9 @@ class NoAuditStore:
 
     def release(self, event_id: str, owner: str) -> None:
         return None
+
+    def first_notice(self, key: str, now: str) -> bool:
+        return True
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
         return None

@@ -34,6 +34,8 @@ class Assessment:
     decision: Decision
     team: str | None
     context: CallContext  # the call's context with its region resolved (the record's, else the default)
+    policy_problem: str | None = None  # the configured policy could not be used: why
+    policy_fallback: str | None = None  # and which policy evaluated instead
 
     @property
     def region(self) -> str:
@@ -80,10 +82,18 @@ class Evaluator:
 
     def assess(self, request: TuningRequest, context: CallContext) -> Assessment:
         """The evaluation and decision the guardrail reaches for this request, made in `context`."""
-        document = self.document()
+        reading = self.policies.current()
+        document = reading.document
         context = context.model_copy(update={"region": region_of(context)})
         prices = self._prices.for_evaluation() if isinstance(self._prices, PriceProvider) else self._prices
         evaluation, decision = assess(
             request, document, today=self.today(), context=context, base=self.base, prices=prices
         )
-        return Assessment(evaluation, decision, team=request.tags.get(document.team_tag_key), context=context)
+        return Assessment(
+            evaluation,
+            decision,
+            team=request.tags.get(document.team_tag_key),
+            context=context,
+            policy_problem=reading.problem,
+            policy_fallback=reading.fallback,
+        )

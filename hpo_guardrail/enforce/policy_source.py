@@ -6,6 +6,7 @@ platform team changes caps and scopes without redeploying.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from hpo_guardrail.enforce.ports import ParameterStore
@@ -21,6 +22,15 @@ def is_ssm(spec: str | None) -> bool:
     return (spec or "").strip().startswith(SSM_PREFIX)
 
 
+@dataclass(frozen=True)
+class PolicyReading:
+    """The policy an evaluation uses, and, when the configured one could not be used, why and what stood in."""
+
+    document: PolicyDocument
+    problem: str | None = None
+    fallback: str | None = None
+
+
 class PolicySource:
     """Loads and caches the policy document named by GUARDRAIL_POLICY; an SSM policy reads through `ssm`."""
 
@@ -29,6 +39,8 @@ class PolicySource:
         self._max_age = max_age_seconds
         self._ssm = ssm
         self._parsed: tuple[str, PolicyDocument] | None = None
+        # The text of a policy that failed to parse, so it is not parsed (and logged) again on every event.
+        self._broken: tuple[str, PolicyError] | None = None
 
     @property
     def description(self) -> str:
@@ -54,10 +66,27 @@ class PolicySource:
                 raise PolicyError(self.spec, f"cannot read the file: {error.strerror or error}") from error
         return self._parse(text)
 
+    def current(self) -> PolicyReading:
+        """The policy to evaluate with now. A policy that cannot be read or is invalid does not stop the
+        guardrail: the last good one (or the packaged default) is used, and the reading says why."""
+        try:
+            return PolicyReading(document=self.document())
+        except PolicyError as problem:
+            last_good = self._parsed[1] if self._parsed is not None else None
+            fallback = "the last good policy" if last_good is not None else "the packaged default policy"
+            logger.error("The policy cannot be used", extra={"policy": self.spec, "reason": str(problem)})
+            return PolicyReading(document=last_good or default_policy(), problem=str(problem), fallback=fallback)
+
     def _parse(self, text: str) -> PolicyDocument:
         # Parsing is cheap but not free; the text changes only when someone edits the policy.
         if self._parsed is None or self._parsed[0] != text:
-            document = parse_policy(text, self.spec)
+            if self._broken is not None and self._broken[0] == text:
+                raise self._broken[1]
+            try:
+                document = parse_policy(text, self.spec)
+            except PolicyError as problem:
+                self._broken = (text, problem)
+                raise
             if self._parsed is not None:
                 logger.info("Policy changed", extra={"policy": self.spec, "policy_version": document.content_hash})
             self._parsed = (text, document)

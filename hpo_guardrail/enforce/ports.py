@@ -79,6 +79,10 @@ class AuditStore(Protocol):
         """Give the claim back (only the owner's)."""
         ...
 
+    def first_notice(self, key: str, now: str) -> bool:
+        """Whether this is the first time anyone noted `key` (a conditional write): for telling people once."""
+        ...
+
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
         """Store the outcome of one action on an existing record."""
         ...

@@ -26,6 +26,7 @@ from hpo_guardrail.enforce.audit import (
 )
 from hpo_guardrail.enforce.evaluator import Assessment, Evaluator
 from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResult
+from hpo_guardrail.enforce.platform_alerts import policy_problem_alert, policy_problem_key
 from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.ports import (
     AuditStore,
@@ -108,13 +109,18 @@ class GuardrailService:
 
     @tracer.capture_method
     def _evaluate_and_act(self, call: TuningJobCall) -> Outcome:
-        # A policy that cannot be read or is invalid raises here: the invocation fails loudly and
-        # Lambda's retries and on-failure destination keep the event until the policy is fixed.
+        # A policy that cannot be read or is invalid does not stop the guardrail: the evaluator uses the last
+        # good one (or the packaged default) and says so; the record keeps it and the platform team is told.
         assessment = self.evaluator.assess(call.request, call.context)
         evaluation, decision = assessment.evaluation, assessment.decision
         record = AuditRecord.evaluated(
             call, evaluation, decision, assessment.team, self._now(), exports=self._exporter is not None
         )
+        if assessment.policy_problem:
+            record = record.model_copy(
+                update={"policy_problem": f"{assessment.policy_problem}; evaluated with {assessment.policy_fallback}"}
+            )
+            self._report_policy_problem(assessment)
         self._log_evaluation(record)
         # The record is stored before any action, so an action that fails loses nothing. Whoever stores it
         # holds its claim: concurrent deliveries of the same event (Lambda runs them side by side) step back.
@@ -160,6 +166,18 @@ class GuardrailService:
         finally:
             self._audit.release(record.event_id, claim.owner)
         return record.outcome()
+
+    def _report_policy_problem(self, assessment: Assessment) -> None:
+        """Count it on every event; tell the platform team once per broken policy version."""
+        count("PolicyErrors")
+        problem, fallback = str(assessment.policy_problem), str(assessment.policy_fallback)
+        spec = self.evaluator.policies.spec
+        if self._notifier is None or not self._audit.first_notice(policy_problem_key(spec, problem), self._now()):
+            return
+        try:
+            self._notifier.publish(policy_problem_alert(spec, problem, fallback, assessment.region))
+        except NotificationFailed:  # the job's own alert still goes out; the next event tells no one: logged
+            logger.exception("Publishing the policy error alert failed")
 
     def _duplicate(self, existing: AuditRecord) -> Outcome:
         count("DuplicateEvents")

@@ -73,3 +73,34 @@ def test_an_exempted_job_is_recorded_but_not_alerted(embedded_aws, deploy_stack,
     assert result["decision"] == "none" and result["findings"] == []
     assert [(s["rule"], s["exemption"]) for s in result["suppressed"]] == [("log-scale", "lr-study")]
     assert capture.receive() == []
+
+
+def test_an_unreadable_ssm_policy_does_not_stop_the_guardrail_and_the_platform_hears_once(
+    deploy_stack, function_runner, tuning_jobs, capture_sns
+):
+    name = f"/hpo-guardrail/{uuid.uuid4().hex[:8]}/missing-policy"  # never written: GetParameter fails
+    stack = deploy_stack(mode="enforce", budget_cap_usd=1000, policy_parameter_name=name)
+    capture = capture_sns(stack.topic_arn)
+    events = [
+        cloudtrail_event(
+            tuning_request(
+                f"no-policy-{uuid.uuid4().hex[:6]}",
+                continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+                max_jobs=100,
+                definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+            )
+        )
+        for _ in range(2)
+    ]
+    results = []
+    for event in events:
+        tuning_jobs.create_for_event(event)
+        invocation = function_runner(stack).run(event)
+        assert invocation.succeeded, invocation.error
+        results.append(invocation.result)
+
+    assert [r["decision"] for r in results] == ["stop", "stop"], "evaluated with the packaged default policy"
+    notifications = capture.receive()
+    platform = [n for n in notifications if n.message_attributes.get("audience") == "platform"]
+    assert len(platform) == 1 and "Policy error" in platform[0].subject
+    assert len(notifications) == 3, "two job alerts and one platform alert"

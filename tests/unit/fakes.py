@@ -47,6 +47,7 @@ class FakeAuditStore:
 
     records: dict[str, AuditRecord] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
+    notices: set[str] = field(default_factory=set)
 
     def begin(self, record: AuditRecord, claim: Claim | None = None) -> AuditRecord | None:
         if record.event_id in self.records:
@@ -62,6 +63,12 @@ class FakeAuditStore:
             return None
         self.claims[event_id] = claim
         return self.records[event_id]
+
+    def first_notice(self, key: str, now: str) -> bool:
+        if key in self.notices:
+            return False
+        self.notices.add(key)
+        return True
 
     def release(self, event_id: str, owner: str) -> None:
         if event_id in self.claims and self.claims[event_id].owner == owner:

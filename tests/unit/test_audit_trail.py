@@ -249,3 +249,37 @@ def test_a_resumed_event_runs_the_recorded_plan_even_when_a_re_evaluation_decide
     outcome = resumed.handle(costly_misconfigured())
     assert outcome.decision == "stop" and jobs.stopped == [NAME] and len(notifier.sent) == 1
     assert audit.records["evt-audit"].complete
+
+
+def test_a_broken_policy_evaluates_with_the_packaged_default_records_it_and_tells_the_platform_once(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("defaults:\n  budget_cap_usd: lots\n")
+    audit, notifier = FakeAuditStore(), FakeNotifier()
+    settings = Settings(mode=Mode.ENFORCE, policy=str(policy))
+    service = GuardrailService(settings, FakeJobs({NAME: "InProgress"}), notifier, audit=audit, clock=lambda: NOW)
+
+    outcome = service.handle(costly_misconfigured())
+    service.handle(costly_misconfigured("evt-second"))
+
+    assert outcome.status == "evaluated" and outcome.decision == "stop", "the guardrail keeps guarding"
+    record = audit.records["evt-audit"]
+    assert "line 2, at defaults.budget_cap_usd" in record.policy_problem
+    assert record.policy_problem.endswith("evaluated with the packaged default policy")
+    platform = [a for a in notifier.sent if a.attributes.get("audience") == "platform"]
+    assert len(platform) == 1, "once per broken policy version, not once per event"
+    assert "Policy error: evaluating with the packaged default policy" in platform[0].subject
+
+
+def test_a_policy_that_breaks_after_working_is_replaced_by_the_last_good_one(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("defaults: {budget_cap_usd: 5000000}\n")  # a cap so high the job is not costly
+    audit, notifier = FakeAuditStore(), FakeNotifier()
+    settings = Settings(mode=Mode.ENFORCE, policy=str(policy))
+    service = GuardrailService(settings, FakeJobs({NAME: "InProgress"}), notifier, audit=audit, clock=lambda: NOW)
+    assert service.handle(costly_misconfigured("evt-before")).decision == "notify"
+
+    policy.write_text("defaults: {budget_cap_usd: [}\n")
+    after = service.handle(costly_misconfigured("evt-after"))
+
+    assert after.decision == "notify", "the last good policy's cap still applies"
+    assert audit.records["evt-after"].policy_problem.endswith("evaluated with the last good policy")
