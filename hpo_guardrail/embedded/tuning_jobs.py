@@ -78,4 +78,4 @@ class EmulatedTuningJobs:
 
     def fail_next(self, action: str, error_code: str, times: int) -> None:
         """Make the next `times` calls of a SageMaker action fail with `error_code` (see inject_faults)."""
-        inject_faults(action, error_code, times, account_id=self._aws.account_id, region=self._aws.region)
+        inject_faults("sagemaker", action, error_code, times, account_id=self._aws.account_id, region=self._aws.region)

@@ -44,7 +44,7 @@ print("RESULT " + json.dumps(result))
 def test_the_same_event_in_eight_processes_at_once_stops_once_and_alerts_once(
     embedded_aws, deploy_stack, function_runner, capture_sns, tuning_jobs, tmp_path
 ):
-    from hpo_guardrail.embedded.moto_extensions import SAGEMAKER_CALLS
+    from hpo_guardrail.embedded.moto_extensions import CALLS
 
     stack = deploy_stack(mode="enforce", budget_cap_usd=1000)
     alerts = capture_sns(stack.topic_arn)
@@ -61,7 +61,7 @@ def test_the_same_event_in_eight_processes_at_once_stops_once_and_alerts_once(
     event_file = tmp_path / "event.json"
     event_file.write_text(json.dumps(event), encoding="utf-8")
     environment = {**os.environ, **function_runner(stack).environment(), "PYTHONPATH": str(ROOT)}
-    stops_before = SAGEMAKER_CALLS.get("StopHyperParameterTuningJob", 0)
+    stops_before = CALLS.get(("sagemaker", "StopHyperParameterTuningJob"), 0)
     start_at = time.time() + 25  # every process has imported the handler and warmed up by then
 
     processes = [
@@ -88,7 +88,7 @@ def test_the_same_event_in_eight_processes_at_once_stops_once_and_alerts_once(
     assert len(evaluated) == 1, results
     assert evaluated[0]["actions"]["stop"] == "stopped (InProgress -> Stopping)"
     assert all(r.get("status") == "skipped" for r in results if r is not evaluated[0]), results
-    assert SAGEMAKER_CALLS.get("StopHyperParameterTuningJob", 0) - stops_before == 1
+    assert CALLS.get(("sagemaker", "StopHyperParameterTuningJob"), 0) - stops_before == 1
     assert tuning_jobs.status(job) == "Stopping"
     assert len(alerts.receive()) == 1
     record = DynamoDbAuditStore(embedded_aws.client("dynamodb"), stack.outputs["AuditTableName"]).get(

@@ -21,6 +21,7 @@ from hpo_guardrail.embedded.moto_extensions.eventbridge import (
     AsyncInvocation,
     extend_eventbridge,
 )
+from hpo_guardrail.embedded.moto_extensions.faults import CALLS, clear_faults, extend_faults, inject_faults
 from hpo_guardrail.embedded.moto_extensions.pricing import (
     PRICE_LIST_CALLS,
     PriceListCall,
@@ -30,26 +31,25 @@ from hpo_guardrail.embedded.moto_extensions.pricing import (
 )
 from hpo_guardrail.embedded.moto_extensions.s3 import extend_s3
 from hpo_guardrail.embedded.moto_extensions.sagemaker import (
-    SAGEMAKER_CALLS,
     TUNING_JOB_STATUSES,
     extend_sagemaker,
-    inject_faults,
     set_tuning_job_status,
 )
 from hpo_guardrail.embedded.moto_extensions.sns import MAILBOX, DeliveredEmail, Mailbox, extend_sns
 
 __all__ = [
     "ASYNC_INVOCATIONS",
+    "CALLS",
     "MAILBOX",
     "PRICE_LIST_CALLS",
     "REPLAYED_EVENT_IDS_HEADER",
-    "SAGEMAKER_CALLS",
     "TUNING_JOB_STATUSES",
     "AsyncInvocation",
     "DeliveredEmail",
     "Mailbox",
     "PriceListCall",
     "PriceListCalls",
+    "clear_faults",
     "creates_resource_type",
     "inject_faults",
     "install",
@@ -69,6 +69,7 @@ def install() -> None:
             return
         extend_sagemaker()
         extend_dynamodb()
+        extend_faults()
         extend_sns()
         extend_eventbridge()
         extend_s3()

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
-from moto.core.exceptions import JsonRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.models import HyperParameterTuningJob, SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
+
+from hpo_guardrail.embedded.moto_extensions.faults import with_faults
 
 DEFAULT_REGION = "us-east-1"
 
@@ -36,51 +35,12 @@ def extend_sagemaker() -> None:
     HyperParameterTuningJob.__init__ = init_in_progress  # type: ignore[method-assign]
     # moto has no StopHyperParameterTuningJob; the response class dispatches actions by method name.
     SageMakerModelBackend.stop_hyper_parameter_tuning_job = _stop_tuning_job  # type: ignore[attr-defined]
-    SageMakerResponse.stop_hyper_parameter_tuning_job = _with_faults(  # type: ignore[attr-defined]
-        "StopHyperParameterTuningJob", _stop_tuning_job_action
+    SageMakerResponse.stop_hyper_parameter_tuning_job = with_faults(  # type: ignore[attr-defined]
+        "sagemaker", "StopHyperParameterTuningJob", _stop_tuning_job_action
     )
-    SageMakerResponse.describe_hyper_parameter_tuning_job = _with_faults(  # type: ignore[method-assign,assignment]
-        "DescribeHyperParameterTuningJob", SageMakerResponse.describe_hyper_parameter_tuning_job
+    SageMakerResponse.describe_hyper_parameter_tuning_job = with_faults(  # type: ignore[method-assign,assignment]
+        "sagemaker", "DescribeHyperParameterTuningJob", SageMakerResponse.describe_hyper_parameter_tuning_job
     )
-
-
-# --- faults: real AWS throttles and refuses; tests make the emulator do the same ----------------------
-
-_FAULTS: dict[tuple[str, str, str], list[JsonRESTError]] = {}
-_FAULTS_LOCK = threading.Lock()
-
-
-def inject_faults(
-    action: str,
-    error_code: str,
-    times: int,
-    *,
-    message: str = "Rate exceeded",
-    account_id: str = DEFAULT_ACCOUNT_ID,
-    region: str = DEFAULT_REGION,
-) -> None:
-    """Make the next `times` calls of a SageMaker action (e.g. StopHyperParameterTuningJob) fail with
-    `error_code`, as AWS answers a throttled or refused call. botocore retries throttling, so a fault
-    that must outlast the client's retries needs `times` >= its max_attempts."""
-    with _FAULTS_LOCK:
-        _FAULTS[(account_id, region, action)] = [JsonRESTError(error_code, message) for _ in range(times)]
-
-
-# Calls of the actions the emulator can fail, counted per action (tests read how often a job was stopped).
-SAGEMAKER_CALLS: dict[str, int] = {}
-
-
-def _with_faults(action: str, method: Callable[[SageMakerResponse], Any]) -> Callable[[SageMakerResponse], Any]:
-    def answer(self: SageMakerResponse) -> Any:
-        with _FAULTS_LOCK:
-            SAGEMAKER_CALLS[action] = SAGEMAKER_CALLS.get(action, 0) + 1
-            pending = _FAULTS.get((self.current_account, self.region, action))
-            fault = pending.pop(0) if pending else None
-        if fault is not None:
-            raise fault  # moto's dispatcher turns it into AWS's JSON error response
-        return method(self)
-
-    return answer
 
 
 def _stop_tuning_job(self: SageMakerModelBackend, hyper_parameter_tuning_job_name: str) -> None:

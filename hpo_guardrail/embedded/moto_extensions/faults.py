@@ -1,0 +1,85 @@
+"""Faults: AWS throttles, refuses and times out; tests make the emulator do the same, call by call.
+
+`inject_faults(service, action, error_code, times)` makes the next `times` calls of one action fail with
+`error_code`, in the protocol's own error shape (JSON, or XML for query services such as SNS). botocore
+retries throttling codes, so a fault that must outlast a client's retries needs `times` at least its
+max_attempts. The emulator also counts every call of a fault point
+(`CALLS[(service, action)]`), so a test can tell how often a job was stopped or an alert published.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError, _RESTError
+from moto.core.models import DEFAULT_ACCOUNT_ID
+
+DEFAULT_REGION = "us-east-1"
+# Services that answer in XML (the query protocol); the rest of the guardrail's speak JSON.
+_XML_SERVICES = frozenset({"sns"})
+
+
+class _XmlFault(_RESTError):
+    """An error in the query protocol's XML shape (moto's own for SNS, SQS and the like)."""
+
+
+_FAULTS: dict[tuple[str, str, str, str], list[_RESTError]] = {}
+_LOCK = threading.Lock()
+CALLS: dict[tuple[str, str], int] = {}
+
+
+def inject_faults(
+    service: str,
+    action: str,
+    error_code: str,
+    times: int,
+    *,
+    message: str = "Rate exceeded",
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    region: str = DEFAULT_REGION,
+) -> None:
+    """Make the next `times` calls of `service`'s `action` fail with `error_code` (0 clears them)."""
+    with _LOCK:
+        error = _XmlFault if service in _XML_SERVICES else JsonRESTError
+        _FAULTS[(service, account_id, region, action)] = [error(error_code, message) for _ in range(times)]
+
+
+def clear_faults() -> None:
+    """Every injected fault goes."""
+    with _LOCK:
+        _FAULTS.clear()
+
+
+def with_faults(service: str, action: str, method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A response method that first counts the call and answers with an injected fault, if one is due."""
+
+    def answer(self: Any) -> Any:
+        with _LOCK:
+            CALLS[(service, action)] = CALLS.get((service, action), 0) + 1
+            pending = _FAULTS.get((service, self.current_account, self.region, action))
+            fault = pending.pop(0) if pending else None
+        if fault is not None:
+            raise fault  # moto's dispatcher turns it into the service's own error response
+        return method(self)
+
+    return answer
+
+
+def extend_faults() -> None:
+    """Fault points of the calls the guardrail makes besides SageMaker's (sagemaker.py adds its own)."""
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sns.responses import SNSResponse
+
+    from hpo_guardrail.embedded.moto_extensions.pricing import PricingResponse
+
+    points: list[tuple[type, str, str, str]] = [
+        (SNSResponse, "publish", "sns", "Publish"),
+        (DynamoHandler, "put_item", "dynamodb", "PutItem"),
+        (DynamoHandler, "update_item", "dynamodb", "UpdateItem"),
+        (DynamoHandler, "get_item", "dynamodb", "GetItem"),
+        (PricingResponse, "get_products", "pricing", "GetProducts"),
+    ]
+    for response_class, method_name, service, action in points:
+        setattr(response_class, method_name, with_faults(service, action, getattr(response_class, method_name)))
