@@ -357,7 +357,7 @@ def test_reporter_statements_name_their_resources():
 
 def test_reporter_is_built_like_the_guardrail_and_runs_weekly():
     reporter, guardrail = _reporter(), _template()["Resources"]["GuardrailFunction"]
-    assert reporter["Metadata"] == guardrail["Metadata"] == {"BuildMethod": "makefile"}
+    assert reporter["Metadata"]["BuildMethod"] == guardrail["Metadata"]["BuildMethod"] == "makefile"
     assert reporter["Properties"]["CodeUri"] == guardrail["Properties"]["CodeUri"]
     assert reporter["Properties"]["Handler"] == "functions.reporter.app.lambda_handler"
     (event,) = reporter["Properties"]["Events"].values()
