@@ -83,7 +83,7 @@ ALLOWED_IMPORTS = {
     "adapters": {"rules", "adapters", "enforce", "pricing"},
     "pricing": {"rules", "pricing", "observability", "environment"},
     "linting": {"rules", "linting", "enforce", "adapters", "composition", "pricing"},
-    "tools": {"rules", "tools", "adapters"},
+    "tools": {"rules", "tools", "adapters", "composition"},  # composition: docs/permissions.md
     "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing", "environment"},
     "functions": {"functions", "composition", "observability"},
 }
