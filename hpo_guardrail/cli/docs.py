@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 NAME = "docs"
-HELP = "check or regenerate docs/rules.md and docs/policy.schema.json"
+HELP = "check or regenerate docs/rules.md, docs/policy.schema.json and docs/permissions.md"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,6 +1,7 @@
-"""Generated reference documentation: docs/rules.md from the rule catalogue, and the policy schema.
+"""Generated reference documentation: docs/rules.md from the rule catalogue, the policy schema, and
+docs/permissions.md from the adapters' declared permissions.
 
-`hpo-guardrail docs --write` regenerates both; a test fails when the committed copies are stale.
+`hpo-guardrail docs --write` regenerates them; a test fails when the committed copies are stale.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from hpo_guardrail.tools.permissions_doc import render_permissions_markdown
 from rules.checks import all_rules
 from rules.policy_file import policy_json_schema
 from rules.rule import Category, Rule, RuleSettings
 
 RULES_PAGE = Path("docs/rules.md")
 SCHEMA_FILE = Path("docs/policy.schema.json")
+PERMISSIONS_PAGE = Path("docs/permissions.md")
 _COMMON_SETTINGS = set(RuleSettings.model_fields)
 
 
@@ -82,7 +85,11 @@ def render_policy_schema() -> str:
 
 def generated_documents() -> dict[Path, str]:
     """Every generated document by its path relative to the repository root."""
-    return {RULES_PAGE: render_rules_markdown(), SCHEMA_FILE: render_policy_schema()}
+    return {
+        RULES_PAGE: render_rules_markdown(),
+        SCHEMA_FILE: render_policy_schema(),
+        PERMISSIONS_PAGE: render_permissions_markdown(),
+    }
 
 
 def stale_documents(root: Path) -> list[Path]:

@@ -143,7 +143,9 @@ def test_report_bucket_is_encrypted_versioned_private_tls_only_and_expires_repor
 
 
 def test_reporter_runs_every_monday_morning(embedded_aws, deployed_stack, reporter):
-    schedule = embedded_aws.client("scheduler").get_schedule(Name=f"{deployed_stack.stack_name}-weekly-report")
+    scheduler = embedded_aws.client("scheduler")
+    (summary,) = [s for s in scheduler.list_schedules()["Schedules"] if s["Target"]["Arn"] == reporter.function_arn]
+    schedule = scheduler.get_schedule(Name=summary["Name"])
 
     assert schedule["ScheduleExpression"] == "cron(0 7 ? * MON *)"
     assert schedule["ScheduleExpressionTimezone"] == "UTC"

@@ -13,6 +13,7 @@ from moto.sqs.models import sqs_backends
 from moto.utilities.arns import parse_arn
 
 from hpo_guardrail.embedded.moto_extensions.cfn_resource import ExtensionResource
+from hpo_guardrail.embedded.moto_extensions.cloudwatch import CloudWatchAlarmResource
 from hpo_guardrail.embedded.moto_extensions.s3 import S3BucketPolicyResource
 from hpo_guardrail.embedded.moto_extensions.scheduler import SchedulerScheduleResource
 
@@ -115,6 +116,7 @@ _ADDED_RESOURCE_TYPES: tuple[type[ExtensionResource], ...] = (
     LambdaEventInvokeConfigResource,
     S3BucketPolicyResource,
     SchedulerScheduleResource,
+    CloudWatchAlarmResource,
 )
 
 
