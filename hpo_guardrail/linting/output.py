@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.sarif import sarif_log
@@ -34,7 +35,7 @@ def report_problems(reports: Sequence[JobReport], stderr: TextIO) -> None:
     """One line on stderr per input that could not be used, naming the file and what is wrong."""
     for report in reports:
         if report.status is Status.ERROR:
-            stderr.write(f"hpo-guardrail: {report.path}: {report.reason}\n")
+            stderr.write(terminal_text(f"hpo-guardrail: {report.path}: {report.reason}") + "\n")
 
 
 def emit(
