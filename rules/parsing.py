@@ -254,6 +254,8 @@ def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
     text = str(value).strip()
     if len(text) > PARAMETER_VALUE_MAX_LENGTH:
         raise InvalidRequest(f"longer than the API's {PARAMETER_VALUE_MAX_LENGTH} characters", path)
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise InvalidRequest(f"{_shown(text)} is not a finite number", path)
     if not _NUMBER.fullmatch(text):
         raise InvalidRequest(f"{_shown(text)} is not a number", path)
     try:

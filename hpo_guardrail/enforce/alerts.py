@@ -49,6 +49,7 @@ TITLE_BUDGET = SLACK_HEADER_TEXT_LIMIT
 NEXT_STEPS_SHOWN = 3
 NEXT_STEP_BUDGET = 250
 VALUE_BUDGET = 200  # one value in a line of the chat message (a principal ARN, a scope chain)
+ACTION_BUDGET = 600  # the action line: what happened and why (the decision's reason names rules and figures)
 BULLET_BUDGET = 700  # one finding in the chat message
 KEYWORDS_SHOWN = 10
 KEYWORD_BUDGET = 64
@@ -235,15 +236,17 @@ def _chatbot(
     icon = ":octagonal_sign:" if decision.action is Action.STOP else ":warning:"
     qualifier = "" if cost.complete else "at least "
 
-    def value(text: object) -> str:
-        return chat_text(cut(plain_text(text), VALUE_BUDGET))
+    def value(text: object, budget: int = VALUE_BUDGET) -> str:
+        return chat_text(cut(plain_text(text), budget))
 
     head = [
-        f"*Action:* {value(_action_line(decision, stop))}",
+        f"*Action:* {value(_action_line(decision, stop), ACTION_BUDGET)}",
         f"*Worst-case cost:* {qualifier}${cost.worst_case_usd:,.2f} (cap ${evaluation.budget_cap_usd:,.2f})",
         f"*Account:* {value(context.account or 'unknown')} | *Region:* {value(region)} | "
         f"*Created by:* {value(context.principal_arn or 'unknown')}",
-        f"*Policy scope:* {value(_scope_chain(evaluation))}",
+        # The scope names are the policy's text, escaped; the " < " between them is ours, and a '<' followed by a
+        # space starts no Slack link, so it is shown as it is.
+        f"*Policy scope:* {' < '.join(value(scope, 64) for scope in ('defaults', *evaluation.policy.scopes[:8]))}",
         *[f"*Exemption:* {value(note)}" for note in _exemption_notes(evaluation)[:5]],
     ]
     # A bare URL: Chatbot's client-markdown renders it as a link in Slack and Teams alike. The job name in it

@@ -38,8 +38,8 @@ def _strict_loads(text: str) -> object:
         ("\u0661\u0660", "not a number"),  # Arabic-Indic digits: Python's Decimal accepts them, SageMaker does not
         ("\uff11\uff10", "not a number"),  # full-width digits
         ("0x10", "not a number"),
-        ("NaN", "not a number"),
-        ("Infinity", "not a number"),
+        ("NaN", "not a finite number"),
+        ("Infinity", "not a finite number"),
         ("1" * 300, "256"),  # ParameterValue is at most 256 characters
         ("1e-400", "too small"),
     ],
