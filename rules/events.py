@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rules.limits import EVENT_LIMITS, check_document
 from rules.models import TuningJobCall
 from rules.parsing import InvalidRequest, SkippedCall, describe_validation_error, read_cloudtrail_record
 
@@ -54,6 +55,8 @@ def read_event(event: object) -> TuningJobCall | SkippedCall:
     """
     if not isinstance(event, Mapping):
         raise InvalidRequest(f"expected a JSON object, got {type(event).__name__}")
+    # Before pydantic or anything else walks it: nesting, size and valid Unicode.
+    check_document(event, EVENT_LIMITS)
     source, detail_type = event.get("source"), event.get("detail-type")
     if detail_type == STATE_CHANGE_DETAIL_TYPE:
         return SkippedCall(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,8 +47,12 @@ class ParameterRange(_Frozen):
 
     @property
     def ratio(self) -> float | None:
-        """MaxValue / MinValue, or None when MinValue is not positive."""
-        return self.max_value / self.min_value if self.min_value > 0 else None
+        """MaxValue / MinValue, or None when MinValue is not positive; the largest double when the quotient
+        overflows (1e300 / 1e-300), so figures derived from it stay finite."""
+        if self.min_value <= 0:
+            return None
+        ratio = self.max_value / self.min_value
+        return ratio if math.isfinite(ratio) else sys.float_info.max
 
 
 class CategoricalRange(_Frozen):

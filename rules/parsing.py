@@ -8,11 +8,14 @@ are ignored, since SageMaker adds members over time.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, ValidationError
+from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from rules.models import (
     CallContext,
@@ -31,6 +34,18 @@ CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
 SAGEMAKER_EVENT_SOURCE = "sagemaker.amazonaws.com"
 # SageMaker's own default for StoppingCondition.MaxRuntimeInSeconds.
 DEFAULT_TRAINING_RUNTIME_SECONDS = 86_400
+
+# Bounds from the API model (botocore/data/sagemaker/2017-07-24/service-2.json; tests/unit/test_strict_numbers.py
+# compares them with botocore's). Its `integer` shapes are 32-bit signed; where a shape gives no `max`, that is the
+# bound. rules/ imports no AWS SDK, so they are written out here.
+INT32_MAX = 2**31 - 1
+PARAMETER_VALUE_MAX_LENGTH = 256  # ParameterValue: MinValue and MaxValue are strings of at most 256 characters
+TUNING_RUNTIME_MIN_SECONDS = 120  # HyperParameterTuningMaxRuntimeInSeconds: min 120
+TUNING_RUNTIME_MAX_SECONDS = 15_768_000  # ... max 15768000 (half a year)
+# A number as SageMaker reads one: ASCII digits only (Python's Decimal and int also take "1_000",
+# Arabic-Indic digits or "NaN").
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_DIGITS = re.compile(r"[+]?[0-9]{1,30}", re.ASCII)
 
 
 class InvalidRequest(ValueError):
@@ -68,6 +83,30 @@ class _Wire(BaseModel):
 Scalar = object
 
 
+def _strict_integer(value: object) -> object:
+    """A JSON integer, an integral float, or a string of ASCII digits; pydantic alone also takes True, "1_000"."""
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, got a boolean")
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _DIGITS.fullmatch(text):
+            raise ValueError(f"{value[:40]!r} is not a whole number in ASCII digits")
+        return int(text)
+    return value
+
+
+# Integer fields of the API model, strictly read and held to their shape's bounds. TrainingInstanceCount has
+# min 0, but a training job runs on at least one instance.
+_StrictInt = Annotated[int, BeforeValidator(_strict_integer)]
+Count = Annotated[_StrictInt, Field(ge=1, le=INT32_MAX)]
+Seconds = Annotated[_StrictInt, Field(ge=1, le=INT32_MAX)]
+TuningSeconds = Annotated[_StrictInt, Field(ge=TUNING_RUNTIME_MIN_SECONDS, le=TUNING_RUNTIME_MAX_SECONDS)]
+
+
 class _WireNumericRange(_Wire):
     Name: str
     MinValue: Scalar
@@ -87,14 +126,14 @@ class _WireParameterRanges(_Wire):
 
 
 class _WireResourceLimits(_Wire):
-    MaxParallelTrainingJobs: int
-    MaxNumberOfTrainingJobs: int | None = None
-    MaxRuntimeInSeconds: int | None = None
+    MaxParallelTrainingJobs: Count
+    MaxNumberOfTrainingJobs: Count | None = None
+    MaxRuntimeInSeconds: TuningSeconds | None = None
 
 
 class _WireHyperbandConfig(_Wire):
-    MinResource: int | None = None
-    MaxResource: int | None = None
+    MinResource: Count | None = None
+    MaxResource: Count | None = None
 
 
 class _WireStrategyConfig(_Wire):
@@ -111,24 +150,24 @@ class _WireTuningConfig(_Wire):
 
 class _WireInstance(_Wire):
     InstanceType: str
-    InstanceCount: int = 1
+    InstanceCount: Count = 1
 
 
 class _WireResourceConfig(_Wire):
     InstanceType: str | None = None
-    InstanceCount: int | None = None
+    InstanceCount: Count | None = None
     InstanceGroups: list[_WireInstance] = []
 
 
 class _WireTuningResourceConfig(_Wire):
     InstanceType: str | None = None
-    InstanceCount: int | None = None
+    InstanceCount: Count | None = None
     InstanceConfigs: list[_WireInstance] = []
 
 
 class _WireStoppingCondition(_Wire):
-    MaxRuntimeInSeconds: int = DEFAULT_TRAINING_RUNTIME_SECONDS
-    MaxWaitTimeInSeconds: int | None = None
+    MaxRuntimeInSeconds: Seconds = DEFAULT_TRAINING_RUNTIME_SECONDS
+    MaxWaitTimeInSeconds: Seconds | None = None
 
 
 class _WireTrainingDefinition(_Wire):
@@ -195,20 +234,55 @@ def describe_validation_error(error: ValidationError, prefix: str = "") -> Inval
     return InvalidRequest(reason, path)
 
 
+def _shown(text: str) -> str:
+    """A value quoted in an error message, cut short: the message names the field, not the whole value."""
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
 def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
-    """Parse a MinValue/MaxValue exactly: strings such as "1e-05" and "0.0001" both occur."""
+    """Parse a MinValue/MaxValue exactly: strings such as "1e-05" and "0.0001" both occur.
+
+    Strict as SageMaker is: ASCII digits in decimal or exponent notation, at most 256 characters (the API's
+    ParameterValue), and finite as a float (a double), which is what the checks compute with.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidRequest(f"{value!r} is not a number", path)
+        raise InvalidRequest(f"{_shown(str(value))} is not a number", path)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidRequest(f"{value!r} is not a finite number", path)
+    if isinstance(value, int) and value.bit_length() > 1100:  # well past the largest double, and cheap to test
+        raise InvalidRequest("is not a finite number as a double (too large)", path)
     text = str(value).strip()
+    if len(text) > PARAMETER_VALUE_MAX_LENGTH:
+        raise InvalidRequest(f"longer than the API's {PARAMETER_VALUE_MAX_LENGTH} characters", path)
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise InvalidRequest(f"{_shown(text)} is not a finite number", path)
+    if not _NUMBER.fullmatch(text):
+        raise InvalidRequest(f"{_shown(text)} is not a number", path)
     try:
         number = Decimal(text)
-    except InvalidOperation:
-        raise InvalidRequest(f"{text!r} is not a number", path) from None
-    if not number.is_finite():
-        raise InvalidRequest(f"{text!r} is not a finite number", path)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise InvalidRequest(f"{_shown(text)} is not a number", path) from None
     if integer and number != number.to_integral_value():
-        raise InvalidRequest(f"{text!r} is not a whole number, as an integer range needs", path)
-    return float(number)
+        raise InvalidRequest(f"{_shown(text)} is not a whole number, as an integer range needs", path)
+    as_float = float(number)
+    if not math.isfinite(as_float):
+        raise InvalidRequest(f"{_shown(text)} is not a finite number as a double (too large)", path)
+    if as_float == 0.0 and number != 0:
+        raise InvalidRequest(f"{_shown(text)} is too small to tell from 0 as a double", path)
+    return as_float
+
+
+def parse_event_time(value: str | None, path: str) -> str | None:
+    """CloudTrail's eventTime as an aware UTC time, "2026-11-26T09:30:00Z"; a time without a zone is UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(f"{_shown(value)} is not an ISO 8601 time", path) from None
+    if moment.tzinfo is None:  # CloudTrail writes UTC; a time without a zone is read as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _scaling(value: str | None, path: str) -> tuple[ScalingType, bool]:
@@ -231,7 +305,7 @@ def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str, pointer:
     low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
     high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
     if low > high:
-        raise InvalidRequest(f"MinValue {wire.MinValue} is greater than MaxValue {wire.MaxValue}", path)
+        raise InvalidRequest(f"MinValue {low:g} is greater than MaxValue {high:g}", path)
     scaling, given = _scaling(wire.ScalingType, f"{path}.ScalingType")
     return ParameterRange(
         name=wire.Name,
@@ -394,7 +468,7 @@ def read_cloudtrail_record(record: Mapping[str, Any]) -> TuningJobCall | Skipped
     job_arn = response.get("hyperParameterTuningJobArn") or response.get("HyperParameterTuningJobArn")
     context = CallContext(
         event_id=wire.EventID,
-        event_time=wire.EventTime,
+        event_time=parse_event_time(wire.EventTime, "detail.eventTime"),
         account=wire.RecipientAccountId,
         region=wire.AwsRegion,
         principal_arn=identity.Arn if identity else None,

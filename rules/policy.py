@@ -11,14 +11,24 @@ principal); the most specific scope wins.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import json
-import re
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+import re2  # google-re2: linear-time matching, so no policy pattern can stall the function
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from rules.checks import rules_by_id
 from rules.prices import is_accelerated
@@ -45,6 +55,45 @@ DEFAULT_LOG_NATURED_NAMES = (
     r"hidden[_-]?(units|size|dim)",
 )
 SELF_EXEMPTION = "self-exemption"
+# A name pattern longer than this is a mistake, not a hyperparameter name family.
+PATTERN_MAX_LENGTH = 1_000
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False  # names match case-insensitively, as they always have
+    options.log_errors = False  # RE2 would print every rejected pattern to stderr; the error names it instead
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> Any:
+    """The RE2 program of a pattern; raises re2.error for what RE2 cannot run (backreferences, lookaround)."""
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def _linear_pattern(pattern: str) -> str:
+    """A pattern RE2 runs in time linear in the name; anything else fails when the policy is loaded."""
+    if len(pattern) > PATTERN_MAX_LENGTH:
+        raise ValueError(f"a pattern of {len(pattern)} characters (at most {PATTERN_MAX_LENGTH})")
+    try:
+        _compiled(pattern)
+    except re2.error as error:
+        detail = error.args[0] if error.args else error
+        detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+        raise ValueError(
+            f"{pattern!r} is not a regular expression RE2 can run ({detail}); RE2 matches in linear time, so it "
+            "has no backreferences or lookaround"
+        ) from None
+    return pattern
+
+
+# A regular expression matched case-insensitively against parameter names, with RE2 (Python's re syntax
+# without backreferences and lookaround).
+NamePattern = Annotated[str, AfterValidator(_linear_pattern)]
 
 
 class Mode(StrEnum):
@@ -226,7 +275,7 @@ class Policy(_Strict):
     default_max_training_jobs: int = Field(
         default=750, ge=1, description="Training jobs assumed when MaxNumberOfTrainingJobs is absent (quota)"
     )
-    log_natured_names: tuple[str, ...] = DEFAULT_LOG_NATURED_NAMES
+    log_natured_names: tuple[NamePattern, ...] = DEFAULT_LOG_NATURED_NAMES
     rule_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     scopes: tuple[str, ...] = Field(default=(), description="scopes applied, least to most specific")
     exemptions: tuple[ExemptionStatus, ...] = ()
@@ -250,7 +299,7 @@ class Policy(_Strict):
 
     def is_log_natured_name(self, name: str) -> bool:
         """True when the parameter name suggests values spanning orders of magnitude."""
-        return any(re.search(pattern, name, re.IGNORECASE) for pattern in self.log_natured_names)
+        return any(_compiled(pattern).search(name) is not None for pattern in self.log_natured_names)
 
     @property
     def scope(self) -> str:
@@ -278,21 +327,11 @@ class PolicyDocument(_Strict):
     version: Literal[1] = 1
     team_tag_key: str = Field(default="team", description="the tag whose value names a job's team")
     default_max_training_jobs: int = Field(default=750, ge=1)
-    log_natured_names: list[str] = Field(default_factory=lambda: list(DEFAULT_LOG_NATURED_NAMES))
+    log_natured_names: list[NamePattern] = Field(default_factory=lambda: list(DEFAULT_LOG_NATURED_NAMES))
     defaults: Overrides = Field(default_factory=Overrides)
     scopes: list[Scope] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
     self_exemption: SelfExemption = Field(default_factory=SelfExemption)
-
-    @field_validator("log_natured_names")
-    @classmethod
-    def _patterns_compile(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(f"{pattern!r} is not a regular expression: {error}") from None
-        return value
 
     @property
     def content_hash(self) -> str:

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from rules.limits import NESTED_TOO_DEEPLY, POLICY_LIMITS, POLICY_MAX_CHARACTERS, check_document
+from rules.parsing import InvalidRequest
 from rules.policy import PolicyDocument
 
 DEFAULT_POLICY_FILE = "data/default-policy.yaml"
@@ -45,6 +47,8 @@ def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int | N
 
 def parse_policy(text: str, source: str = "<policy>") -> PolicyDocument:
     """Parse and validate a policy; raises PolicyError with the field path and the line."""
+    if len(text) > POLICY_MAX_CHARACTERS:
+        raise PolicyError(source, f"too large: {len(text):,} characters (at most {POLICY_MAX_CHARACTERS:,})")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -52,6 +56,14 @@ def parse_policy(text: str, source: str = "<policy>") -> PolicyDocument:
         mark = getattr(error, "problem_mark", None)
         reason = str(getattr(error, "problem", None) or error)
         raise PolicyError(source, f"not valid YAML: {reason}", line=mark.line + 1 if mark else None) from None
+    except RecursionError:  # PyYAML's composer recurses once per level
+        raise PolicyError(source, f"not valid YAML: {NESTED_TOO_DEEPLY}") from None
+    except ValueError as error:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise PolicyError(source, f"not valid YAML: a number with too many digits ({error})") from None
+    try:
+        check_document(data, POLICY_LIMITS)
+    except InvalidRequest as error:
+        raise PolicyError(source, error.reason, error.path) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -145,7 +145,7 @@ def _show(args: argparse.Namespace, pricing_client: Any, now: datetime, environ:
         print(f"hpo-guardrail prices show: warning: {note}", file=sys.stderr)
     if args.format == "json":
         shown = quote_json(quote) if quote else unknown_json(instance_type) | unknown_price
-        print(json.dumps({**shown, "region": region, "prices": prices.choice.mode}, indent=2))
+        print(json.dumps({**shown, "region": region, "prices": prices.choice.mode}, indent=2, allow_nan=False))
     elif quote is not None:
         print(f"{instance_type} in {region}: {usd_per_hour(quote.usd_per_hour)}, {describe_quote(quote, now)}")
     else:

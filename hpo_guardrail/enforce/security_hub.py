@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hpo_guardrail.enforce.alerts import console_url
+from hpo_guardrail.enforce.escaping import cut, plain_text
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding, Severity
@@ -35,6 +36,7 @@ def _finding(
     job = evaluation.request.job_name
     account = context.account or ""
     resource_id = context.job_arn or f"arn:aws:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{job.lower()}"
+    title = f"{job}: {finding.rule}{' ' + finding.parameter if finding.parameter else ''}"
     subject = f"/{finding.parameter}" if finding.parameter else ""
     if finding.definition:
         subject = f"/{finding.definition}{subject}"
@@ -49,9 +51,10 @@ def _finding(
         "CreatedAt": context.event_time or now,
         "UpdatedAt": now,
         "Severity": {"Label": SEVERITY_LABELS[finding.severity]},
-        "Title": f"{job}: {finding.rule}{' ' + finding.parameter if finding.parameter else ''}"[:TITLE_LIMIT],
-        "Description": finding.message[:DESCRIPTION_LIMIT],
-        "Remediation": {"Recommendation": {"Text": finding.fix[:512]}},
+        # Plain text in the console: names from the request lose their control and direction characters.
+        "Title": cut(plain_text(title), TITLE_LIMIT),
+        "Description": cut(plain_text(finding.message), DESCRIPTION_LIMIT),
+        "Remediation": {"Recommendation": {"Text": cut(plain_text(finding.fix), 512)}},
         "SourceUrl": console_url(region, job),
         "ProductFields": {
             "hpo-guardrail/rule": finding.rule,

@@ -60,7 +60,7 @@ def _serialise(request: dict[str, Any], target: str, original_text: str | None) 
     if original_text:
         match = re.search(r"^\{\s*\n([ \t]+)\S", original_text)
         indent = len(match.group(1)) if match else indent
-    return json.dumps(request, indent=indent, ensure_ascii=False) + "\n"
+    return json.dumps(request, indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _overlaps(path: str, other: str) -> bool:

@@ -22,6 +22,7 @@ from hpo_guardrail.linting.results import InputKind, JobReport, fail_on_level
 from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, SourceLines, UnreadableDocument, parse_document
 from rules.events import read_event
 from rules.findings import Finding
+from rules.limits import FILE_MAX_CHARACTERS
 from rules.models import CallContext, TuningJobCall
 from rules.parsing import InvalidRequest, SkippedCall, read_cloudtrail_record, read_request
 
@@ -77,11 +78,17 @@ def expand_paths(patterns: Sequence[str]) -> tuple[list[str], list[JobReport]]:
 def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
     """The text and the parsed document of one input; raises UnreadableDocument naming the problem."""
     if path == STDIN:
-        text = stdin.read()
+        try:
+            text = stdin.read(FILE_MAX_CHARACTERS + 1)
+        except UnicodeDecodeError:
+            raise UnreadableDocument("not UTF-8 text") from None
         # stdin has no file name to go by: JSON unless it plainly is not.
         yaml_allowed = not text.lstrip().startswith(("{", "["))
     else:
         try:
+            # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
+            if os.path.getsize(path) > 4 * FILE_MAX_CHARACTERS:
+                raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise UnreadableDocument("no such file") from None

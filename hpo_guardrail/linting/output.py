@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.sarif import sarif_log
@@ -25,11 +26,16 @@ def docs_url(given: str | None, environ: Mapping[str, str] = os.environ) -> str:
     return (given or environ.get(DOCS_URL_VARIABLE) or _CHECKOUT.as_uri()).rstrip("/")
 
 
+def write_json(value: object, stream: TextIO) -> None:
+    """Strict JSON (no NaN or Infinity, which are not JSON), indented, then a newline."""
+    stream.write(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
 def report_problems(reports: Sequence[JobReport], stderr: TextIO) -> None:
     """One line on stderr per input that could not be used, naming the file and what is wrong."""
     for report in reports:
         if report.status is Status.ERROR:
-            stderr.write(f"hpo-guardrail: {report.path}: {report.reason}\n")
+            stderr.write(terminal_text(f"hpo-guardrail: {report.path}: {report.reason}") + "\n")
 
 
 def emit(
@@ -44,10 +50,8 @@ def emit(
 ) -> None:
     """Write every report to `stream` in `output_format`; `now` dates the prices' ages in the text report."""
     if output_format == "json":
-        json.dump([r.as_json() for r in reports], stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
+        write_json([r.as_json() for r in reports], stream)
     elif output_format == "sarif":
-        json.dump(sarif_log(reports, docs_url(docs)), stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
+        write_json(sarif_log(reports, docs_url(docs)), stream)
     else:
         render_text(reports, stream, colour=use_colour(stream, colour), noun=noun, now=now)

@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+from rules.limits import FILE_LIMITS, FILE_MAX_CHARACTERS, NESTED_TOO_DEEPLY, check_document
+from rules.parsing import InvalidRequest
+
 # libyaml when it is installed: a 256 KB CloudTrail record composes in milliseconds instead of a second.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -38,20 +41,28 @@ class UnreadableDocument(ValueError):
 
 
 def parse_document(text: str, *, yaml_allowed: bool) -> Any:
-    """The document in `text`: JSON, or YAML when the file's name says so."""
-    if not yaml_allowed:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise UnreadableDocument(
-                f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-            ) from None
+    """The document in `text`: JSON, or YAML when the file's name says so; within rules.limits.FILE_LIMITS."""
+    if len(text) > FILE_MAX_CHARACTERS:
+        raise UnreadableDocument(f"too large: {len(text):,} characters (at most {FILE_MAX_CHARACTERS:,})")
+    language = "YAML" if yaml_allowed else "JSON"
     try:
-        return yaml.load(text, Loader=Yaml12Loader)  # a safe loader: Yaml12Loader extends SafeLoader
+        # A safe loader: Yaml12Loader extends SafeLoader.
+        document = yaml.load(text, Loader=Yaml12Loader) if yaml_allowed else json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableDocument(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise UnreadableDocument(f"not valid YAML: {getattr(error, 'problem', None) or error}{where}") from None
+    except RecursionError:  # the json module and PyYAML recurse once per level
+        raise UnreadableDocument(f"not valid {language}: {NESTED_TOO_DEEPLY}") from None
+    except ValueError as error:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise UnreadableDocument(f"not valid {language}: a number with too many digits ({error})") from None
+    try:
+        check_document(document, FILE_LIMITS)
+    except InvalidRequest as error:
+        raise UnreadableDocument(f"{error.reason}" + (f" at {error.path}" if error.path else "")) from None
+    return document
 
 
 class SourceLines:
@@ -60,7 +71,7 @@ class SourceLines:
     def __init__(self, text: str) -> None:
         try:
             self._root: yaml.Node | None = yaml.compose(text, Loader=Yaml12Loader)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError, ValueError):
             # Rare JSON that PyYAML reads differently (tabs as indentation, say): findings point at line 1.
             self._root = None
 

@@ -1,7 +1,9 @@
 """The readable report of `lint` and `scan`: one block per input, a table of findings, a summary line.
 
 Lines carry their styles as rich Text; rich writes the colours, only on a terminal and never when
-NO_COLOR is set (https://no-color.org). Without colour the plain text is written as it is.
+NO_COLOR is set (https://no-color.org). Without colour the plain text is written as it is. Names and
+messages come from the inputs, so every line is made safe for a terminal first: a control character (an
+escape sequence that would set the title or hide text) is shown as its picture, never sent.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.results import InputKind, JobReport
 from hpo_guardrail.pricing.describe import price_line
@@ -158,7 +161,7 @@ def render_text(
             lines += [Text.assemble((report.path, _PATH), f": skipped: {report.reason}"), ""]
         # Errors go to stderr (cli_output.report_problems), where they show even when stdout is redirected.
     lines.append(summary(reports, noun))
-    document = Text("\n").join(line if isinstance(line, Text) else Text(line) for line in lines)
+    document = Text("\n").join(_terminal_safe(line) for line in lines)
     if not colour:
         stream.write(document.plain + "\n")
         return
@@ -166,6 +169,15 @@ def render_text(
     # where NO_COLOR is set.
     console = Console(file=stream, force_terminal=True, color_system="standard", no_color=False, soft_wrap=True)
     console.print(document)
+
+
+def _terminal_safe(line: Line) -> Text:
+    """One line with its control characters shown as pictures; the same length, so its colours stay put."""
+    if isinstance(line, str):
+        return Text(terminal_text(line))
+    safe = line.copy()
+    safe.plain = terminal_text(line.plain)
+    return safe
 
 
 def summary(reports: Sequence[JobReport], noun: str = "input") -> str:

@@ -285,12 +285,16 @@ def render_csv(rows: list[JobRow]) -> str:
 # --- HTML and Markdown, from templates -----------------------------------------------------------
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~<>\[\]|&])")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
+# Control characters (an escape sequence shows up in a terminal that cats the file) and the bidirectional
+# overrides and isolates that reorder what a reader sees.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def markdown_text(value: object) -> str:
-    """Text as Markdown shows it literally, even in a table cell: no markup, links, HTML or line breaks."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAK.sub(" ", str(value)))
+    """Text as Markdown shows it literally, even in a table cell: no markup, links, HTML, line breaks or
+    control characters."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _INVISIBLE.sub("", _LINE_BREAK.sub(" ", str(value))))
 
 
 @dataclass(frozen=True)

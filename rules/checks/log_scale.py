@@ -27,7 +27,8 @@ def _linear_share(r: ParameterRange, low: float, high: float) -> float:
 
 
 def _log_share(r: ParameterRange, low: float, high: float) -> float:
-    return math.log(high / low) / math.log(r.max_value / r.min_value)
+    # Differences of logs: a quotient of two finite doubles can overflow to inf (1e300 / 1e-300).
+    return (math.log(high) - math.log(low)) / (math.log(r.max_value) - math.log(r.min_value))
 
 
 def _at_least_one(share: float, trials: int) -> float:
@@ -59,10 +60,10 @@ def check(request: TuningRequest, context: EvaluationContext[LogScaleSettings]) 
             continue
         hinted = context.policy.is_log_natured_name(r.name)
         threshold = settings.hinted_min_ratio if hinted else settings.min_ratio
-        ratio = r.max_value / r.min_value
-        if ratio < threshold:
+        ratio = r.ratio
+        if ratio is None or ratio < threshold:
             continue
-        decades = math.log10(ratio)
+        decades = math.log10(r.max_value) - math.log10(r.min_value)
         top_low, bottom_high = r.max_value / 10, r.min_value * 10
         top_share = _linear_share(r, max(top_low, r.min_value), r.max_value)
         bottom_linear = _linear_share(r, r.min_value, min(bottom_high, r.max_value))

@@ -1,0 +1,85 @@
+"""Limits on the shape of any parsed input: nesting, size, and valid Unicode, checked without recursion.
+
+Every reader applies them before anything else walks the document (pydantic, the checks, the JSON writers):
+the Lambda's event (rules/events.py), lint's files and stdin (hpo_guardrail/linting/source_lines.py) and
+policy files (rules/policy_file.py). A document over a limit is refused with the reason, never a
+RecursionError, a MemoryError or a minutes-long walk of a YAML alias bomb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rules.parsing import InvalidRequest
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """How deep and how large a parsed document may be.
+
+    `max_nodes` counts every object, array and scalar as the walk meets it, so an alias repeated in YAML
+    counts each time it is used: the size the document has once expanded.
+    """
+
+    max_depth: int
+    max_nodes: int
+    max_string: int
+
+
+# A CloudTrail record of CreateHyperParameterTuningJob nests about 8 deep; EventBridge events are at most
+# 256 KB, so about 130,000 values at the most.
+EVENT_LIMITS = DocumentLimits(max_depth=32, max_nodes=200_000, max_string=262_144)
+# Lint inputs: requests, records, events and Describe responses, in files of at most FILE_MAX_CHARACTERS.
+FILE_LIMITS = DocumentLimits(max_depth=64, max_nodes=500_000, max_string=1_000_000)
+FILE_MAX_CHARACTERS = 10_000_000
+# A policy: a few hundred scopes and exemptions at the very most.
+POLICY_LIMITS = DocumentLimits(max_depth=32, max_nodes=100_000, max_string=100_000)
+POLICY_MAX_CHARACTERS = 1_000_000
+# Python's own recursion limit is 1,000 frames: a parser that recurses stops short of that.
+NESTED_TOO_DEEPLY = "nested too deeply"
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+
+
+def check_document(document: object, limits: DocumentLimits, prefix: str = "") -> None:
+    """Raise InvalidRequest naming the reason and where, when `document` exceeds `limits` or holds text
+    that is not valid Unicode (a lone surrogate, which no UTF-8 writer can write)."""
+    stack: list[tuple[object, int, tuple[str | int, ...]]] = [(document, 0, ())]
+    nodes = 0
+
+    def fail(reason: str, path: tuple[str | int, ...]) -> InvalidRequest:
+        where = _where(path)
+        return InvalidRequest(reason, f"{prefix}.{where}".strip(".") if prefix else where)
+
+    while stack:
+        value, depth, path = stack.pop()
+        nodes += 1
+        if nodes > limits.max_nodes:
+            raise fail(f"too large: more than {limits.max_nodes:,} values", ())
+        if depth > limits.max_depth:
+            raise fail(f"{NESTED_TOO_DEEPLY}: more than {limits.max_depth} levels", path[: limits.max_depth])
+        if isinstance(value, str):
+            if len(value) > limits.max_string:
+                raise fail(f"too large: a text of {len(value):,} characters (at most {limits.max_string:,})", path)
+            if _has_lone_surrogate(value):
+                raise fail("not valid Unicode text (a lone surrogate)", path)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and _has_lone_surrogate(key):
+                    raise fail("not valid Unicode text (a lone surrogate in a key)", path)
+                stack.append((item, depth + 1, (*path, str(key)[:64])))
+        elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+            stack.extend((item, depth + 1, (*path, index)) for index, item in enumerate(value))
