@@ -11,10 +11,8 @@ and writes it with --write. The test suite checks the same promises on smaller n
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,14 +25,14 @@ from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
 from hpo_guardrail.embedded import tuning_jobs
 from hpo_guardrail.embedded.deployment import StackParameters, deploy_template
 from hpo_guardrail.embedded.emulator import EmbeddedAws
-from hpo_guardrail.embedded.lambda_runtime import FunctionRunner
+from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, invoke_at_once
 from hpo_guardrail.embedded.moto_extensions import CALLS, clear_faults, inject_faults
 from hpo_guardrail.embedded.sns_capture import SnsCapture
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.builders: the same request builders the tests use
 
-from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request  # noqa: E402
+from tests.builders import clean_event, costly_linear_lr_event  # noqa: E402
 
 # (case, service, action, error code, faulty calls): 3 is absorbed by a client's retries, 5 spans two
 # invocations, 100 outlasts every retry.
@@ -56,47 +54,6 @@ FAULTS = (
     ("Price List down", "pricing", "GetProducts", "ServiceUnavailableException", 100),
 )
 
-INVOKE = """
-import json, sys, time
-from types import SimpleNamespace
-import functions.guardrail.app as app
-from rules.events import read_event
-event, start_at, n = json.loads(open(sys.argv[1]).read()), float(sys.argv[2]), sys.argv[3]
-call = read_event(event)
-app.SERVICE.evaluator.assess(call.request, call.context)
-context = SimpleNamespace(function_name="guardrail", memory_limit_in_mb=256, aws_request_id=f"req-{n}",
-                          invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:guardrail")
-time.sleep(max(0.0, start_at - time.time()))
-try:
-    result = app.lambda_handler(event, context)
-except Exception as error:
-    result = {"error": type(error).__name__}
-print("RESULT " + json.dumps(result))
-"""
-
-
-def costly_misconfigured(prefix: str) -> dict[str, Any]:
-    return cloudtrail_event(
-        tuning_request(
-            f"{prefix}-{uuid.uuid4().hex[:8]}",
-            continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
-            max_jobs=100,
-            definition=training_definition("ml.p3.2xlarge", 1, 36_000),
-        )
-    )
-
-
-def clean(n: int) -> dict[str, Any]:
-    return cloudtrail_event(
-        tuning_request(
-            f"burst-{n}",
-            continuous_ranges=[continuous("learning_rate", "0.0001", "0.1", "Logarithmic")],
-            max_jobs=10,
-            max_runtime_seconds=36_000,
-        ),
-        event_id=str(uuid.uuid4()),
-    )
-
 
 def in_queue(aws: EmbeddedAws, url: str, event_id: str) -> bool:
     sqs, found = aws.client("sqs"), False
@@ -109,26 +66,10 @@ def in_queue(aws: EmbeddedAws, url: str, event_id: str) -> bool:
 
 def duplicates_at_once(aws: EmbeddedAws, stack: Any, runner: FunctionRunner, workdir: Path, copies: int) -> dict:
     capture = SnsCapture(aws, stack.topic_arn)
-    event = costly_misconfigured("dup")
+    event = costly_linear_lr_event(f"dup-{uuid.uuid4().hex[:8]}")
     job = tuning_jobs.create_tuning_job_for_event(aws, event)
-    path = workdir / "event.json"
-    path.write_text(json.dumps(event), encoding="utf-8")
-    env = {**os.environ, **runner.environment(), "PYTHONPATH": str(ROOT)}
     stops_before = CALLS.get(("sagemaker", "StopHyperParameterTuningJob"), 0)
-    start_at = time.time() + 30
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", INVOKE, str(path), str(start_at), str(n)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        for n in range(copies)
-    ]
-    outputs = [p.communicate(timeout=180)[0] for p in processes]
-    results = [json.loads(line[7:]) for o in outputs for line in o.splitlines() if line.startswith("RESULT ")]
+    results = invoke_at_once(runner, event, copies, workdir, source_root=ROOT)
     record = DynamoDbAuditStore(aws.client("dynamodb"), stack.outputs["AuditTableName"]).get(event["detail"]["eventID"])
     return {
         "invocations": copies,
@@ -146,7 +87,7 @@ def fault_matrix(aws: EmbeddedAws, stack: Any, runner: FunctionRunner) -> list[d
     capture = SnsCapture(aws, stack.topic_arn)
     rows = []
     for case, service, action, code, times in FAULTS:
-        event = costly_misconfigured("fault")
+        event = costly_linear_lr_event(f"fault-{uuid.uuid4().hex[:8]}")
         job = tuning_jobs.create_tuning_job_for_event(aws, event)
         inject_faults(service, action, code, times)
         try:
@@ -172,7 +113,7 @@ def fault_matrix(aws: EmbeddedAws, stack: Any, runner: FunctionRunner) -> list[d
 
 def burst(aws: EmbeddedAws, stack: Any, runner: FunctionRunner, count: int) -> dict:
     store = DynamoDbAuditStore(aws.client("dynamodb"), stack.outputs["AuditTableName"])
-    events = [clean(n) for n in range(count)]
+    events = [clean_event(f"burst-{n}") for n in range(count)]
     start = time.perf_counter()
     failed = sum(not runner.run(event).succeeded for event in events)
     seconds = time.perf_counter() - start

@@ -154,3 +154,28 @@ def cloudtrail_event(
         "resources": [],
         "detail": detail,
     }
+
+
+def costly_linear_lr_event(name: str) -> dict[str, Any]:
+    """A costly, misconfigured job's event: 100 jobs x 10 h on ml.p3.2xlarge, a linear learning rate."""
+    return cloudtrail_event(
+        tuning_request(
+            name,
+            continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+            max_jobs=100,
+            definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+        )
+    )
+
+
+def clean_event(name: str) -> dict[str, Any]:
+    """A well-configured, cheap job's event with a fresh event id: no findings, one audit record."""
+    return cloudtrail_event(
+        tuning_request(
+            name,
+            continuous_ranges=[continuous("learning_rate", "0.0001", "0.1", "Logarithmic")],
+            max_jobs=10,
+            max_runtime_seconds=36_000,
+        ),
+        event_id=str(uuid.uuid4()),
+    )

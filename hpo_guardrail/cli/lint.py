@@ -86,6 +86,7 @@ def _run_lint(
 ) -> int:
     # Imported here, as in every command module: building the parser loads no evaluation code.
     from hpo_guardrail.composition import build_evaluator
+    from hpo_guardrail.enforce.escaping import terminal_text
     from hpo_guardrail.enforce.settings import Settings
     from hpo_guardrail.linting.inputs import STDIN, UsageError, check_usage, expand_paths
     from hpo_guardrail.linting.output import emit, report_problems
@@ -98,7 +99,9 @@ def _run_lint(
         evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy, prices=prices.book)
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
     except (UsageError, ValueError) as error:  # SettingsError and PolicyError name the variable or file
-        stderr.write(f"hpo-guardrail lint: error: {error}\n")
+        # A policy's own text may be quoted in the message: shown, never run by the terminal.
+        lines = str(error).splitlines() or [""]
+        stderr.write("".join(f"hpo-guardrail lint: error: {terminal_text(line)}\n" for line in lines))
         return 2
     paths, reports = expand_paths(options.paths)
     for path in paths:

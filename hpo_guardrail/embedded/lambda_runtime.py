@@ -24,6 +24,8 @@ import importlib.machinery
 import io
 import json
 import logging
+import os
+import subprocess
 import sys
 import time
 import traceback
@@ -487,3 +489,49 @@ def _download(aws: EmbeddedAws, s3_uri: str) -> bytes:
 def _arn_service_account_name(arn: str) -> tuple[str, str, str]:
     parts = arn.split(":")
     return parts[2], parts[4], parts[-1]
+
+
+# Each process imports the handler and evaluates the event once (policy, rule catalogue and prices warm, as in
+# a warm Lambda), then waits for the same moment, so the handlers really overlap.
+_CONCURRENT_INVOCATION = """
+import json, sys, time
+from types import SimpleNamespace
+import functions.guardrail.app as app
+from rules.events import read_event
+event, start_at, n = json.loads(open(sys.argv[1]).read()), float(sys.argv[2]), sys.argv[3]
+call = read_event(event)
+app.SERVICE.evaluator.assess(call.request, call.context)
+context = SimpleNamespace(function_name="guardrail", memory_limit_in_mb=256, aws_request_id=f"req-{n}",
+                          invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:guardrail")
+time.sleep(max(0.0, start_at - time.time()))
+try:
+    result = app.lambda_handler(event, context)
+except Exception as error:
+    result = {"error": type(error).__name__, "message": str(error)}
+print("RESULT " + json.dumps(result))
+"""
+
+
+def invoke_at_once(
+    runner: FunctionRunner, event: dict[str, Any], copies: int, workdir: Path, *, source_root: Path
+) -> list[dict[str, Any]]:
+    """Run the guardrail handler on one event in `copies` processes that start it at the same moment, as
+    Lambda runs duplicate deliveries side by side; returns each process's result (or its error)."""
+    path = workdir / f"event-{uuid.uuid4().hex[:8]}.json"
+    path.write_text(json.dumps(event), encoding="utf-8")
+    environment = {**os.environ, **runner.environment(), "PYTHONPATH": str(source_root)}
+    start_at = time.time() + 30  # every process has imported the handler and warmed up by then
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CONCURRENT_INVOCATION, str(path), str(start_at), str(n)],
+            cwd=source_root,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for n in range(copies)
+    ]
+    outputs = [process.communicate(timeout=180)[0] for process in processes]
+    lines = [line for output in outputs for line in output.splitlines() if line.startswith("RESULT ")]
+    return [json.loads(line.removeprefix("RESULT ")) for line in lines]

@@ -5,6 +5,7 @@ and notifier the weekly summary goes out through. The modules inside are this fo
 """
 
 from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord
+from hpo_guardrail.enforce.escaping import chat_text, plain_text
 from hpo_guardrail.enforce.outcome import FindingSummary, Status, StopResult
 from hpo_guardrail.enforce.ports import Alert, NotificationFailed, Notifier
 
@@ -17,4 +18,6 @@ __all__ = [
     "Notifier",
     "Status",
     "StopResult",
+    "chat_text",
+    "plain_text",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -189,7 +190,10 @@ class AuditRecord(DecisionSummary):
         """A skipped or rejected event; a rejected one keeps its raw text for replay."""
         raw = None
         if status is Status.REJECTED:
-            raw = json.dumps(raw_event, default=str)[:RAW_EVENT_LIMIT]
+            try:
+                raw = json.dumps(raw_event, default=str)[:RAW_EVENT_LIMIT]
+            except (RecursionError, ValueError) as error:  # nested past what can be written back: say so
+                raw = json.dumps({"not_stored": f"{type(error).__name__}: {error}"[:500]})
         return cls(
             event_id=event_id,
             occurred_at=occurred_at or now,
@@ -215,7 +219,11 @@ def plan_for(decision: Decision, evaluation: Evaluation, *, exports: bool) -> li
 
 def fallback_event_id(event: object) -> str:
     """A stable key for an event without an id: the same bytes give the same record."""
-    digest = hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()
+    try:
+        text = json.dumps(event, sort_keys=True, default=str)
+    except (RecursionError, ValueError):  # nested too deep to write back at all: one record each
+        text = f"{type(event).__name__}-{uuid.uuid4()}"
+    digest = hashlib.sha256(text.encode()).hexdigest()
     return f"sha256-{digest[:32]}"
 
 

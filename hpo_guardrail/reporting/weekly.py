@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
-from hpo_guardrail.enforce import Alert, Notifier
+from hpo_guardrail.enforce import Alert, Notifier, chat_text, plain_text
 from hpo_guardrail.observability import count, logger
 from hpo_guardrail.reporting.figures import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
 from hpo_guardrail.reporting.ports import AuditQuery, ReportArchive
@@ -125,20 +125,20 @@ def _rules_line(figures: Figures, code: Callable[[str], str]) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _offenders_line(figures: Figures) -> str | None:
+def _offenders_line(figures: Figures, text: Callable[[object], str]) -> str | None:
     offenders = figures.repeat_offenders
-    names = [f"{short_principal(o.name)} ({o.flagged_jobs} jobs)" for o in offenders.principals]
-    names += [f"team {o.name} ({o.flagged_jobs} jobs)" for o in offenders.teams]
+    names = [f"{text(short_principal(o.name))} ({o.flagged_jobs} jobs)" for o in offenders.principals]
+    names += [f"team {text(o.name)} ({o.flagged_jobs} jobs)" for o in offenders.teams]
     return ", ".join(names) if names else None
 
 
-def _exemptions_line(figures: Figures) -> str | None:
+def _exemptions_line(figures: Figures, text: Callable[[object], str]) -> str | None:
     exemptions = figures.exemptions
     if not exemptions.suppressed_findings and not exemptions.expired:
         return None
     line = f"{exemptions.suppressed_findings} finding(s) set aside"
     if exemptions.expired:
-        line += "; expired but still matching: " + ", ".join(e.exemption for e in exemptions.expired)
+        line += "; expired but still matching: " + ", ".join(text(e.exemption) for e in exemptions.expired)
     return line
 
 
@@ -162,14 +162,22 @@ def compose_summary(figures: Figures, week: str, location: str, region: str) -> 
         f"{totals.evaluated} evaluated, {totals.jobs_flagged} flagged, {totals.jobs_notified} notified, "
         f"{totals.jobs_stopped} stopped"
     )
-    optional = [("Repeat offenders", _offenders_line(figures)), ("Exemptions", _exemptions_line(figures))]
+    # Team tag values, principals and exemption names are other people's text: escaped for each sink.
+    chat_optional = [
+        ("Repeat offenders", _offenders_line(figures, chat_text)),
+        ("Exemptions", _exemptions_line(figures, chat_text)),
+    ]
+    optional = [
+        ("Repeat offenders", _offenders_line(figures, plain_text)),
+        ("Exemptions", _exemptions_line(figures, plain_text)),
+    ]
     description = "\n".join(
         [
             f"*Period:* {period_label(figures)}",
             f"*Jobs:* {jobs}",
             f"*Worst case flagged:* {worst} | *Cost avoided by stops:* {usd(totals.cost_avoided_usd)}",
             f"*Findings by rule:* {_rules_line(figures, lambda rule: f'`{rule}`')}",
-            *[f"*{name}:* {value}" for name, value in optional if value],
+            *[f"*{name}:* {value}" for name, value in chat_optional if value],
             f"*Events skipped / rejected:* {totals.skipped} / {totals.rejected}",
             # A bare URL: Chatbot's client-markdown renders it as a link in Slack and Teams alike.
             f"*Report:* {console}",

@@ -93,7 +93,7 @@ def test_a_stop_that_failed_is_retried_by_the_next_delivery_without_a_second_ale
     record = store.get(event["detail"]["eventID"])
     assert record.actions["stop"].result == "stopped" and record.actions["stop"].attempts == 2 and record.complete
     (alert,) = alerts.receive()
-    assert "stopped (InProgress -> Stopping)" in alert.message_json()["content"]["description"]
+    assert "*Action:* stopped (InProgress" in alert.message_json()["content"]["description"]
 
 
 def test_a_stop_that_keeps_failing_is_retried_by_lambda_then_reported_once(

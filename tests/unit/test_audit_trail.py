@@ -283,3 +283,14 @@ def test_a_policy_that_breaks_after_working_is_replaced_by_the_last_good_one(tmp
 
     assert after.decision == "notify", "the last good policy's cap still applies"
     assert audit.records["evt-after"].policy_problem.endswith("evaluated with the last good policy")
+
+
+def test_an_event_nested_too_deep_to_write_back_is_still_rejected_and_recorded():
+    service, audit, _, _ = guardrail()
+    deep: object = {}
+    for _ in range(5000):
+        deep = {"a": deep}
+    outcome = service.handle(deep)
+    assert outcome.status == "rejected"
+    (record,) = audit.records.values()
+    assert record.status == "rejected" and record.raw_event

@@ -118,3 +118,17 @@ def test_reporter_settings_name_the_missing_variable():
         ReporterSettings.from_environ({"AUDIT_TABLE_NAME": "audit"})
     settings = ReporterSettings.from_environ({"AUDIT_TABLE_NAME": "audit", "REPORT_BUCKET_NAME": "reports"})
     assert settings.notify_topic_arn is None
+
+
+def test_team_names_in_the_chat_summary_cannot_ping_a_channel():
+    from tests.audit_builders import evaluated, finding
+
+    records = [
+        evaluated(f"e{n}", "2026-11-17T10:00:00Z", team="<!channel> *ops*", findings=(finding("log-scale"),))
+        for n in range(5)
+    ]
+    figures = compute_figures(records, ReportPeriod.iso_week("2026-W47"), "2026-11-23T07:00:00Z")
+    alert = compose_summary(figures, "2026-W47", LOCATION, "us-east-1")
+    description = alert.chatbot["content"]["description"]
+    assert "team" in description and "<!channel>" not in description and "&lt;!channel&gt;" in description
+    assert "<!channel>" in alert.email, "the email is plain text: the name as written"
