@@ -11,7 +11,7 @@ from rules.prices import PriceEntry, PriceTable, bundled_prices
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 VOUCHED_SOURCE = "public AWS SageMaker pricing page figures, as collected in the project's domain notes"
-# The us-east-1 training prices of /work/shared/DOMAIN.md ("Cost"), the only ones anybody vouched for.
+# The us-east-1 training prices of the project's domain notes ("Cost"), the only ones anybody vouched for.
 VOUCHED_US_EAST_1 = {
     "ml.m5.large": 0.115,
     "ml.m5.xlarge": 0.23,
