@@ -145,17 +145,19 @@ class PriceQuote(BaseModel):
     origin: str = Field(description="who vouches for the figure: the Price List API or the table entry's source")
     from_region: str | None = Field(default=None, description="an estimate: the region whose price it is")
 
-    def describe(self) -> str:
-        """Where the price came from, in words: 'live from the AWS Price List API (2026-11-29T10:00Z)'."""
+    def describe(self, age: str | None = None) -> str:
+        """Where the price came from, in words: 'live from the AWS Price List API (2026-11-29T10:00Z)';
+        with `age` ('1 day ago'), how old it is too."""
+        dated = f"{self.as_of}, {age}" if age else self.as_of
         match self.source:
             case PriceSource.LIVE:
-                return f"live from the {self.origin} ({self.as_of})"
+                return f"live from the {self.origin} ({dated})"
             case PriceSource.CACHE:
-                return f"cached from the {self.origin} (fetched {self.as_of})"
+                return f"cached from the {self.origin} (fetched {dated})"
             case PriceSource.BUNDLED:
-                return f"bundled price table (as of {self.as_of}; {self.origin})"
+                return f"bundled price table (as of {dated}; {self.origin})"
             case _:
-                return f"estimate: the {self.from_region} price ({self.origin}, as of {self.as_of})"
+                return f"estimate: the {self.from_region} price ({self.origin}, as of {dated})"
 
 
 class PriceBook(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rules.prices import PriceQuote, PriceSource
+from rules.prices import PriceQuote
 
 UNKNOWN = "unknown"  # the source of an instance type nobody has a price for
 
@@ -62,18 +62,7 @@ def describe_quote(quote: PriceQuote, now: datetime) -> str:
     'cached from the AWS Price List API (fetched 2026-11-28T10:00:00Z, 1 day ago)',
     'bundled price table (as of 2026-11-26, 3 days ago; <who vouches for it>)'.
     """
-    when = quote.as_of
-    old = age(when, now)
-    dated = f"{when}, {old}" if old else when
-    match quote.source:
-        case PriceSource.LIVE:
-            return f"live from the {quote.origin} ({dated})"
-        case PriceSource.CACHE:
-            return f"cached from the {quote.origin} (fetched {dated})"
-        case PriceSource.BUNDLED:
-            return f"bundled price table (as of {dated}; {quote.origin})"
-        case _:
-            return f"estimate: the {quote.from_region} price ({quote.origin}, as of {dated})"
+    return quote.describe(age(quote.as_of, now))
 
 
 def price_line(quote: PriceQuote, now: datetime) -> str:
