@@ -19,8 +19,8 @@ class ParallelismSettings(RuleSettings):
         default=0.25,
         gt=0,
         le=1,
-        description="flag when MaxParallelTrainingJobs is more than this share of the training jobs and so leaves fewer "
-        "rounds than this share in parallel would",
+        description="flag when MaxParallelTrainingJobs is more than this share of the training jobs and so leaves "
+        "fewer rounds than this share in parallel would",
     )
     min_training_jobs: int = Field(
         default=10, ge=1, description="leave tuning jobs with fewer training jobs than this alone"

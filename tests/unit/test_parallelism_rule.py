@@ -39,8 +39,9 @@ def test_the_patch_proposes_the_fewest_parallel_jobs_for_the_rounds_of_the_thres
     """30 jobs at a quarter: 7 in parallel would take 5 rounds (7, 7, 7, 7, 2); 6 take 5 even rounds."""
     raw = job(parallel, max_jobs=jobs)
     (finding,) = run_rule("parallelism", raw)
-    assert (finding.evidence["suggested_max_parallel_jobs"], finding.evidence["suggested_rounds"]) == (suggested, rounds)
-    assert finding.evidence["suggested_rounds"] > finding.evidence["rounds"]
+    evidence = finding.evidence
+    assert (evidence["suggested_max_parallel_jobs"], evidence["suggested_rounds"]) == (suggested, rounds)
+    assert evidence["suggested_rounds"] > evidence["rounds"]
     assert f"Set MaxParallelTrainingJobs to {suggested}: {rounds} rounds instead of {finding.evidence['rounds']}" in (
         finding.fix
     )
