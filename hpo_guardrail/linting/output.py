@@ -6,24 +6,26 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import TextIO
 
 from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.documentation import default_docs_url
 from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.sarif import sarif_log
 from hpo_guardrail.linting.text import render_text, use_colour
 
 FORMATS = ("text", "json", "sarif")
 DOCS_URL_VARIABLE = "HPO_GUARDRAIL_DOCS_URL"
-_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def docs_url(given: str | None, environ: Mapping[str, str] = os.environ) -> str:
-    """Where docs/rules.md is published: --docs-url, HPO_GUARDRAIL_DOCS_URL, else this checkout as a file URI."""
+    """Where docs/rules.md is published: --docs-url, HPO_GUARDRAIL_DOCS_URL, else the package's own docs.
+
+    The package's own: the URL it was built with, else its checkout or installed copy as a file URI.
+    """
     # SARIF wants an absolute helpUri; only the team that publishes the repository knows its URL.
-    return (given or environ.get(DOCS_URL_VARIABLE) or _CHECKOUT.as_uri()).rstrip("/")
+    return (given or environ.get(DOCS_URL_VARIABLE) or default_docs_url()).rstrip("/")
 
 
 def write_json(value: object, stream: TextIO) -> None:

@@ -1,5 +1,6 @@
 """Generated reference documentation: docs/rules.md from the rule catalogue, the policy schema, and
-docs/permissions.md from the adapters' declared permissions.
+docs/permissions.md from the adapters' declared permissions; and generated sections of hand-written
+pages, between markers (README.md's rule table).
 
 `hpo-guardrail docs --write` regenerates them; a test fails when the committed copies are stale.
 """
@@ -7,6 +8,8 @@ docs/permissions.md from the adapters' declared permissions.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from rules.rule import Category, Rule, RuleSettings
 RULES_PAGE = Path("docs/rules.md")
 SCHEMA_FILE = Path("docs/policy.schema.json")
 PERMISSIONS_PAGE = Path("docs/permissions.md")
+README = Path("README.md")
 _COMMON_SETTINGS = set(RuleSettings.model_fields)
 
 
@@ -78,6 +82,84 @@ def render_rules_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rule_thresholds(rule: Rule[Any]) -> str:
+    """The rule's own settings as the policy writes them (`name: default`), or "none"."""
+    own = [name for name in rule.settings.model_fields if name not in _COMMON_SETTINGS]
+    defaults = rule.settings()
+    return (
+        ", ".join(
+            f"`{name}` unset" if getattr(defaults, name) is None else f"`{name}: {json.dumps(getattr(defaults, name))}`"
+            for name in own
+        )
+        or "none"
+    )
+
+
+def render_readme_rule_table() -> str:
+    """README.md's rule table: each rule, its category, what it finds and its thresholds' defaults."""
+    rows = [
+        "| rule | category | finds | thresholds (policy settings, defaults) |",
+        "| --- | --- | --- | --- |",
+        *[
+            f"| [`{rule.id}`]({RULES_PAGE.as_posix()}#{rule.id}) | {rule.category.value} | {rule.title} | "
+            f"{_rule_thresholds(rule)} |"
+            for rule in all_rules()
+        ],
+    ]
+    return "\n".join(rows) + "\n"
+
+
+class MissingMarkers(ValueError):
+    """A page lacks the markers of a section it should hold, or holds them more than once."""
+
+
+@dataclass(frozen=True)
+class GeneratedSection:
+    """A generated part of a hand-written page, between a begin and an end marker (HTML comments)."""
+
+    path: Path
+    name: str
+    render: Callable[[], str]
+
+    @property
+    def begin(self) -> str:
+        return f"<!-- BEGIN GENERATED {self.name}: hpo-guardrail docs --write; do not edit by hand -->"
+
+    @property
+    def end(self) -> str:
+        return f"<!-- END GENERATED {self.name} -->"
+
+    def _bounds(self, page: str) -> tuple[int, int]:
+        if page.count(self.begin) != 1 or page.count(self.end) != 1:
+            raise MissingMarkers(
+                f"{self.path} must hold the markers of the generated section '{self.name}' once each, on lines "
+                f"of their own: {self.begin} ... {self.end}"
+            )
+        start = page.index(self.begin) + len(self.begin)
+        end = page.index(self.end)
+        if end < start:
+            raise MissingMarkers(f"{self.path}: the end marker of '{self.name}' comes before its begin marker")
+        return start, end
+
+    def current(self, page: str) -> bool:
+        """Whether the page holds the markers with what the code says between them."""
+        try:
+            start, end = self._bounds(page)
+        except MissingMarkers:
+            return False
+        return page[start:end] == f"\n{self.render()}"
+
+    def replaced(self, page: str) -> str:
+        """The page with the section between its markers regenerated; MissingMarkers when they are absent."""
+        start, end = self._bounds(page)
+        return page[:start] + f"\n{self.render()}" + page[end:]
+
+
+def generated_sections() -> tuple[GeneratedSection, ...]:
+    """Every generated section of a hand-written page."""
+    return (GeneratedSection(README, "rule-table", render_readme_rule_table),)
+
+
 def render_policy_schema() -> str:
     """docs/policy.schema.json, for editors that validate YAML against a JSON Schema."""
     return json.dumps(policy_json_schema(), indent=2, sort_keys=True) + "\n"
@@ -92,19 +174,34 @@ def generated_documents() -> dict[Path, str]:
     }
 
 
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def stale_documents(root: Path) -> list[Path]:
-    """The generated documents whose committed copy under `root` differs from what the code says."""
-    return [
-        path
-        for path, text in generated_documents().items()
-        if not (root / path).is_file() or (root / path).read_text(encoding="utf-8") != text
-    ]
+    """The generated documents, and pages with generated sections, under `root` that differ from the code."""
+    stale = [path for path, text in generated_documents().items() if _read(root / path) != text]
+    for section in generated_sections():
+        page = _read(root / section.path)
+        if (page is None or not section.current(page)) and section.path not in stale:
+            stale.append(section.path)
+    return stale
 
 
 def write_documents(root: Path) -> list[Path]:
-    """Write every generated document under `root`; returns those that changed."""
+    """Write every generated document and section under `root`; returns the files that changed.
+
+    A page with generated sections must exist and hold their markers (MissingMarkers otherwise): the
+    rest of it is written by hand. Nothing is written unless every section can be.
+    """
+    updated: dict[Path, str] = {}
+    for section in generated_sections():
+        page = updated.get(section.path, _read(root / section.path))
+        if page is None:
+            raise MissingMarkers(f"{root / section.path} is missing; it holds the generated section '{section.name}'")
+        updated[section.path] = section.replaced(page)
     changed = stale_documents(root)
-    for path, text in generated_documents().items():
+    for path, text in {**generated_documents(), **updated}.items():
         if path in changed:
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(text, encoding="utf-8")

@@ -107,7 +107,7 @@ def check(request: TuningRequest, context: EvaluationContext[LimitsSettings]) ->
 
 RULE = Rule(
     id="limits",
-    title="More hyperparameters or definitions than SageMaker accepts",
+    title="More hyperparameters, categorical values or training job definitions than SageMaker accepts",
     check=check,
     category=Category.INVALID,
     settings=LimitsSettings,

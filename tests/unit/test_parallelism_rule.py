@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jsonpatch
 import pytest
 
@@ -17,9 +19,36 @@ def job(parallel: int, max_jobs: int | None = 20, strategy: str = "Bayesian") ->
     return tuning_request(strategy=strategy, max_jobs=max_jobs, max_parallel=parallel)
 
 
-@pytest.mark.parametrize("parallel, flagged", [(4, False), (5, False), (6, True)])
+@pytest.mark.parametrize("parallel, flagged", [(4, False), (5, False), (7, True), (10, True)])
 def test_more_than_a_quarter_in_parallel_is_flagged(parallel, flagged):
     assert bool(run_rule("parallelism", job(parallel))) is flagged
+
+
+def test_a_share_above_the_threshold_with_as_many_rounds_is_left_alone():
+    """6 of 20 jobs run in 4 rounds, as 5 do: lowering it would change nothing the optimiser sees."""
+    assert not run_rule("parallelism", job(6))
+    (finding,) = run_rule("parallelism", job(7))  # 3 rounds
+    assert (finding.evidence["rounds"], finding.evidence["suggested_rounds"]) == (3, 4)
+
+
+@pytest.mark.parametrize(
+    "jobs, parallel, suggested, rounds",
+    [(20, 10, 5, 4), (30, 8, 6, 5), (30, 15, 6, 5), (10, 10, 2, 5), (100, 40, 25, 4), (13, 13, 3, 5)],
+)
+def test_the_patch_proposes_the_fewest_parallel_jobs_for_the_rounds_of_the_threshold(jobs, parallel, suggested, rounds):
+    """30 jobs at a quarter: 7 in parallel would take 5 rounds (7, 7, 7, 7, 2); 6 take 5 even rounds."""
+    raw = job(parallel, max_jobs=jobs)
+    (finding,) = run_rule("parallelism", raw)
+    evidence = finding.evidence
+    assert (evidence["suggested_max_parallel_jobs"], evidence["suggested_rounds"]) == (suggested, rounds)
+    assert evidence["suggested_rounds"] > evidence["rounds"]
+    assert f"Set MaxParallelTrainingJobs to {suggested}: {rounds} rounds instead of {finding.evidence['rounds']}" in (
+        finding.fix
+    )
+    patched = jsonpatch.apply_patch(raw, [op.as_json() for op in finding.patch])
+    assert not run_rule("parallelism", patched)
+    # No fewer parallel jobs give as many rounds, and the patched value is the one the fix names.
+    assert suggested == 1 or math.ceil(jobs / (suggested - 1)) > rounds
 
 
 def test_rounds_are_the_evidence_and_the_patch_proposes_a_quarter():
@@ -29,6 +58,7 @@ def test_rounds_are_the_evidence_and_the_patch_proposes_a_quarter():
     assert (finding.evidence["rounds"], finding.evidence["parallel_share"]) == (2, 0.5)
     assert "2 rounds" in finding.message and "only 1 time in between" in finding.message
     assert (finding.evidence["suggested_max_parallel_jobs"], finding.evidence["suggested_rounds"]) == (5, 4)
+    assert "learns from results 3 times instead of 1" in finding.fix and "2.0 times the wall clock" in finding.fix
     operations = [op.as_json() for op in finding.patch]
     assert operations == [{"op": "add", "path": PATH, "value": 5}]
     assert not run_rule("parallelism", jsonpatch.apply_patch(raw, operations))
@@ -56,7 +86,8 @@ def test_small_tuning_jobs_are_left_alone(jobs, flagged):
 def test_share_comes_from_the_policy():
     policy = Policy(rule_settings={"parallelism": {"max_parallel_share": 0.5}})
     assert not run_rule("parallelism", job(10), policy)
-    (finding,) = run_rule("parallelism", job(11), policy)
+    assert not run_rule("parallelism", job(19), policy)  # 2 rounds, as with 10
+    (finding,) = run_rule("parallelism", job(20), policy)
     assert finding.evidence["suggested_max_parallel_jobs"] == 10
 
 

@@ -1,13 +1,22 @@
-"""docs/rules.md, docs/policy.schema.json and docs/permissions.md are generated; the committed copies must be
-current."""
+"""docs/rules.md, docs/policy.schema.json, docs/permissions.md and README.md's rule table are generated; the
+committed copies must be current."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hpo_guardrail.composition import FUNCTION_ADAPTERS, required_permissions
 from hpo_guardrail.tools.permissions_doc import declared_permissions, render_permissions_markdown
-from hpo_guardrail.tools.reference_docs import render_rules_markdown, stale_documents, write_documents
+from hpo_guardrail.tools.reference_docs import (
+    MissingMarkers,
+    generated_sections,
+    render_readme_rule_table,
+    render_rules_markdown,
+    stale_documents,
+    write_documents,
+)
 from rules.checks import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,12 +34,47 @@ def test_every_rule_has_its_section_with_all_parts():
             assert part in section, (rule.id, part)
 
 
+def _readme_with_markers(root: Path) -> Path:
+    (section,) = generated_sections()
+    readme = root / "README.md"
+    readme.write_text(f"# Title\n\nhand-written\n\n{section.begin}\n{section.end}\n\nmore by hand\n")
+    return readme
+
+
 def test_staleness_is_detected_and_repaired(tmp_path):
-    assert len(stale_documents(tmp_path)) == 3
+    assert len(stale_documents(tmp_path)) == 4
+    readme = _readme_with_markers(tmp_path)
     write_documents(tmp_path)
     assert stale_documents(tmp_path) == []
     (tmp_path / "docs" / "rules.md").write_text("# edited by hand\n")
     assert [p.name for p in stale_documents(tmp_path)] == ["rules.md"]
+    text = readme.read_text()
+    assert text.startswith("# Title\n\nhand-written\n") and text.endswith("\n\nmore by hand\n")
+    readme.write_text(text.replace("| `parallelism` |", "| `parallelism` edited |").replace("tuning |", "tune |", 1))
+    assert "README.md" in [p.name for p in stale_documents(tmp_path)]
+
+
+def test_a_readme_without_the_markers_is_stale_and_not_written(tmp_path):
+    (tmp_path / "README.md").write_text("# no markers\n")
+    assert "README.md" in [p.name for p in stale_documents(tmp_path)]
+    with pytest.raises(MissingMarkers, match="rule-table"):
+        write_documents(tmp_path)
+    assert not (tmp_path / "docs").exists()  # nothing written unless every section can be
+
+
+def test_the_readme_rule_table_names_every_rule_with_its_thresholds():
+    table = render_readme_rule_table()
+    for rule in all_rules():
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| [`{rule.id}`]")]
+        assert f"(docs/rules.md#{rule.id})" in row and rule.title in row and f"| {rule.category.value} |" in row
+    (parallelism,) = [line for line in table.splitlines() if "`parallelism`" in line]
+    assert "`max_parallel_share: 0.25`" in parallelism and "most" not in parallelism
+    (limits,) = [line for line in table.splitlines() if "`limits`" in line]
+    assert "definitions" in limits and "`max_definitions: 10`" in limits
+
+
+def test_the_committed_readme_holds_the_generated_table():
+    assert render_readme_rule_table() in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_permissions_page_gives_each_function_its_adapters_actions_and_lists_every_adapter():
