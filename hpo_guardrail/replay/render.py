@@ -17,7 +17,7 @@ COMPARED_WITH = (
 )
 RECORDED_PRICES = "recorded"
 _KIND_WORDS = {
-    NotReplayableKind.NOT_EVALUATED: "skipped or rejected events (nothing was evaluated)",
+    NotReplayableKind.NOT_EVALUATED: "skipped or rejected (nothing was evaluated)",
     NotReplayableKind.NO_REQUEST: "not replayable (no stored request)",
     NotReplayableKind.REQUEST_OMITTED: "not replayable (request too large to store)",
     NotReplayableKind.UNREADABLE: "not replayable (stored record unreadable)",
