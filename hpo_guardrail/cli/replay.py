@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hpo_guardrail.cli.options import delivered
+
+if TYPE_CHECKING:
+    from rules.policy import Mode, PolicyDocument
+    from rules.prices import PriceBook
 
 NAME = "replay"
 HELP = "judge the audit trail's recorded requests again under a candidate policy and show what would change"
@@ -84,17 +88,20 @@ def run_replay(
 
     with silenced():
         try:
-            text = _replay(args, environ, now or datetime.now(UTC))
+            text, warnings = _replay(args, environ, now or datetime.now(UTC))
         except ReplayError as error:
             # One line: a policy's own text or AWS's message may hold anything, shown, never run.
             line = " ".join(str(error).split())
             stderr.write(f"hpo-guardrail replay: error: {terminal_text(line)}\n")
             return 2
     stdout.write(text)
+    for warning in warnings:
+        stderr.write(f"hpo-guardrail replay: warning: {terminal_text(warning)}\n")
     return 0
 
 
-def _replay(args: argparse.Namespace, environ: Mapping[str, str], now: datetime) -> str:
+def _replay(args: argparse.Namespace, environ: Mapping[str, str], now: datetime) -> tuple[str, list[str]]:
+    """The report, and warnings for stderr (a price source that could not be asked)."""
     from hpo_guardrail.adapters.clients import AwsCallFailed, aws_call, cli_client, session
     from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery
     from hpo_guardrail.enforce.settings import Settings
@@ -119,7 +126,7 @@ def _replay(args: argparse.Namespace, environ: Mapping[str, str], now: datetime)
         raise ReplayError(str(error)) from None
     region = args.region or aws.region_name
     document = _candidate(args.policy, aws, region)
-    prices, prices_note = _prices(args.prices, args.profile, environ)
+    prices, prices_note, price_notes = _prices(args.prices, args.profile, environ)
     if not region:
         raise ReplayError("no AWS region for the audit table: give --region or set AWS_REGION (or a profile's region)")
     try:
@@ -147,10 +154,10 @@ def _replay(args: argparse.Namespace, environ: Mapping[str, str], now: datetime)
         prices_note=prices_note,
         mode=args.mode,
     )
-    return render(args.format, basis, summarise(jobs, skipped))
+    return render(args.format, basis, summarise(jobs, skipped)), price_notes()
 
 
-def _candidate(spec: str, aws: Any, region: str | None) -> Any:
+def _candidate(spec: str, aws: Any, region: str | None) -> PolicyDocument:
     """The candidate policy document; an SSM parameter is read with the command's profile and region."""
     from hpo_guardrail.adapters.clients import AwsCallFailed, cli_client
     from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
@@ -176,13 +183,16 @@ def _candidate(spec: str, aws: Any, region: str | None) -> Any:
         raise ReplayError(str(error)) from None
 
 
-def _prices(requested: str, profile: str | None, environ: Mapping[str, str]) -> tuple[Any, str]:
-    """(None, why) for the recorded prices, else (today's price book, what it is)."""
+def _prices(
+    requested: str, profile: str | None, environ: Mapping[str, str]
+) -> tuple[PriceBook | None, str, Callable[[], list[str]]]:
+    """(None, why, no notes) for the recorded prices, else (today's price book, what it is, its notes after the run)."""
     if requested == RECORDED:
-        return None, (
+        note = (
             "as recorded with each evaluation (--prices recorded), so a price change since does not show as a "
             "policy change"
         )
+        return None, note, list
     from hpo_guardrail.linting.prices import BUNDLED, cli_prices
 
     chosen = cli_prices(requested, profile=profile, environ=environ)
@@ -191,13 +201,14 @@ def _prices(requested: str, profile: str | None, environ: Mapping[str, str]) -> 
         if chosen.choice.mode == BUNDLED
         else "the local price cache, then the AWS Price List API, then the bundled table"
     )
-    return chosen.book, (
+    note = (
         f"today's ({chosen.choice.mode}: {where}; {chosen.choice.reason}): a price that changed since an "
         "evaluation shows here as a change"
     )
+    return chosen.book, note, chosen.notes
 
 
-def _mode(name: str | None) -> Any:
+def _mode(name: str | None) -> Mode | None:
     from rules.policy import Mode
 
     return Mode(name) if name else None

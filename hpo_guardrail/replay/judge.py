@@ -159,7 +159,10 @@ class Replayer:
         skipped: list[NotReplayable] = []
         for record in records:
             result = self.replay(record)
-            (jobs if isinstance(result, ReplayedJob) else skipped).append(result)  # type: ignore[arg-type]
+            if isinstance(result, ReplayedJob):
+                jobs.append(result)
+            else:
+                skipped.append(result)
         return jobs, skipped
 
     def _not_replayable(self, record: AuditRecord) -> NotReplayable | None:
