@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hpo_guardrail.cli import demo, docs, lint, prices, report, scan
+from hpo_guardrail.cli import demo, docs, lint, prices, replay, report, scan
 
-COMMANDS = (demo, docs, prices, lint, scan, report)
+COMMANDS = (demo, docs, prices, lint, scan, report, replay)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,6 +21,7 @@ from hpo_guardrail.enforce.outcome import DecisionSummary, FindingSummary, Outco
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.models import TuningJobCall
+from rules.policy import Overrides
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
 # A stop was asked for and its answer is not recorded yet (the function may have died in between).
@@ -30,6 +32,15 @@ FAILED = "failed"
 
 # Enough of a rejected event to replay or debug it, well inside DynamoDB's 400 KB item limit.
 RAW_EVENT_LIMIT = 100_000
+# The request an evaluated record keeps for `hpo-guardrail replay`: its compact JSON up to this many bytes
+# (a request's usual size is 1-20 KB), and only while the whole record stays within RECORD_BUDGET, which leaves
+# DynamoDB's 400 KB item limit room for the keys, index attributes, action outcomes and claim around the record.
+# A request beyond either is not stored (a cut JSON text cannot be evaluated) and `request_omitted` says why.
+REQUEST_LIMIT = 100_000
+RECORD_BUDGET = 350_000
+# Values of the training containers' environment are never evaluated and are where secrets end up: not stored.
+ENVIRONMENT_KEYS = frozenset({"environment", "Environment"})
+NOT_STORED = "(not stored)"
 
 
 class Claim(BaseModel):
@@ -109,6 +120,21 @@ class AuditRecord(DecisionSummary):
     plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
     actions: dict[str, ActionRecord] = Field(default_factory=dict)
     raw_event: str | None = None
+    role_arn: str | None = Field(default=None, description="the role whose session made the call (role scopes)")
+    request: dict[str, Any] | None = Field(
+        default=None,
+        description="the CloudTrail requestParameters as evaluated (container environment values left out), "
+        "so that `hpo-guardrail replay` can evaluate the request again",
+    )
+    request_omitted: str | None = Field(default=None, description="why the request was not stored")
+    price_quotes: list[dict[str, Any]] | None = Field(
+        default=None, description="each price the cost used (rules.prices.PriceQuote), so a replay prices alike"
+    )
+    base_layer: dict[str, Any] | None = Field(
+        default=None,
+        description="the deployment's mode and budget cap (GUARDRAIL_MODE, BUDGET_CAP_USD) the policy was "
+        "resolved over (rules.policy.Overrides)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -153,10 +179,16 @@ class AuditRecord(DecisionSummary):
         now: str,
         *,
         exports: bool = False,
+        event: object = None,
+        base: Overrides | None = None,
     ) -> AuditRecord:
-        """The record of an evaluation, with the plan its decision calls for (`exports`: Security Hub is on)."""
+        """The record of an evaluation, with the plan its decision calls for (`exports`: Security Hub is on).
+
+        With the EventBridge `event` the record keeps the request (see `with_request`), and with `base` the
+        deployment's layer under the policy: what `hpo-guardrail replay` needs to evaluate it again.
+        """
         context, policy = call.context, evaluation.policy
-        return cls(
+        record = cls(
             event_id=context.event_id,
             occurred_at=context.event_time or now,
             recorded_at=now,
@@ -181,7 +213,32 @@ class AuditRecord(DecisionSummary):
             decision=decision.action.value,
             decision_reason=decision.reason,
             plan=plan_for(decision, evaluation, exports=exports),
+            role_arn=context.role_arn,
+            price_quotes=[quote.model_dump(mode="json") for quote in evaluation.cost.quotes],
+            base_layer=base.model_dump(mode="json", exclude_defaults=True) if base is not None else None,
         )
+        return record.with_request(request_parameters_of(event))
+
+    def with_request(self, parameters: Mapping[str, Any] | None) -> AuditRecord:
+        """This record keeping the request, unless it is too large (REQUEST_LIMIT, RECORD_BUDGET): then
+        `request_omitted` says why, and a replay lists the record as not replayable."""
+        if parameters is None:
+            return self
+        try:
+            text = json.dumps(_without_environment_values(parameters), separators=(",", ":"))
+        except (RecursionError, TypeError, ValueError) as error:
+            return self.model_copy(update={"request_omitted": f"not JSON: {type(error).__name__}"})
+        if len(text) > REQUEST_LIMIT:
+            reason = f"the request's {len(text):,} bytes exceed the {REQUEST_LIMIT:,}-byte limit of a stored request"
+            return self.model_copy(update={"request_omitted": reason})
+        size = len(json.dumps(self.model_dump(mode="json", exclude={"actions"}), separators=(",", ":")))
+        if size + len(text) > RECORD_BUDGET:
+            reason = (
+                f"the record with the request ({size + len(text):,} bytes) would exceed the {RECORD_BUDGET:,} "
+                "bytes kept for one audit record"
+            )
+            return self.model_copy(update={"request_omitted": reason})
+        return self.model_copy(update={"request": json.loads(text)})
 
     @classmethod
     def not_evaluated(
@@ -202,6 +259,27 @@ class AuditRecord(DecisionSummary):
             reason=reason,
             raw_event=raw,
         )
+
+
+def request_parameters_of(event: object) -> Mapping[str, Any] | None:
+    """The CloudTrail requestParameters an EventBridge event carries, or None."""
+    detail = event.get("detail") if isinstance(event, Mapping) else None
+    parameters = detail.get("requestParameters") if isinstance(detail, Mapping) else None
+    return parameters if isinstance(parameters, Mapping) else None
+
+
+def _without_environment_values(value: Any) -> Any:
+    """The request with each training container's environment values replaced by NOT_STORED (keys kept)."""
+    if isinstance(value, Mapping):
+        return {
+            key: {name: NOT_STORED for name in item}
+            if key in ENVIRONMENT_KEYS and isinstance(item, Mapping)
+            else _without_environment_values(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_environment_values(item) for item in value]
+    return value
 
 
 def plan_for(decision: Decision, evaluation: Evaluation, *, exports: bool) -> list[str]:

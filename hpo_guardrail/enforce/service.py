@@ -98,7 +98,7 @@ class GuardrailService:
             logger.info("Skipped event", extra={"kind": call.kind, "reason": call.reason})
             count("EventsSkipped")
             return self._record_not_evaluated(Status.SKIPPED, event, call.event_id or event_id_of(event), call.reason)
-        return self._evaluate_and_act(call)
+        return self._evaluate_and_act(call, event)
 
     def _record_not_evaluated(self, status: Status, event: object, event_id: str | None, reason: str) -> Outcome:
         key = event_id or fallback_event_id(event)
@@ -108,13 +108,20 @@ class GuardrailService:
         return record.outcome()
 
     @tracer.capture_method
-    def _evaluate_and_act(self, call: TuningJobCall) -> Outcome:
+    def _evaluate_and_act(self, call: TuningJobCall, event: object = None) -> Outcome:
         # A policy that cannot be read or is invalid does not stop the guardrail: the evaluator uses the last
         # good one (or the packaged default) and says so; the record keeps it and the platform team is told.
         assessment = self.evaluator.assess(call.request, call.context)
         evaluation, decision = assessment.evaluation, assessment.decision
         record = AuditRecord.evaluated(
-            call, evaluation, decision, assessment.team, self._now(), exports=self._exporter is not None
+            call,
+            evaluation,
+            decision,
+            assessment.team,
+            self._now(),
+            exports=self._exporter is not None,
+            event=event,  # the record keeps the request, and the base layer, for `hpo-guardrail replay`
+            base=self.evaluator.base,
         )
         if assessment.policy_problem:
             record = record.model_copy(
