@@ -82,6 +82,7 @@ ALLOWED_IMPORTS = {
     "reporting": {"rules", "reporting", "enforce", "observability", "environment"},  # enforce: its __init__ only
     "adapters": {"rules", "adapters", "enforce", "pricing"},
     "pricing": {"rules", "pricing", "observability", "environment"},
+    "replay": {"rules", "replay", "enforce"},  # enforce: the audit record it judges again
     "linting": {"rules", "linting", "enforce", "adapters", "composition", "pricing"},
     "tools": {"rules", "tools", "adapters", "composition"},  # composition: docs/permissions.md
     "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing", "environment"},
