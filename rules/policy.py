@@ -63,7 +63,8 @@ SELF_EXEMPTION = "self-exemption"
 # A name pattern longer than this is a mistake, not a hyperparameter name family.
 PATTERN_MAX_LENGTH = 1_000
 # Names no hyperparameter has. A pattern that matches one of them (or the empty name) matches names that
-# have nothing in common, as `.`, `...`, `\w+` or `.*` do: it would call every parameter log-natured.
+# have nothing in common, as `.`, `...`, `\w+` or `.*` do: it would call every parameter log-natured. Short
+# and long probes, so a run of wildcards (`...`, `.{20}`) is caught whatever its length up to 31.
 ARBITRARY_NAME_PROBES = ("", "qqq", "zqxjkv", "zqxjkvwzqxjkvwzqxjkvwzqxjkvwzqx")
 
 

@@ -50,7 +50,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.page.relative_to(ROOT)}:{self.line}"
+        page = self.page.relative_to(ROOT) if self.page.is_relative_to(ROOT) else self.page
+        return f"{page}:{self.line}"
 
 
 def code_blocks(page: Path) -> list[Block]:
@@ -138,14 +139,18 @@ def test_every_policy_in_the_docs_loads_and_evaluates_under_each_scope(block: Bl
         request = _sample_request(name).model_copy(update={"tags": tags})
         evaluation, _ = assess(request, document, today=TODAY, context=context, prices=BundledPrices())
         assert scope.name in evaluation.policy.scopes, f"{block.where}: scope {scope.name} matches no example job"
-        assert evaluation.policy.origin("mode") != "", scope.name
 
 
-@pytest.mark.parametrize("block", _blocks("request"))
-def test_every_request_in_the_docs_is_linted(block: Block):
+def test_every_request_in_the_docs_is_linted():
+    # One test over all of them: the pages may show none today, and a parameter set must not be empty.
     evaluator = build_evaluator(Settings(), prices=BundledPrices())
-    report = lint_document(block.where, block.text, _parsed(block), evaluator)
-    assert report.status is not Status.ERROR, f"{block.where}: {report.reason}"
+    unusable = []
+    for param in _blocks("request"):
+        (block,) = param.values
+        report = lint_document(block.where, block.text, _parsed(block), evaluator)
+        if report.status is Status.ERROR:
+            unusable.append(f"{block.where}: {report.reason}")
+    assert unusable == []
 
 
 def test_the_docs_show_at_least_one_policy():
@@ -179,3 +184,15 @@ def test_a_marked_snippet_is_skipped(tmp_path):
     assert is_policy(_parsed(second))
     with pytest.raises(PolicyError):  # unmarked, a bare `mode:` would fail as a policy
         parse_policy(second.text)
+
+
+def test_a_request_block_is_linted_and_a_broken_one_is_caught(tmp_path):
+    good = yaml.safe_dump(tuning_request("docs-good"))
+    broken = yaml.safe_dump({"HyperParameterTuningJobName": "docs-broken", "HyperParameterTuningJobConfig": {}})
+    page = tmp_path / "page.md"
+    page.write_text(f"```yaml\n{good}```\n\n```yaml\n{broken}```\n\n```yaml\nrepos: []\n```\n")
+    blocks = code_blocks(page)
+    assert [is_request(_parsed(b)) for b in blocks] == [True, True, False]
+    evaluator = build_evaluator(Settings(), prices=BundledPrices())
+    statuses = [lint_document(b.where, b.text, _parsed(b), evaluator).status for b in blocks[:2]]
+    assert statuses == [Status.EVALUATED, Status.ERROR]

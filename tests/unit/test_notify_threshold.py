@@ -172,3 +172,16 @@ def test_lints_exit_code_follows_fail_on_not_the_notify_threshold():
     assert report.decision is not None and report.decision.action is Action.NONE
     assert exit_code([report], Severity.INFO) == 1
     assert exit_code([report], Severity.HIGH) == 0
+
+
+def test_the_report_explains_a_flagged_job_that_sent_no_alert():
+    from hpo_guardrail.reporting.figures import Filters, ReportPeriod, compute_figures
+    from hpo_guardrail.reporting.render import render_markdown
+    from tests.audit_builders import evaluated, finding
+
+    quiet = evaluated("evt-1", "2026-11-24T10:00:00Z", findings=(finding("spot", severity="info"),), decision="none")
+    period = ReportPeriod(since="2026-11-23T00:00:00Z", until="2026-11-29T23:59:59Z")
+    figures = compute_figures([quiet], period, "2026-11-30T07:00:00Z", Filters())
+    assert figures.totals.jobs_flagged == 1 and figures.totals.jobs_notified == 0 and figures.totals.findings == 1
+    page = " ".join(render_markdown(figures).split())
+    assert "Decision 'none': every finding was below the policy's notify threshold" in page
