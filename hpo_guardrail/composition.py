@@ -66,10 +66,10 @@ def build_evaluator(
     prices: PriceBook | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Evaluator:
-    """The evaluator the settings describe; `policy` (the CLI's --policy) overrides GUARDRAIL_POLICY, and
-    `prices` the bundled table (with estimates)."""
+    """The CLI's evaluator (lint, scan, prices): `policy` (--policy) overrides GUARDRAIL_POLICY, `prices` the
+    bundled table (with estimates), and the base layer is the caller's GUARDRAIL_MODE and BUDGET_CAP_USD."""
     source = policy_source(policy or settings.policy, settings.policy_max_age_seconds)
-    return Evaluator(source, settings.base_layer(), prices, clock=clock)
+    return Evaluator(source, settings.base_layer(deployed=False), prices, clock=clock)
 
 
 def build_live_prices(settings: PriceSettings) -> PriceBook:

@@ -7,7 +7,7 @@ from datetime import date
 from rules.decision import Decision, decide
 from rules.engine import Evaluation, evaluate
 from rules.models import CallContext, TuningRequest
-from rules.policy import Overrides, PolicyDocument, Subject
+from rules.policy import BaseLayer, Overrides, PolicyDocument, Subject
 from rules.prices import PriceBook
 
 # Region assumed when a call comes without one (a linted file, say).
@@ -36,10 +36,11 @@ def assess(
     *,
     today: date,
     context: CallContext | None = None,
-    base: Overrides | None = None,
+    base: BaseLayer | Overrides | None = None,
     prices: PriceBook | None = None,
 ) -> tuple[Evaluation, Decision]:
-    """The evaluation and the decision for one request under a policy document and a base layer."""
+    """The evaluation and the decision for one request under a policy document and a base layer (the
+    deployment's settings, each labelled with where it came from; see PolicyDocument.resolve)."""
     policy = document.resolve(subject_of(request, context), today, base)
     evaluation = evaluate(request, policy, region=region_of(context), prices=prices)
     return evaluation, decide(evaluation)

@@ -25,6 +25,13 @@ from rules.prices import PriceBook, PriceQuote, PriceSource
 LEFT_OUT = ("storage volumes", "warm pools (KeepAlivePeriodInSeconds)", "data transfer")
 
 
+def over_cap(cost_usd: float, cap_usd: float) -> bool:
+    """Whether a worst case counts as costly: strictly above the cap (the stack's BudgetCapUsd is "the cost
+    above which a job is flagged"), so a job exactly at the cap is neither flagged nor stopped. The
+    `budget-cap` rule and the decision both ask this, so they never disagree."""
+    return cost_usd > cap_usd
+
+
 class DefinitionCost(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -2,10 +2,13 @@
 
 A `PolicyDocument` is what the platform team writes (YAML, see rules/policy_file.py). Resolving it
 for one job (its account, team tag, name and creator) gives the effective `Policy` the checks and
-the decision use. Layering, least to most specific: the built-in defaults (`BUILT_IN`), the base
-layer the deployment gives (the environment: GUARDRAIL_MODE, BUDGET_CAP_USD), the document's
+the decision use. Layering, least to most specific: the built-in defaults (`DEFAULT_*` below), the
+base layer the deployment gives (`BaseLayer`: the stack parameters Mode and BudgetCapUsd, which reach
+the function as GUARDRAIL_MODE and BUDGET_CAP_USD; the same variables for the CLI), the document's
 `defaults`, then every matching scope by specificity (account, then team, then job-name pattern or
-principal); the most specific scope wins.
+principal); the most specific scope wins. The policy is the one source of truth the platform team
+edits; the stack's parameters are the fallback where it says nothing. The effective policy records
+where each setting came from (`Policy.origin`), so every alert, lint and report line can say it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import fnmatch
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -31,6 +35,7 @@ from pydantic import (
 )
 
 from rules.checks import rules_by_id
+from rules.findings import Severity
 from rules.prices import is_accelerated
 from rules.rule import RuleSettings
 
@@ -57,6 +62,10 @@ DEFAULT_LOG_NATURED_NAMES = (
 SELF_EXEMPTION = "self-exemption"
 # A name pattern longer than this is a mistake, not a hyperparameter name family.
 PATTERN_MAX_LENGTH = 1_000
+# Names no hyperparameter has. A pattern that matches one of them (or the empty name) matches names that
+# have nothing in common, as `.`, `...`, `\w+` or `.*` do: it would call every parameter log-natured. Short
+# and long probes, so a run of wildcards (`...`, `.{20}`) is caught whatever its length up to 31.
+ARBITRARY_NAME_PROBES = ("", "qqq", "zqxjkv", "zqxjkvwzqxjkvwzqxjkvwzqxjkvwzqx")
 
 
 def _re2_options() -> Any:
@@ -88,11 +97,18 @@ def _linear_pattern(pattern: str) -> str:
             f"{pattern!r} is not a regular expression RE2 can run ({detail}); RE2 matches in linear time, so it "
             "has no backreferences or lookaround"
         ) from None
+    probe = next((name for name in ARBITRARY_NAME_PROBES if _compiled(pattern).search(name) is not None), None)
+    if probe is not None:
+        shown = "the empty name" if probe == "" else f"the made-up name {probe!r}"
+        raise ValueError(
+            f"{pattern!r} matches {shown}, so it would call any parameter log-natured; a name pattern must name a "
+            "family of hyperparameters, such as 'learning[_-]?rate' (a YAML list is written [a, b], not [...])"
+        )
     return pattern
 
 
 # A regular expression matched case-insensitively against parameter names, with RE2 (Python's re syntax
-# without backreferences and lookaround).
+# without backreferences and lookaround), that does not match arbitrary names (ARBITRARY_NAME_PROBES).
 NamePattern = Annotated[str, AfterValidator(_linear_pattern)]
 
 
@@ -114,6 +130,26 @@ class UnknownPrice(StrEnum):
 DEFAULT_MODE = Mode.MONITOR
 DEFAULT_BUDGET_CAP_USD = 1000.0
 DEFAULT_UNKNOWN_PRICE = UnknownPrice.BY_FAMILY
+DEFAULT_NOTIFY_MIN_SEVERITY = Severity.LOW
+
+# The settings whose origin the effective policy records, and how each reads in a sentence.
+SETTINGS = ("mode", "budget_cap_usd", "unknown_price", "notify_min_severity")
+_SETTING_WORDS = {
+    "mode": "mode {}",
+    "budget_cap_usd": "budget cap ${:,.2f}",
+    "unknown_price": "unknown prices {}",
+    "notify_min_severity": "notify threshold {}",
+}
+# Where a setting came from, as alerts, lint and reports say it ("mode enforce, from the policy scope `nlp`").
+BUILT_IN_ORIGIN = "built-in default"
+POLICY_DEFAULTS_ORIGIN = "policy defaults"
+# A Policy built directly (tests, tools) rather than resolved from a document.
+DIRECT_ORIGIN = "policy"
+
+
+def scope_origin(scope: str) -> str:
+    """The origin of a setting a policy scope gave."""
+    return f"policy scope `{scope}`"
 
 
 class _Strict(BaseModel):
@@ -152,11 +188,31 @@ class Overrides(_Strict):
         description="when an instance type has no price: assume-costly, lower-bound, or by-family (assume-costly "
         "for accelerated types p, g, trn, inf, dl; lower-bound otherwise)",
     )
+    notify_min_severity: Severity | None = Field(
+        default=None,
+        description="the least severe finding that sends an alert (info, low, medium, high, critical; default "
+        "low); findings below it are recorded and reported, not sent. A stop always alerts",
+    )
     rules: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per rule id: enabled, severity and the rule's thresholds"
     )
 
     _check_rules = field_validator("rules")(_validate_rule_settings)
+
+
+class BaseLayer(_Strict):
+    """The layer under the policy document: what the deployment sets for every job, and where each value came
+    from ("stack parameter Mode (GUARDRAIL_MODE)"). Only `mode` and `budget_cap_usd` come from here."""
+
+    overrides: Overrides = Field(default_factory=Overrides)
+    origins: dict[str, str] = Field(default_factory=dict, description="setting -> where its value came from")
+
+    @model_validator(mode="after")
+    def _every_value_has_an_origin(self) -> BaseLayer:
+        missing = [name for name in SETTINGS if getattr(self.overrides, name) is not None and name not in self.origins]
+        if missing:
+            raise ValueError(f"the base layer sets {', '.join(missing)} without saying where from")
+        return self
 
 
 class Subject(_Strict):
@@ -272,6 +328,8 @@ class Policy(_Strict):
     mode: Mode = DEFAULT_MODE
     budget_cap_usd: float = Field(default=DEFAULT_BUDGET_CAP_USD, ge=0)
     unknown_price: UnknownPrice = DEFAULT_UNKNOWN_PRICE
+    notify_min_severity: Severity = DEFAULT_NOTIFY_MIN_SEVERITY
+    origins: dict[str, str] = Field(default_factory=dict, description="where each of SETTINGS came from (see `origin`)")
     default_max_training_jobs: int = Field(
         default=750, ge=1, description="Training jobs assumed when MaxNumberOfTrainingJobs is absent (quota)"
     )
@@ -286,6 +344,32 @@ class Policy(_Strict):
     def _type_rule_settings(self) -> Policy:
         self._typed_settings = typed_rule_settings(self.rule_settings)
         return self
+
+    @model_validator(mode="after")
+    def _known_origins(self) -> Policy:
+        unknown = sorted(set(self.origins) - set(SETTINGS))
+        if unknown:
+            raise ValueError(f"origins of unknown settings: {', '.join(unknown)} (known: {', '.join(SETTINGS)})")
+        return self
+
+    def origin(self, setting: str) -> str:
+        """Where a setting's value came from: "policy scope `nlp`", "policy defaults", "stack parameter Mode
+        (GUARDRAIL_MODE)", "environment BUDGET_CAP_USD" or "built-in default"."""
+        if setting not in SETTINGS:
+            raise KeyError(f"{setting!r} is not one of {', '.join(SETTINGS)}")
+        if setting in self.origins:
+            return self.origins[setting]
+        return DIRECT_ORIGIN if setting in self.model_fields_set else BUILT_IN_ORIGIN
+
+    def explain(self, setting: str) -> str:
+        """A setting, its value and where it came from: "mode enforce, from the policy scope `nlp`"."""
+        value = getattr(self, setting)
+        shown = _SETTING_WORDS[setting].format(value.value if isinstance(value, StrEnum) else value)
+        return f"{shown}, from the {self.origin(setting)}"
+
+    def setting_origins(self) -> dict[str, str]:
+        """Every setting's origin, for a record or a JSON report."""
+        return {name: self.origin(name) for name in SETTINGS}
 
     def settings_of(self, rule_id: str) -> RuleSettings | None:
         """The typed settings the policy gives a rule, or None when it gives none (the rule's defaults)."""
@@ -337,26 +421,44 @@ class PolicyDocument(_Strict):
     def content_hash(self) -> str:
         return _content_hash(self.model_dump(mode="json"))
 
-    def resolve(self, subject: Subject, today: date, base: Overrides | None = None) -> Policy:
+    def resolve(self, subject: Subject, today: date, base: BaseLayer | Overrides | None = None) -> Policy:
         """The effective policy for one job: built-in defaults, the base layer, the document's defaults,
-        then the matching scopes, least to most specific."""
+        then the matching scopes, least to most specific; each setting remembers the layer it came from.
+
+        A bare `Overrides` as the base (tests) is labelled "deployment setting"."""
         team = subject.tags.get(self.team_tag_key)
-        mode, cap, unknown_price = DEFAULT_MODE, DEFAULT_BUDGET_CAP_USD, DEFAULT_UNKNOWN_PRICE
+        if isinstance(base, Overrides):
+            given = [name for name in SETTINGS if getattr(base, name) is not None]
+            base = BaseLayer(overrides=base, origins=dict.fromkeys(given, "deployment setting"))
+        base = base or BaseLayer()
+        values: dict[str, Any] = {
+            "mode": DEFAULT_MODE,
+            "budget_cap_usd": DEFAULT_BUDGET_CAP_USD,
+            "unknown_price": DEFAULT_UNKNOWN_PRICE,
+            "notify_min_severity": DEFAULT_NOTIFY_MIN_SEVERITY,
+        }
+        origins = dict.fromkeys(SETTINGS, BUILT_IN_ORIGIN)
         rule_settings: dict[str, dict[str, Any]] = {}
         ordered = sorted(
             (s for s in self.scopes if s.match.matches(subject, team)),
             key=lambda s: s.match.specificity,  # sorted() is stable: file order breaks ties
         )
-        for layer in (base or Overrides(), self.defaults, *ordered):
-            mode = layer.mode or mode
-            cap = layer.budget_cap_usd if layer.budget_cap_usd is not None else cap
-            unknown_price = layer.unknown_price or unknown_price
+        layers: list[tuple[Overrides, Mapping[str, str] | str]] = [
+            (base.overrides, base.origins),
+            (self.defaults, POLICY_DEFAULTS_ORIGIN),
+            *((scope, scope_origin(scope.name)) for scope in ordered),
+        ]
+        for layer, origin in layers:
+            for name in SETTINGS:
+                value = getattr(layer, name)
+                if value is not None:
+                    values[name] = value
+                    origins[name] = origin if isinstance(origin, str) else origin[name]
             for rule_id, settings in layer.rules.items():
                 rule_settings[rule_id] = {**rule_settings.get(rule_id, {}), **settings}
         return Policy(
-            mode=mode,
-            budget_cap_usd=cap,
-            unknown_price=unknown_price,
+            **values,
+            origins=origins,
             default_max_training_jobs=self.default_max_training_jobs,
             log_natured_names=tuple(self.log_natured_names),
             rule_settings=rule_settings,

@@ -117,6 +117,15 @@ class AuditRecord(DecisionSummary):
     price_basis: str | None = Field(
         default=None, description="complete, estimated (a price from another region) or unknown (a price missing)"
     )
+    budget_cap_usd: float | None = Field(default=None, description="the effective policy's budget cap")
+    notify_min_severity: str | None = Field(
+        default=None, description="the effective policy's notify threshold: findings below it were not sent"
+    )
+    setting_origins: dict[str, str] = Field(
+        default_factory=dict,
+        description="where each setting came from (mode, budget_cap_usd, unknown_price, notify_min_severity): "
+        "a policy scope, the policy defaults, a stack parameter, the environment or the built-in default",
+    )
     plan: list[str] = Field(default_factory=list, description="the actions the decision calls for, in order")
     actions: dict[str, ActionRecord] = Field(default_factory=dict)
     raw_event: str | None = None
@@ -200,6 +209,9 @@ class AuditRecord(DecisionSummary):
             principal_arn=context.principal_arn,
             team=team,
             mode=decision.mode.value,
+            budget_cap_usd=policy.budget_cap_usd,
+            notify_min_severity=policy.notify_min_severity.value,
+            setting_origins=policy.setting_origins(),
             policy_version=policy.version,
             policy_scope=policy.scope,
             exemptions=[e.describe() for e in policy.exemptions],

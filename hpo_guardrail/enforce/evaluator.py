@@ -2,7 +2,8 @@
 
 The Lambda, `lint`, `--fix` and `scan` all evaluate through an `Evaluator`, so a request is judged the
 same way wherever it is judged: the same policy document, resolved over the same base layer (the
-environment's mode and budget cap), on the same day, at the same prices.
+environment's mode and budget cap: the stack's parameters in the function, the caller's environment in
+the CLI), on the same day, at the same prices.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rules.assessment import assess, region_of
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.models import CallContext, TuningRequest
-from rules.policy import Overrides, PolicyDocument
+from rules.policy import BaseLayer, PolicyDocument
 from rules.prices import PriceBook
 
 
@@ -48,7 +49,7 @@ class Evaluator:
     def __init__(
         self,
         policies: PolicySource,
-        base: Overrides,
+        base: BaseLayer,
         prices: PriceBook | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -66,9 +67,10 @@ class Evaluator:
         prices: PriceBook | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> Evaluator:
-        """The evaluator a deployment's settings describe (a policy file or the default unless `policies`)."""
+        """The evaluator a deployed function's settings describe (a policy file or the default unless `policies`);
+        its base layer says the stack's parameters set the mode and the cap."""
         source = policies or PolicySource(settings.policy, settings.policy_max_age_seconds)
-        return cls(source, settings.base_layer(), prices, clock)
+        return cls(source, settings.base_layer(deployed=True), prices, clock)
 
     def now(self) -> datetime:
         return self._clock()

@@ -2,7 +2,9 @@
 
 The mode and the budget cap are the base layer of the policy: the policy's `defaults` and scopes
 refine them (rules/policy.py), and when neither the environment nor the policy says, the built-in
-defaults apply.
+defaults apply. In the deployed function the stack parameters Mode and BudgetCapUsd set those
+variables (template.yaml); the CLI reads the same variables from its caller's environment. Either way
+the effective policy says which one a setting came from.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from hpo_guardrail.environment import (
     SettingsError,
     TopicSettings,
 )
-from rules.policy import DEFAULT_BUDGET_CAP_USD, DEFAULT_MODE, Mode, Overrides
+from rules.policy import DEFAULT_BUDGET_CAP_USD, DEFAULT_MODE, BaseLayer, Mode, Overrides
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = ["STACK_PARAMETERS", "Settings", "SettingsError"]
+
+# The base layer's settings, each with the template parameter that sets its variable in the deployed
+# function (template.yaml: GUARDRAIL_MODE: !Ref Mode); a test holds the template to it.
+STACK_PARAMETERS = {"mode": "Mode", "budget_cap_usd": "BudgetCapUsd"}
 
 
 class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings):
@@ -52,6 +58,17 @@ class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings)
     def _mode_case_insensitive(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    def base_layer(self) -> Overrides:
-        """The policy's lowest layer: what the deployment sets for every job."""
-        return Overrides(mode=self.mode, budget_cap_usd=self.budget_cap_usd)
+    def base_layer(self, *, deployed: bool = True) -> BaseLayer:
+        """The policy's lowest layer: the mode and budget cap this environment sets, each labelled with where it
+        came from. `deployed`: the function's environment, set from the stack's parameters ("stack parameter
+        Mode (GUARDRAIL_MODE)"); otherwise the CLI caller's own ("environment GUARDRAIL_MODE"). A variable
+        that is not set is no part of the layer, so the built-in default (or the policy) shows as the origin."""
+        variables = self.variables()
+        given = [name for name in STACK_PARAMETERS if name in self.model_fields_set]
+        origins = {
+            name: f"stack parameter {STACK_PARAMETERS[name]} ({variables[name]})"
+            if deployed
+            else f"environment {variables[name]}"
+            for name in given
+        }
+        return BaseLayer(overrides=Overrides(**{name: getattr(self, name) for name in given}), origins=origins)

@@ -1,7 +1,8 @@
 """What `lint` and `scan` report per input, and the exit code.
 
 Both evaluate through the guardrail's own `Evaluator` (hpo_guardrail/enforce/evaluator.py): the same
-policy source, base layer (GUARDRAIL_MODE, BUDGET_CAP_USD), prices and clock as the Lambda.
+policy source, base layer (GUARDRAIL_MODE, BUDGET_CAP_USD), prices and clock as the Lambda. Every
+setting they report says where it came from (Policy.origin).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding, Severity
 from rules.models import CallContext
+from rules.policy import SETTINGS
 
 NEVER = "never"  # --fail-on never: report, but exit 0 whatever is found
 
@@ -114,9 +116,11 @@ class JobReport:
                 "action": decision.action.value,
                 "reason": decision.reason,
                 "mode": decision.mode.value,
+                "mode_origin": decision.mode_origin,
                 "costly": decision.costly,
                 "misconfigured": decision.misconfigured,
             },
+            "settings": _settings_json(evaluation),
             "scope": evaluation.policy.scope,
             "scopes": ["defaults", *evaluation.policy.scopes],
             "exemptions": [e.describe() for e in evaluation.policy.exemptions],
@@ -127,6 +131,13 @@ class JobReport:
         if self.notification is not None:
             out["notification"] = self.notification
         return out
+
+
+def _settings_json(evaluation: Evaluation) -> dict[str, Any]:
+    """Each setting of the effective policy, its value and where it came from."""
+    policy = evaluation.policy
+    values = policy.model_dump(mode="json", include=set(SETTINGS))
+    return {name: {"value": values[name], "origin": policy.origin(name)} for name in SETTINGS}
 
 
 def _finding_json(finding: Finding, line: int | None) -> dict[str, Any]:

@@ -103,11 +103,10 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
         lines += _finding_lines(finding, report.line_of(index), width, offer_fix)
     at_least = "" if cost.complete else "at least "
     # "would": lint and scan report the function's decision; neither stops a job itself.
-    verdict = (
-        "do nothing" if decision.action is Action.NONE else f"{decision.action.value} ({decision.mode.value} mode)"
-    )
+    # Each setting says where it came from (a policy scope, the policy defaults, the environment, built in).
+    verdict = "do nothing" if decision.action is Action.NONE else f"{decision.action.value} ({decision.mode_words})"
     lines += textwrap.wrap(
-        f"worst case {at_least}${cost.worst_case_usd:,.2f} (cap ${evaluation.budget_cap_usd:,.2f}); "
+        f"worst case {at_least}${cost.worst_case_usd:,.2f} ({evaluation.policy.explain('budget_cap_usd')}); "
         f"the guardrail would {verdict}: {decision.reason}",
         width=width,
         initial_indent="  ",

@@ -54,6 +54,12 @@ _COST_NOTE = (
     "Worst case: the most a job could cost at on-demand prices (storage, warm pools and data transfer "
     "not included); 'at least' means an instance price was unknown."
 )
+# A flagged job can have decision "none": its findings are recorded and counted, but none reached the policy's
+# notify threshold (notify_min_severity), so no alert was sent.
+_DECISION_NOTE = (
+    "Decision 'none': every finding was below the policy's notify threshold (notify_min_severity), so the "
+    "job was recorded and counted here but no alert was sent."
+)
 
 
 # --- shared formatting ------------------------------------------------------------------------
@@ -186,7 +192,7 @@ def _job_table(jobs: list[JobRow]) -> Table:
         numeric=frozenset({5, 8}),
         nowrap=frozenset({1}),
         empty="No job was flagged in this period.",
-        note=_COST_NOTE,
+        note=f"{_COST_NOTE} {_DECISION_NOTE}",
     )
 
 

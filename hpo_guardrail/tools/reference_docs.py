@@ -1,6 +1,6 @@
 """Generated reference documentation: docs/rules.md from the rule catalogue, the policy schema, and
 docs/permissions.md from the adapters' declared permissions; and generated sections of hand-written
-pages, between markers (README.md's rule table).
+pages, between markers (README.md's rule table, the default log-natured names in docs/policy.md).
 
 `hpo-guardrail docs --write` regenerates them; a test fails when the committed copies are stale.
 """
@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from hpo_guardrail.tools.permissions_doc import render_permissions_markdown
 from rules.checks import all_rules
+from rules.policy import ARBITRARY_NAME_PROBES, DEFAULT_LOG_NATURED_NAMES, Policy
 from rules.policy_file import policy_json_schema
 from rules.rule import Category, Rule, RuleSettings
 
@@ -24,6 +25,8 @@ RULES_PAGE = Path("docs/rules.md")
 SCHEMA_FILE = Path("docs/policy.schema.json")
 PERMISSIONS_PAGE = Path("docs/permissions.md")
 README = Path("README.md")
+POLICY_PAGE = Path("docs/policy.md")
+LOG_NATURED_NAMES_SECTION = "log-natured-names"
 _COMMON_SETTINGS = set(RuleSettings.model_fields)
 
 
@@ -155,9 +158,67 @@ class GeneratedSection:
         return page[:start] + f"\n{self.render()}" + page[end:]
 
 
+def render_log_natured_names() -> str:
+    """The generated section of docs/policy.md: the default log-natured name patterns (DEFAULT_LOG_NATURED_NAMES)
+    and the test every name pattern passes."""
+    probes = ", ".join(f"`{probe}`" for probe in ARBITRARY_NAME_PROBES if probe)
+    return "\n".join(
+        [
+            "Without `log_natured_names` the policy uses these patterns (RE2 regular expressions, matched "
+            "case-insensitively anywhere in the parameter's name), shown with names each one matches:",
+            "",
+            # A list, not a table: a pattern's `|` would end a table cell.
+            *(f"- `{pattern}`: {_examples(pattern)}" for pattern in DEFAULT_LOG_NATURED_NAMES),
+            "",
+            "Setting `log_natured_names` replaces the whole list; copy the patterns you keep. The loader refuses a "
+            f"pattern that matches the empty name or a made-up one ({probes}), such as `.`, `...` or `.*`: it "
+            "would call every parameter log-natured.",
+        ]
+    )
+
+
+# Parameter names as the SageMaker built-in algorithms and common frameworks spell them, to show what each
+# default pattern matches (only names the pattern really matches are shown).
+_EXAMPLE_NAMES = (
+    "learning_rate",
+    "learning-rate",
+    "LearningRate",
+    "lr",
+    "base_lr",
+    "eta",
+    "alpha",
+    "reg_alpha",
+    "lambda",
+    "reg_lambda",
+    "weight_decay",
+    "regularization",
+    "l1",
+    "l2_reg",
+    "epsilon",
+    "adam_eps",
+    "C",
+    "batch_size",
+    "mini_batch_size",
+    "n_estimators",
+    "num_round",
+    "num_trees",
+    "num_leaves",
+    "hidden_units",
+    "hidden_size",
+)
+
+
+def _examples(pattern: str) -> str:
+    matcher = Policy(log_natured_names=(pattern,))
+    return ", ".join(f"`{name}`" for name in _EXAMPLE_NAMES if matcher.is_log_natured_name(name)) or "-"
+
+
 def generated_sections() -> tuple[GeneratedSection, ...]:
     """Every generated section of a hand-written page."""
-    return (GeneratedSection(README, "rule-table", render_readme_rule_table),)
+    return (
+        GeneratedSection(README, "rule-table", render_readme_rule_table),
+        GeneratedSection(POLICY_PAGE, LOG_NATURED_NAMES_SECTION, render_log_natured_names),
+    )
 
 
 def render_policy_schema() -> str:

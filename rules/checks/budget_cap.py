@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from rules.cost import over_cap
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import TuningRequest
 from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
@@ -52,7 +53,7 @@ def _fix(context: EvaluationContext[BudgetCapSettings]) -> tuple[str, tuple[Patc
 def check(request: TuningRequest, context: EvaluationContext[BudgetCapSettings]) -> Iterator[Finding]:
     """Flag a worst case above the cap (a lower bound above it counts too)."""
     cost, cap = context.cost, context.policy.budget_cap_usd
-    if cost.worst_case_usd <= cap:
+    if not over_cap(cost.worst_case_usd, cap):
         return
     qualifier = "" if cost.complete else "at least "
     critical = cost.worst_case_usd >= context.settings.critical_multiple * cap > 0

@@ -31,7 +31,12 @@ def test_text_report_shows_findings_with_lines_skips_failed_calls_and_exits_1(li
     assert "fix: Set ScalingType to Logarithmic for 'learning_rate'" in out
     assert "(automatic with --fix)" in out
     unwrapped = " ".join(out.split())
-    assert "the guardrail would notify (monitor mode): worst case $4.60 < cap $1,000.00" in unwrapped
+    # Each setting says where it came from: nothing set GUARDRAIL_MODE, BUDGET_CAP_USD or a policy here.
+    assert "worst case $4.60 (budget cap $1,000.00, from the built-in default)" in unwrapped
+    assert (
+        "the guardrail would notify (mode monitor, from the built-in default): worst case $4.60 < cap $1,000.00"
+        in unwrapped
+    )
     assert "tuning-clean.json: churn-clean (create-request, us-east-1)\n  no findings" in out
     assert "failed-call.json: skipped: the call failed, so no job exists: ValidationException" in out
     assert out.rstrip().endswith("3 inputs: 2 evaluated, 3 findings (2 high, 1 medium), 1 skipped, 0 errors")
@@ -85,8 +90,15 @@ def test_json_report_recognises_every_input_kind(lint, tmp_path):
             "action": "notify",
             "reason": "worst case $4.60 < cap $1,000.00, misconfigured (log-scale, positive-min)",
             "mode": "monitor",
+            "mode_origin": "built-in default",
             "costly": False,
             "misconfigured": True,
+        }
+        assert report["settings"] == {
+            "mode": {"value": "monitor", "origin": "built-in default"},
+            "budget_cap_usd": {"value": 1000.0, "origin": "built-in default"},
+            "unknown_price": {"value": "by-family", "origin": "built-in default"},
+            "notify_min_severity": {"value": "low", "origin": "built-in default"},
         }
         assert report["scope"] == "defaults" and report["suppressed"] == []
         assert report["policy_version"].startswith("sha256:")

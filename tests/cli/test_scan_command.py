@@ -90,7 +90,8 @@ def test_scan_notify_sends_alerts_through_the_deployed_topic(
     assert alert.message_json()["id"] == f"scan-{costly}-{today}"
     assert alert.subject.startswith(f"[HPO Guardrail] {costly} needs attention (worst case $")
     # Enforce mode would stop this costly misconfigured job; scan reports it and leaves stopping to the function.
-    assert "the guardrail would stop (enforce mode)" in run.stdout
+    unwrapped = " ".join(run.stdout.split())
+    assert "the guardrail would stop (mode enforce, from the environment GUARDRAIL_MODE)" in unwrapped
     assert alert.message_attributes["action"] == "notify"
     assert "found by scan, which does not stop jobs" in alert.message_json()["content"]["description"]
     assert tuning_jobs.status(costly) == "InProgress"

@@ -1,5 +1,5 @@
-"""docs/rules.md, docs/policy.schema.json, docs/permissions.md and README.md's rule table are generated; the
-committed copies must be current."""
+"""docs/rules.md, docs/policy.schema.json, docs/permissions.md, README.md's rule table and the list of default
+log-natured names in docs/policy.md are generated; the committed copies must be current."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from hpo_guardrail.tools.permissions_doc import declared_permissions, render_per
 from hpo_guardrail.tools.reference_docs import (
     MissingMarkers,
     generated_sections,
+    render_log_natured_names,
     render_readme_rule_table,
     render_rules_markdown,
     stale_documents,
     write_documents,
 )
 from rules.checks import all_rules
+from rules.policy import DEFAULT_LOG_NATURED_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,24 +36,41 @@ def test_every_rule_has_its_section_with_all_parts():
             assert part in section, (rule.id, part)
 
 
+def _section(name: str):
+    (section,) = [s for s in generated_sections() if s.name == name]
+    return section
+
+
+def _policy_page_with_markers(root: Path) -> Path:
+    section = _section("log-natured-names")
+    (root / "docs").mkdir(exist_ok=True)
+    page = root / "docs" / "policy.md"
+    page.write_text(f"# The policy\n\n{section.begin}\n{section.end}\n\nmore\n")
+    return page
+
+
 def _readme_with_markers(root: Path) -> Path:
-    (section,) = generated_sections()
+    section = _section("rule-table")
     readme = root / "README.md"
     readme.write_text(f"# Title\n\nhand-written\n\n{section.begin}\n{section.end}\n\nmore by hand\n")
     return readme
 
 
 def test_staleness_is_detected_and_repaired(tmp_path):
-    assert len(stale_documents(tmp_path)) == 4
+    assert len(stale_documents(tmp_path)) == 5
     readme = _readme_with_markers(tmp_path)
+    policy_page = _policy_page_with_markers(tmp_path)
     write_documents(tmp_path)
     assert stale_documents(tmp_path) == []
+    assert policy_page.read_text().startswith("# The policy\n") and policy_page.read_text().endswith("\n\nmore\n")
     (tmp_path / "docs" / "rules.md").write_text("# edited by hand\n")
     assert [p.name for p in stale_documents(tmp_path)] == ["rules.md"]
     text = readme.read_text()
     assert text.startswith("# Title\n\nhand-written\n") and text.endswith("\n\nmore by hand\n")
     readme.write_text(text.replace("| `parallelism` |", "| `parallelism` edited |").replace("tuning |", "tune |", 1))
     assert "README.md" in [p.name for p in stale_documents(tmp_path)]
+    policy_page.write_text(policy_page.read_text().replace("`^eta$`", "`^beta$`"))
+    assert "policy.md" in [p.name for p in stale_documents(tmp_path)]
 
 
 def test_a_readme_without_the_markers_is_stale_and_not_written(tmp_path):
@@ -75,6 +94,24 @@ def test_the_readme_rule_table_names_every_rule_with_its_thresholds():
 
 def test_the_committed_readme_holds_the_generated_table():
     assert render_readme_rule_table() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_policy_page_without_the_markers_is_stale_and_is_not_written(tmp_path):
+    _readme_with_markers(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "policy.md").write_text("# The policy, markers removed\n")
+    assert "policy.md" in [p.name for p in stale_documents(tmp_path)]
+    with pytest.raises(MissingMarkers, match="log-natured-names"):
+        write_documents(tmp_path)
+    assert not (tmp_path / "docs" / "rules.md").exists(), "nothing is written when a page cannot be"
+
+
+def test_the_policy_page_lists_every_default_log_natured_name():
+    page = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    section = render_log_natured_names()
+    assert section in page
+    for pattern in DEFAULT_LOG_NATURED_NAMES:
+        assert f"- `{pattern}`: `" in section, pattern  # each with at least one name it matches
 
 
 def test_the_permissions_page_gives_each_function_its_adapters_actions_and_lists_every_adapter():
