@@ -21,7 +21,7 @@ from hpo_guardrail.enforce.outcome import DecisionSummary, FindingSummary, Outco
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.models import TuningJobCall
-from rules.policy import Overrides
+from rules.policy import BaseLayer
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
 # A stop was asked for and its answer is not recorded yet (the function may have died in between).
@@ -142,7 +142,7 @@ class AuditRecord(DecisionSummary):
     base_layer: dict[str, Any] | None = Field(
         default=None,
         description="the deployment's mode and budget cap (GUARDRAIL_MODE, BUDGET_CAP_USD) the policy was "
-        "resolved over (rules.policy.Overrides)",
+        "resolved over (rules.policy.BaseLayer: the values and where each came from)",
     )
 
     @model_validator(mode="before")
@@ -189,7 +189,7 @@ class AuditRecord(DecisionSummary):
         *,
         exports: bool = False,
         event: object = None,
-        base: Overrides | None = None,
+        base: BaseLayer | None = None,
     ) -> AuditRecord:
         """The record of an evaluation, with the plan its decision calls for (`exports`: Security Hub is on).
 

@@ -28,7 +28,7 @@ from rules.decision import Decision, decide
 from rules.engine import Evaluation
 from rules.models import CallContext
 from rules.parsing import InvalidRequest, read_request
-from rules.policy import Mode, Overrides, PolicyDocument
+from rules.policy import BaseLayer, Mode, PolicyDocument
 from rules.prices import PriceBook, PriceQuote
 
 
@@ -108,7 +108,7 @@ class Replayer:
     document: PolicyDocument
     bundled_as_of: str
     prices: PriceBook | None = None
-    fallback_base: Overrides | None = None
+    fallback_base: BaseLayer | None = None
     mode: Mode | None = None
 
     def replay(self, record: AuditRecord) -> ReplayedJob | NotReplayable:
@@ -120,7 +120,7 @@ class Replayer:
         try:
             request = read_request(record.request)
             prices = self.prices or RecordedPrices(_quotes(record.price_quotes or []), self.bundled_as_of)
-            base = Overrides.model_validate(record.base_layer) if record.base_layer is not None else self.fallback_base
+            base = BaseLayer.model_validate(record.base_layer) if record.base_layer is not None else self.fallback_base
         except (InvalidRequest, ValidationError) as error:
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             return self._skipped(

@@ -17,7 +17,7 @@ from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.replay.compare import NotReplayable, NotReplayableKind, ReplayedJob, compare
 from hpo_guardrail.replay.judge import RecordedPrices, Replayer
-from rules.policy import Mode, Overrides, PolicyDocument
+from rules.policy import BaseLayer, Mode, PolicyDocument
 from rules.policy_file import default_policy, parse_policy
 from rules.prices import BundledPrices, PriceQuote, PriceSource
 from tests.builders import ROLE, cloudtrail_event, continuous, training_definition, tuning_request
@@ -63,7 +63,7 @@ def candidate(text: str) -> PolicyDocument:
 
 
 def replayer(document: PolicyDocument, **options) -> Replayer:
-    return Replayer(document, bundled_as_of=BundledPrices().as_of, fallback_base=Overrides(), **options)
+    return Replayer(document, bundled_as_of=BundledPrices().as_of, fallback_base=BaseLayer(), **options)
 
 
 def replayed(record: AuditRecord, document: PolicyDocument, **options) -> ReplayedJob:
@@ -80,7 +80,9 @@ def test_an_evaluated_record_keeps_the_request_context_prices_and_deployment_lay
     record = record_of(event, mode=Mode.ENFORCE)
     assert record.request == event["detail"]["requestParameters"]
     assert record.role_arn == ROLE
-    assert record.base_layer == {"mode": "enforce", "budget_cap_usd": 1000.0}
+    assert record.base_layer is not None
+    assert record.base_layer["overrides"] == {"mode": "enforce", "budget_cap_usd": 1000.0}
+    assert set(record.base_layer["origins"]) == {"mode", "budget_cap_usd"}
     (quote,) = [PriceQuote.model_validate(q) for q in record.price_quotes or []]
     assert (quote.instance_type, quote.source) == ("ml.p3.2xlarge", PriceSource.BUNDLED)
     assert record.request_omitted is None
