@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hpo_guardrail.cli import demo, docs, lint, prices, report, scan
+from hpo_guardrail.cli import demo, docs, lint, prices, redrive, report, sandbox, scan
 
-COMMANDS = (demo, docs, prices, lint, scan, report)
+COMMANDS = (demo, docs, prices, lint, scan, report, redrive, sandbox)
 
 
 def build_parser() -> argparse.ArgumentParser:
