@@ -50,16 +50,35 @@ class EmbeddedAws:
     resets that state when it ends, so do not mix it with a running EmbeddedAws in one process.
     """
 
-    def __init__(self, *, region: str = REGION) -> None:
+    def __init__(self, *, region: str = REGION, port: int = 0) -> None:
         self.region = region
         self.account_id = ACCOUNT_ID
+        self._port = port  # 0: a free port
         self._server: Any = None
         self._endpoint_url: str | None = None
         self._session: boto3.session.Session | None = None
 
+    @classmethod
+    def running_at(cls, endpoint_url: str, *, region: str = REGION) -> EmbeddedAws:
+        """The emulator another process runs (`hpo-guardrail sandbox`), reached at its URL.
+
+        Its clients work as this process's own would; start() and stop() leave that server alone.
+        """
+        aws = cls(region=region)
+        aws._endpoint_url = endpoint_url
+        aws._session = aws._new_session()
+        return aws
+
+    def _new_session(self) -> boto3.session.Session:
+        return boto3.session.Session(
+            aws_access_key_id=_FAKE_ACCESS_KEY_ID,
+            aws_secret_access_key=_FAKE_SECRET_ACCESS_KEY,
+            region_name=self.region,
+        )
+
     def start(self) -> Self:
         """Patch moto and start the server on a free port; returns self."""
-        if self._server is not None:
+        if self._server is not None or self._endpoint_url is not None:
             return self
         moto_extensions.install()
         # Imported here so that importing this module stays cheap (moto.server pulls in every service).
@@ -67,16 +86,12 @@ class EmbeddedAws:
 
         # One line per request from werkzeug would drown everything else; errors still show.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         self._server = server
         self._endpoint_url = f"http://{host}:{port}"
-        self._session = boto3.session.Session(
-            aws_access_key_id=_FAKE_ACCESS_KEY_ID,
-            aws_secret_access_key=_FAKE_SECRET_ACCESS_KEY,
-            region_name=self.region,
-        )
+        self._session = self._new_session()
         return self
 
     def stop(self) -> None:

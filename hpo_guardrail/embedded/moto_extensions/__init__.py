@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import threading
 
+from hpo_guardrail.embedded.moto_extensions.awslambda import extend_lambda
 from hpo_guardrail.embedded.moto_extensions.cloudformation import creates_resource_type, extend_cloudformation
 from hpo_guardrail.embedded.moto_extensions.dynamodb import extend_dynamodb
 from hpo_guardrail.embedded.moto_extensions.eventbridge import (
     ASYNC_INVOCATIONS,
     REPLAYED_EVENT_IDS_HEADER,
+    UNDELIVERABLE_HEADER,
     AsyncInvocation,
     extend_eventbridge,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "PRICE_LIST_CALLS",
     "REPLAYED_EVENT_IDS_HEADER",
     "TUNING_JOB_STATUSES",
+    "UNDELIVERABLE_HEADER",
     "AsyncInvocation",
     "DeliveredEmail",
     "Mailbox",
@@ -72,6 +75,7 @@ def install() -> None:
         extend_faults()
         extend_sns()
         extend_eventbridge()
+        extend_lambda()
         extend_s3()
         extend_cloudformation()
         extend_pricing()

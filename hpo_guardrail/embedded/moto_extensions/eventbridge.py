@@ -1,4 +1,5 @@
-"""EventBridge: rule targets that invoke Lambda, and replayed event ids."""
+"""EventBridge: rule targets that invoke Lambda (with the target's retries and dead-letter queue), and
+replayed event ids."""
 
 from __future__ import annotations
 
@@ -10,16 +11,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
-from moto.events.models import EventsBackend, Rule
+from moto.events.models import EventPattern, EventsBackend, Rule
 from moto.events.responses import EventsHandler
 from moto.events.utils import EventTemplateParser
 from moto.utilities.arns import parse_arn
+
+from hpo_guardrail.embedded.moto_extensions.faults import take_fault
 
 # An HTTP header the embedded event bus understands on PutEvents: a JSON list of event ids, one per
 # entry. Events that CloudTrail forwards to EventBridge carry the id EventBridge gave them, and
 # redeliveries (EventBridge delivers at least once) repeat it; replaying an event with its original id
 # is how the emulator shows both. Real PutEvents has no such parameter, so it travels as a header.
 REPLAYED_EVENT_IDS_HEADER = "x-embedded-aws-event-ids"
+# Another header of the embedded bus's PutEvents: a Lambda error code (e.g. TooManyRequestsException) that
+# every attempt to deliver these events to a Lambda target meets, so they end in the target's dead-letter
+# queue as an outage would leave them. Tests in the same process can inject_faults("lambda", "Invoke", ...)
+# instead; this is for a second process (`hpo-guardrail sandbox deliver --undeliverable`).
+UNDELIVERABLE_HEADER = "x-embedded-aws-undeliverable"
+# EventBridge's RetryPolicy default (185 retries), and its DLQ error codes for the Lambda errors it meets.
+_DEFAULT_RETRY_ATTEMPTS = 185
+_DLQ_ERROR_CODES = {
+    "TooManyRequestsException": "THROTTLING",
+    "ThrottlingException": "THROTTLING",
+    "ResourceNotFoundException": "NO_RESOURCE",
+    "AccessDeniedException": "NO_PERMISSIONS",
+}
+# Errors EventBridge does not retry: the target is gone or forbidden until someone acts.
+_NOT_RETRIED = frozenset({"NO_RESOURCE", "NO_PERMISSIONS"})
 
 
 @dataclass(frozen=True)
@@ -71,10 +89,12 @@ def extend_eventbridge() -> None:
     def put_events_action(self: EventsHandler) -> str:
         header = self.headers.get(REPLAYED_EVENT_IDS_HEADER)
         _replay.event_ids = json.loads(header) if header else None
+        _replay.undeliverable = self.headers.get(UNDELIVERABLE_HEADER) or None
         try:
             return original_action(self)
         finally:
             _replay.event_ids = None
+            _replay.undeliverable = None
 
     def put_events_keeping_ids(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         event_ids = getattr(_replay, "event_ids", None)
@@ -100,14 +120,7 @@ def extend_eventbridge() -> None:
         lambda_targets = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
         if lambda_targets and self.event_pattern.matches_event(original_event):
             for target in lambda_targets:
-                ASYNC_INVOCATIONS.put(
-                    AsyncInvocation(
-                        function_arn=target["Arn"],
-                        rule_arn=self.arn,
-                        event_id=str(original_event["id"]),
-                        event=_lambda_target_input(target, original_event),
-                    )
-                )
+                _deliver_to_lambda(self, target, _lambda_target_input(target, original_event))
         # moto raises NotImplementedError (HTTP 500 on PutEvents) for a matching rule with a Lambda
         # target; the other targets (SQS, logs, buses) keep moto's own delivery.
         other_targets = [t for t in self.targets if t not in lambda_targets]
@@ -115,8 +128,64 @@ def extend_eventbridge() -> None:
             original_send(_RuleWithTargets(self, other_targets), original_event, transform_input)  # type: ignore[arg-type]
 
     EventsHandler.put_events = put_events_action  # type: ignore[method-assign]
+    EventsHandler.test_event_pattern = _test_event_pattern  # type: ignore[method-assign,assignment]
     EventsBackend.put_events = put_events_keeping_ids  # type: ignore[method-assign]
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+def _test_event_pattern(self: EventsHandler) -> str:
+    """TestEventPattern, which moto leaves unimplemented: whether a rule's pattern matches an event."""
+    pattern = EventPattern.load(self._get_param("EventPattern"))
+    event = json.loads(self._get_param("Event"))
+    return json.dumps({"Result": bool(pattern.matches_event(event))})
+
+
+def _deliver_to_lambda(rule: Rule, target: dict[str, Any], event: dict[str, Any]) -> None:
+    """Invoke a Lambda target asynchronously as EventBridge does: each attempt can meet a fault (Lambda
+    refusing the Invoke); after the target's RetryPolicy, the event goes to its dead-letter queue, if any,
+    with the attributes EventBridge gives it (RULE_ARN, TARGET_ARN, ERROR_CODE, ...), else it is dropped."""
+    retry_policy = target.get("RetryPolicy", {})
+    retries = int(retry_policy.get("MaximumRetryAttempts", _DEFAULT_RETRY_ATTEMPTS))
+    undeliverable = getattr(_replay, "undeliverable", None)
+    attempts = 0
+    while True:
+        attempts += 1
+        fault = take_fault("lambda", "Invoke", account_id=rule.account_id, region=rule.region_name)
+        error_type = undeliverable or (fault.error_type if fault is not None else None)
+        if error_type is None:
+            ASYNC_INVOCATIONS.put(
+                AsyncInvocation(
+                    function_arn=target["Arn"], rule_arn=rule.arn, event_id=str(event.get("id", "")), event=event
+                )
+            )
+            return
+        code = _DLQ_ERROR_CODES.get(error_type, "ERROR_FROM_TARGET")
+        if code in _NOT_RETRIED or attempts > retries:
+            break
+    message = fault.message if fault is not None else f"Lambda refused the invocation ({error_type})"
+    dead_letter_arn = target.get("DeadLetterConfig", {}).get("Arn")
+    if not dead_letter_arn:
+        return  # EventBridge drops it (the FailedInvocations metric is all that remains)
+    attributes = {
+        "RULE_ARN": rule.arn,
+        "TARGET_ARN": target["Arn"],
+        "ERROR_CODE": code,
+        "ERROR_MESSAGE": message,
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+        "RETRY_ATTEMPTS": str(attempts - 1),
+    }
+    _send_dead_letter(dead_letter_arn, event, attributes)
+
+
+def _send_dead_letter(queue_arn: str, event: dict[str, Any], attributes: dict[str, str]) -> None:
+    from moto.sqs.models import sqs_backends
+
+    queue = parse_arn(queue_arn)
+    sqs_backends[queue.account][queue.region].send_message(
+        queue_name=queue.resource_id,
+        message_body=json.dumps(event),
+        message_attributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
+    )
 
 
 class _RuleWithTargets:

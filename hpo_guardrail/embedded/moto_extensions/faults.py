@@ -56,15 +56,24 @@ def with_faults(service: str, action: str, method: Callable[[Any], Any]) -> Call
     """A response method that first counts the call and answers with an injected fault, if one is due."""
 
     def answer(self: Any) -> Any:
-        with _LOCK:
-            CALLS[(service, action)] = CALLS.get((service, action), 0) + 1
-            pending = _FAULTS.get((service, self.current_account, self.region, action))
-            fault = pending.pop(0) if pending else None
+        fault = take_fault(service, action, account_id=self.current_account, region=self.region)
         if fault is not None:
             raise fault  # moto's dispatcher turns it into the service's own error response
         return method(self)
 
     return answer
+
+
+def take_fault(service: str, action: str, *, account_id: str, region: str) -> _RESTError | None:
+    """Count one call of `service`'s `action` and return the injected fault it meets, if one is due.
+
+    For calls AWS makes on a caller's behalf (EventBridge invoking a Lambda target), which reach no
+    response method of the emulator's own.
+    """
+    with _LOCK:
+        CALLS[(service, action)] = CALLS.get((service, action), 0) + 1
+        pending = _FAULTS.get((service, account_id, region, action))
+        return pending.pop(0) if pending else None
 
 
 def extend_faults() -> None:
