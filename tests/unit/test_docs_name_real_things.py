@@ -35,6 +35,8 @@ FOREIGN_FLAGS = {
     "--parameter-overrides": "sam deploy",
     "--use-container": "sam build",
     "--lint": "sam validate",
+    "--role-arn": "sam deploy",
+    "--resolve-s3": "sam deploy",
     "--hyper-parameter-tuning-job-name": "aws sagemaker",
     "--no-deps": "pip",
     "--no-build-isolation": "pip",
@@ -123,6 +125,9 @@ def _words(text: str) -> list[str]:
 def command_lines(code: Code) -> Iterator[list[str]]:
     """The words after each `hpo-guardrail` in a piece of code, up to the end of its shell command."""
     for match in re.finditer(rf"(?:^|(?<=[\s/`(]))({re.escape(COMMAND)})(?=\s|$)", code.text):
+        before = code.text[: match.start()].split()
+        if before and before[-1].startswith("--") and "=" not in before[-1]:
+            continue  # a flag's value (`--stack hpo-guardrail`), not the command
         words: list[str] = []
         for word in _words(code.text[match.end() :]):
             if word in SHELL_ENDS or word.startswith((">", "2>")):
@@ -248,8 +253,18 @@ def named_variables(pages: tuple[Path, ...]) -> Iterator[tuple[Code, str]]:
             yield code, name
 
 
+def shell_variables(pages: tuple[Path, ...]) -> set[str]:
+    """Variables the docs' own shell lines set (`QUEUE_URL=$(aws ...)`): the reader's, not the product's."""
+    return {
+        name
+        for code in all_code(pages)
+        if code.fenced
+        for name in re.findall(r"(?:^|[\s;(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)=", code.text)
+    }
+
+
 def unknown_variables(pages: tuple[Path, ...] = PAGES) -> list[str]:
-    known = variables_the_code_reads() | set(FOREIGN_VARIABLES)
+    known = variables_the_code_reads() | set(FOREIGN_VARIABLES) | shell_variables(pages)
     return sorted(
         {
             f"{code.page}:{code.line}: {name}"
