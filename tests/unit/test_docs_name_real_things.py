@@ -254,12 +254,13 @@ def named_variables(pages: tuple[Path, ...]) -> Iterator[tuple[Code, str]]:
 
 
 def shell_variables(pages: tuple[Path, ...]) -> set[str]:
-    """Variables the docs' own shell lines set (`QUEUE_URL=$(aws ...)`): the reader's, not the product's."""
+    """Variables the docs' own shell lines set from a command's output (`QUEUE_URL=$(aws ...)`): the reader's,
+    not the product's. `export NAME=value` and `NAME=value command` stay checked: a program reads those."""
     return {
         name
         for code in all_code(pages)
         if code.fenced
-        for name in re.findall(r"(?:^|[\s;(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)=", code.text)
+        for name in re.findall(r"(?:^|[\s;(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)=\$\(", code.text)
     }
 
 
@@ -385,3 +386,8 @@ def test_a_made_up_template_parameter_is_reported(probe):
         "Deploy with `BudgetCapUsd=500 AlarmEmail=x`, or set the `FooBar` parameter.\n"
     )
     assert unknown_parameters(pages) == ["probe.md:4: TurboMode", "probe.md:6: AlarmEmail", "probe.md:6: FooBar"]
+
+
+def test_a_variable_the_reader_sets_from_a_commands_output_is_theirs(probe):
+    pages = probe('```sh\nQUEUE_URL=$(aws sqs create-queue --queue-name q)\necho "$QUEUE_URL" $QUEUE_ARN\n```\n')
+    assert unknown_variables(pages) == ["probe.md:2: QUEUE_ARN"]
