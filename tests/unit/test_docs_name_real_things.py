@@ -390,4 +390,4 @@ def test_a_made_up_template_parameter_is_reported(probe):
 
 def test_a_variable_the_reader_sets_from_a_commands_output_is_theirs(probe):
     pages = probe('```sh\nQUEUE_URL=$(aws sqs create-queue --queue-name q)\necho "$QUEUE_URL" $QUEUE_ARN\n```\n')
-    assert unknown_variables(pages) == ["probe.md:2: QUEUE_ARN"]
+    assert unknown_variables(pages) == ["probe.md:3: QUEUE_ARN"]
