@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from hpo_guardrail.enforce import AuditRecord, Status, StopResult
 
@@ -211,6 +211,8 @@ class JobRow(_Frozen):
     decision: str | None
     stop_result: str | None
     cost_avoided_usd: float | None
+    mode: str | None = None
+    mode_origin: str | None = Field(default=None, description="where the mode came from (rules.policy.Policy.origin)")
 
 
 class Figures(_Frozen):
@@ -288,6 +290,8 @@ def job_row(record: AuditRecord) -> JobRow:
         decision=record.decision,
         stop_result=stop.result if stop else None,
         cost_avoided_usd=stop.cost_avoided_usd if stop else None,
+        mode=record.mode,
+        mode_origin=record.setting_origins.get("mode"),
     )
 
 

@@ -44,6 +44,8 @@ CSV_COLUMNS = (
     "decision",
     "stop_result",
     "cost_avoided_usd",
+    "mode",
+    "mode_origin",
 )
 # Spreadsheets run a cell starting with these as a formula; a team tag is free text anyone can set.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -171,6 +173,17 @@ def _offender_table(
     )
 
 
+def _decision_cell(job: JobRow) -> str:
+    """The decision, and the mode it was taken in with where that came from ("stop (mode enforce, from the
+    policy scope `nlp`)")."""
+    if job.decision is None:
+        return _NONE
+    if job.mode is None:
+        return job.decision
+    origin = f", from the {job.mode_origin}" if job.mode_origin else ""
+    return f"{job.decision} (mode {job.mode}{origin})"
+
+
 def _job_table(jobs: list[JobRow]) -> Table:
     return Table(
         title="Costliest flagged jobs",
@@ -183,7 +196,7 @@ def _job_table(jobs: list[JobRow]) -> Table:
                 j.account or _NONE,
                 ", ".join(j.rules),
                 usd(j.worst_case_usd, j.cost_complete is False),
-                j.decision or _NONE,
+                _decision_cell(j),
                 j.stop_result or _NONE,
                 usd(j.cost_avoided_usd),
             )
@@ -283,6 +296,8 @@ def render_csv(rows: list[JobRow]) -> str:
             row.decision,
             row.stop_result,
             row.cost_avoided_usd,
+            row.mode,
+            row.mode_origin,
         )
         writer.writerow([_csv_cell(v) for v in values])
     return out.getvalue()

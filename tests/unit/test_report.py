@@ -273,3 +273,18 @@ def test_totals_say_how_the_costs_were_priced():
     ]
     totals = compute_figures(records, FIXTURE_PERIOD, "2026-11-29T00:00:00Z").totals
     assert (totals.costs_complete, totals.costs_estimated, totals.costs_unknown) == (2, 1, 2)
+
+
+def test_a_jobs_decision_says_its_mode_and_where_the_mode_came_from():
+    record = evaluated("o1", "2026-03-02T10:00:00Z", findings=(finding("log-scale"),), decision="stop", stop="stopped")
+    record = record.model_copy(update={"setting_origins": {"mode": "policy scope `nlp`"}})
+    older = evaluated("o2", "2026-03-02T11:00:00Z", findings=(finding("log-scale"),))  # no origins kept
+
+    rows = list(csv.DictReader(io.StringIO(render_csv(job_rows([record, older])))))
+    assert (rows[0]["mode"], rows[0]["mode_origin"]) == ("enforce", "policy scope `nlp`")
+    assert (rows[1]["mode"], rows[1]["mode_origin"]) == ("enforce", "")
+
+    period = ReportPeriod(since="2026-03-01T00:00:00Z", until="2026-03-08T00:00:00Z")
+    page = render_markdown(compute_figures([record, older], period, GENERATED))
+    assert "stop (mode enforce, from the policy scope" in page and "nlp" in page
+    assert "notify (mode enforce)" in page
