@@ -136,7 +136,8 @@ def reconcile(findings: Sequence[Finding], request: TuningRequest) -> tuple[Fix,
             owners[position].add(op.path)
             if op.path in merged:
                 entry = merged[op.path]
-                if op.path in UPPER_LIMITS and op.value < entry.operation.value:
+                lower = op.op != "remove" and op.path in UPPER_LIMITS and op.value < entry.operation.value
+                if lower:
                     entry.operation = op
                 entry.asked.append((position, op.value))
             else:
