@@ -31,7 +31,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths", nargs="+", metavar="PATH", help="JSON or YAML files, globs ('configs/**/*.json'), - for stdin"
     )
     parser.add_argument("--region", help="region for prices and scopes (default: the record's, else us-east-1)")
-    parser.add_argument("--account", help="AWS account id the job runs in, for account scopes (default: the record's)")
+    parser.add_argument(
+        "--account",
+        help="AWS account id the job runs in, for account scopes (default: the record's, else --principal's)",
+    )
+    parser.add_argument(
+        "--principal",
+        metavar="ARN",
+        help="the creator's ARN as CloudTrail records it (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or an IAM "
+        "role or user ARN), for principal scopes and exemptions (default: the record's)",
+    )
+    parser.add_argument(
+        "--team",
+        metavar="NAME",
+        help="the team the job is tagged with (the policy's team_tag_key), for team scopes and exemptions, when the "
+        "request carries no such tag",
+    )
     parser.add_argument("--profile", help="AWS named profile for live prices (--prices live or auto)")
     parser.add_argument(
         "--fix",
@@ -53,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         paths=args.paths,
         region=args.region,
         account=args.account,
+        principal=args.principal,
+        team=args.team,
         profile=args.profile,
         fix=args.fix,
         output=args.output,
@@ -129,7 +146,18 @@ def _lint_one(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: T
         text, document = read_input(path, stdin)
     except UnreadableDocument as error:
         return JobReport(path=shown, status=Status.ERROR, reason=str(error))
-    report = lint_document(shown, text, document, evaluator, region=options.region, account=options.account)
+    report = lint_document(
+        shown,
+        text,
+        document,
+        evaluator,
+        region=options.region,
+        account=options.account,
+        principal=options.principal,
+        team=options.team,
+    )
     if options.fix:
-        report = fix_report(report, evaluator, output=options.output, original_text=text, stdout=stdout)
+        report = fix_report(
+            report, evaluator, output=options.output, original_text=text, stdout=stdout, team=options.team
+        )
     return report

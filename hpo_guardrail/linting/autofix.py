@@ -21,7 +21,7 @@ import yaml
 from hpo_guardrail.adapters.request_shapes import create_request_from, normalise_request, validation_problems
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.outcome import Status
-from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings
+from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings, with_team
 from hpo_guardrail.linting.json_patch import PatchError, apply_patch
 from hpo_guardrail.linting.layout import LayoutError, edit_text
 from hpo_guardrail.linting.results import AppliedFix, FixReport, InputKind, JobReport
@@ -84,9 +84,12 @@ def _edited(report: JobReport, original: dict[str, Any], current: dict[str, Any]
     return _serialise(current, target, text)
 
 
-def _assess(report: JobReport, evaluator: Evaluator, request: dict[str, Any]) -> tuple[Evaluation, Decision]:
+def _assess(
+    report: JobReport, evaluator: Evaluator, request: dict[str, Any], team: str | None
+) -> tuple[Evaluation, Decision]:
     assert report.context is not None  # an evaluated report always has one
-    assessment = evaluator.assess(read_request(request), report.context)
+    tagged = with_team(read_request(request), team, evaluator.document().team_tag_key)
+    assessment = evaluator.assess(tagged, report.context)
     return assessment.evaluation, assessment.decision
 
 
@@ -97,8 +100,10 @@ def fix_report(
     output: str | None,
     original_text: str | None,
     stdout: TextIO,
+    team: str | None = None,
 ) -> JobReport:
-    """Correct one evaluated input and write the request; the report then holds what is left."""
+    """Correct one evaluated input and write the request; the report then holds what is left (evaluated with
+    the --team it was linted with, and the report's context)."""
     if report.status is not Status.EVALUATED or report.evaluation is None:
         return report
     original = pascal_request(report)
@@ -124,7 +129,7 @@ def fix_report(
             fix.not_applied.pop(label, None)
         if not progressed:
             break
-        evaluation, decision = _assess(report, evaluator, current)
+        evaluation, decision = _assess(report, evaluator, current, team)
     # A patch that failed in one round may have become unnecessary after another fix.
     remaining = {_label(f) for f in evaluation.findings}
     fix.not_applied = {label: why for label, why in fix.not_applied.items() if label in remaining}
