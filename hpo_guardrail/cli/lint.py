@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         **evaluation_options(args),
     )
-    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr))
+    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr), command=NAME)
 
 
 def run_lint(
@@ -88,6 +88,9 @@ def run_lint(
     pricing_client: Any = None,
 ) -> int:
     """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage.
+
+    AWS failures (no such profile, no region for an ssm: policy) propagate as AwsCallFailed: `delivered` ends
+    the command with one line and exit 2.
 
     `pricing_client` (tests) stands in for the Price List client of --prices live.
     """
@@ -102,9 +105,8 @@ def _run_lint(
     options: LintOptions, stdin: TextIO, stdout: TextIO, stderr: TextIO, environ: Mapping[str, str], pricing_client: Any
 ) -> int:
     # Imported here, as in every command module: building the parser loads no evaluation code.
-    from hpo_guardrail.composition import build_evaluator
     from hpo_guardrail.enforce.escaping import terminal_text
-    from hpo_guardrail.enforce.settings import Settings
+    from hpo_guardrail.linting.evaluation import check_profile, cli_evaluator
     from hpo_guardrail.linting.inputs import STDIN, UsageError, check_usage, expand_paths
     from hpo_guardrail.linting.output import emit, report_problems
     from hpo_guardrail.linting.prices import cli_prices
@@ -112,8 +114,11 @@ def _run_lint(
 
     try:
         check_usage(options)
+        check_profile(options.profile)
         prices = cli_prices(options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client)
-        evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy, prices=prices.book)
+        evaluator = cli_evaluator(
+            policy=options.policy, environ=environ, prices=prices.book, profile=options.profile, region=options.region
+        )
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
     except (UsageError, ValueError) as error:  # SettingsError and PolicyError name the variable or file
         # A policy's own text may be quoted in the message: shown, never run by the terminal.
