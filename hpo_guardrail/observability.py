@@ -4,17 +4,59 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.tracing.base import BaseProvider
 
 SERVICE_NAME = os.getenv("POWERTOOLS_SERVICE_NAME", "hpo-guardrail")
 METRICS_NAMESPACE = os.getenv("POWERTOOLS_METRICS_NAMESPACE", "HpoGuardrail")
 
+
+class _Untraced:
+    """A segment that records nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+class LocalProvider(BaseProvider):
+    """The tracing provider outside Lambda (the CLI, tests, the demo): traces nothing and makes no AWS client.
+
+    Powertools' default provider is the X-Ray SDK's recorder, which builds a botocore client as it is
+    imported: with AWS_PROFILE naming a profile that does not exist, that fails, and every command would end
+    in a traceback before reading its options. Outside Lambda Powertools disables tracing anyway.
+    """
+
+    @contextmanager
+    def in_subsegment(self, name: Any = None, **kwargs: Any) -> Iterator[Any]:
+        yield _Untraced()
+
+    @asynccontextmanager
+    async def in_subsegment_async(self, name: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
+        yield _Untraced()
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        return None
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        return None
+
+    def patch(self, modules: Sequence[str]) -> None:
+        return None
+
+    def patch_all(self) -> None:
+        return None
+
+
+# LAMBDA_TASK_ROOT is set in the Lambda runtime only: there the functions trace through X-Ray.
+_IN_LAMBDA = bool(os.getenv("LAMBDA_TASK_ROOT"))
+
 logger = Logger(service=SERVICE_NAME)
-tracer = Tracer(service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME) if _IN_LAMBDA else Tracer(service=SERVICE_NAME, provider=LocalProvider())
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 
 

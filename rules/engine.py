@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from rules.checks import all_rules
 from rules.cost import CostEstimate, estimate_cost
 from rules.findings import Finding, Severity, highest_severity
+from rules.fixes import Fix, reconcile
 from rules.models import TuningRequest
 from rules.policy import Policy
 from rules.prices import BundledPrices, PriceBook
@@ -39,6 +40,19 @@ class Evaluation(BaseModel):
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f.rule for f in self.findings))
+
+    @property
+    def fixes(self) -> tuple[Fix, ...]:
+        """One reconciled set of fixes (rules/fixes.py): every finding answered by exactly one fix, no two fixes
+        touching the same member, limits merged into the tightest value that still lets a training job finish."""
+        return reconcile(self.findings, self.request)
+
+    def fix_for(self, finding: Finding) -> Fix | None:
+        """The reconciled fix that answers one of this evaluation's findings (None for another evaluation's)."""
+        position = next((i for i, f in enumerate(self.findings) if f is finding), None)
+        if position is None:
+            position = next((i for i, f in enumerate(self.findings) if f == finding), None)
+        return next((fix for fix in self.fixes if position in fix.findings), None) if position is not None else None
 
     @property
     def policy_version(self) -> str:

@@ -22,8 +22,32 @@ CLI_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, conn
 
 
 class AwsCallFailed(Exception):
-    """AWS could not be asked or refused: no such profile, no credentials or network, throttled past the
-    retries, access denied. The message is botocore's, which names the operation and the error code."""
+    """AWS could not be asked or refused: no such profile, no region, no credentials or network, throttled past
+    the retries, access denied. The message is one line (`describe_aws_error`): what failed and what to do."""
+
+
+def describe_aws_error(error: BaseException) -> str:
+    """One line saying what went wrong with an AWS call, with the fix when it is a matter of configuration."""
+    from botocore.exceptions import NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound
+
+    if isinstance(error, AwsCallFailed):
+        return str(error)
+    if isinstance(error, NoRegionError):
+        return "no AWS region: give --region, or set AWS_REGION (or a region in the AWS profile)"
+    if isinstance(error, ProfileNotFound):
+        profile = error.kwargs.get("profile", "?")
+        return (
+            f"the AWS profile {profile!r} does not exist (named by --profile or AWS_PROFILE; profiles live in "
+            "~/.aws/config, or where AWS_CONFIG_FILE points)"
+        )
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return "no AWS credentials: give --profile, set AWS_PROFILE or AWS_ACCESS_KEY_ID, or log in (aws sso login)"
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code, message = details.get("Code", "Unknown"), (details.get("Message") or "").strip()
+        operation = getattr(error, "operation_name", None) or "the call"
+        return " ".join(f"AWS refused {operation}: {code}{f': {message}' if message else ''}".split())
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 @contextmanager
@@ -32,7 +56,7 @@ def aws_call() -> Iterator[None]:
     try:
         yield
     except (BotoCoreError, ClientError) as error:
-        raise AwsCallFailed(str(error)) from error
+        raise AwsCallFailed(describe_aws_error(error)) from error
 
 
 def session(profile: str | None = None, region: str | None = None) -> Any:
@@ -54,3 +78,14 @@ def cli_client(service: str, *, aws_session: Any = None, region: str | None = No
     source = aws_session if aws_session is not None else session()
     with aws_call():
         return source.client(service, region_name=region, config=CLI_CLIENT_CONFIG)
+
+
+def cli_parameter_store(*, aws_session: Any = None, profile: str | None = None, region: str | None = None) -> Any:
+    """The SSM reader of an `ssm:/name` policy for the CLI: as the profile (or `aws_session`), in the region
+    (None: the profile's or environment's; none at all is an error); raises AwsCallFailed."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    from hpo_guardrail.adapters.ssm import SsmParameters
+
+    source = aws_session if aws_session is not None else session(profile, region)
+    return SsmParameters(SSMProvider(boto3_client=cli_client("ssm", aws_session=source, region=region)))

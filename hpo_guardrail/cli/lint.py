@@ -31,7 +31,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths", nargs="+", metavar="PATH", help="JSON or YAML files, globs ('configs/**/*.json'), - for stdin"
     )
     parser.add_argument("--region", help="region for prices and scopes (default: the record's, else us-east-1)")
-    parser.add_argument("--account", help="AWS account id the job runs in, for account scopes (default: the record's)")
+    parser.add_argument(
+        "--account",
+        help="AWS account id the job runs in, for account scopes (default: the record's, else --principal's)",
+    )
+    parser.add_argument(
+        "--principal",
+        metavar="ARN",
+        help="the creator's ARN as CloudTrail records it (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or an IAM "
+        "role or user ARN), for principal scopes and exemptions (default: the record's)",
+    )
+    parser.add_argument(
+        "--team",
+        metavar="NAME",
+        help="the team the job is tagged with (the policy's team_tag_key), for team scopes and exemptions, when the "
+        "request carries no such tag",
+    )
     parser.add_argument("--profile", help="AWS named profile for live prices (--prices live or auto)")
     parser.add_argument(
         "--fix",
@@ -53,12 +68,14 @@ def run(args: argparse.Namespace) -> int:
         paths=args.paths,
         region=args.region,
         account=args.account,
+        principal=args.principal,
+        team=args.team,
         profile=args.profile,
         fix=args.fix,
         output=args.output,
         **evaluation_options(args),
     )
-    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr))
+    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr), command=NAME)
 
 
 def run_lint(
@@ -71,6 +88,9 @@ def run_lint(
     pricing_client: Any = None,
 ) -> int:
     """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage.
+
+    AWS failures (no such profile, no region for an ssm: policy) propagate as AwsCallFailed: `delivered` ends
+    the command with one line and exit 2.
 
     `pricing_client` (tests) stands in for the Price List client of --prices live.
     """
@@ -85,9 +105,8 @@ def _run_lint(
     options: LintOptions, stdin: TextIO, stdout: TextIO, stderr: TextIO, environ: Mapping[str, str], pricing_client: Any
 ) -> int:
     # Imported here, as in every command module: building the parser loads no evaluation code.
-    from hpo_guardrail.composition import build_evaluator
     from hpo_guardrail.enforce.escaping import terminal_text
-    from hpo_guardrail.enforce.settings import Settings
+    from hpo_guardrail.linting.evaluation import check_profile, cli_evaluator
     from hpo_guardrail.linting.inputs import STDIN, UsageError, check_usage, expand_paths
     from hpo_guardrail.linting.output import emit, report_problems
     from hpo_guardrail.linting.prices import cli_prices
@@ -95,8 +114,11 @@ def _run_lint(
 
     try:
         check_usage(options)
+        check_profile(options.profile)
         prices = cli_prices(options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client)
-        evaluator = build_evaluator(Settings.from_environ(environ), policy=options.policy, prices=prices.book)
+        evaluator = cli_evaluator(
+            policy=options.policy, environ=environ, prices=prices.book, profile=options.profile, region=options.region
+        )
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
     except (UsageError, ValueError) as error:  # SettingsError and PolicyError name the variable or file
         # A policy's own text may be quoted in the message: shown, never run by the terminal.
@@ -129,7 +151,18 @@ def _lint_one(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: T
         text, document = read_input(path, stdin)
     except UnreadableDocument as error:
         return JobReport(path=shown, status=Status.ERROR, reason=str(error))
-    report = lint_document(shown, text, document, evaluator, region=options.region, account=options.account)
+    report = lint_document(
+        shown,
+        text,
+        document,
+        evaluator,
+        region=options.region,
+        account=options.account,
+        principal=options.principal,
+        team=options.team,
+    )
     if options.fix:
-        report = fix_report(report, evaluator, output=options.output, original_text=text, stdout=stdout)
+        report = fix_report(
+            report, evaluator, output=options.output, original_text=text, stdout=stdout, team=options.team
+        )
     return report

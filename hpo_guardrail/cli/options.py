@@ -71,10 +71,25 @@ def evaluation_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def delivered(report: Callable[[], int]) -> int:
-    """The exit code of `report()`, or 1 when stdout closed early (`hpo-guardrail lint ... | head`).
+def aws_failure(error: BaseException) -> str | None:
+    """The one-line message of an AWS failure (AwsCallFailed, or any botocore error), else None.
 
-    The report was then not fully delivered; the command ends quietly instead of with a traceback.
+    Told apart by class, not by `except`, so that commands which never call AWS need not import botocore.
+    """
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "AwsCallFailed" in names or type(error).__module__.startswith("botocore"):
+        from hpo_guardrail.adapters.clients import describe_aws_error
+
+        return describe_aws_error(error)
+    return None
+
+
+def delivered(report: Callable[[], int], command: str | None = None) -> int:
+    """The exit code of `report()`; 1 when stdout closed early (`hpo-guardrail lint ... | head`), 2 with one
+    line on stderr when AWS failed (no such profile, no region, no credentials, access denied, no parameter).
+
+    A closed pipe means the report was not fully delivered; the command ends quietly instead of with a
+    traceback. An AWS failure is never exit 1, which CI reads as "findings".
     """
     try:
         return report()
@@ -82,3 +97,10 @@ def delivered(report: Callable[[], int]) -> int:
         # Python would report the pipe again when flushing stdout at exit; point stdout at devnull.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as error:
+        message = aws_failure(error)
+        if message is None:
+            raise
+        prefix = f"hpo-guardrail {command}" if command else "hpo-guardrail"
+        sys.stderr.write(f"{prefix}: error: {message}\n")
+        return 2

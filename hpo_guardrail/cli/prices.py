@@ -112,18 +112,21 @@ def run(
         return 2
     moment = now or datetime.now(UTC)
     # Imported here: building the parser loads no Powertools.
+    from hpo_guardrail.cli.options import delivered
     from hpo_guardrail.observability import silenced
 
     with silenced():
         if args.action == "show":
-            return _show(args, pricing_client, moment, environ)
-        return _refresh(args, pricing_client, today or moment.date().isoformat(), moment, environ)
+            return delivered(lambda: _show(args, pricing_client, moment, environ), command=f"{NAME} show")
+        day = today or moment.date().isoformat()
+        return delivered(lambda: _refresh(args, pricing_client, day, moment, environ), command=f"{NAME} refresh")
 
 
 # --- prices show -----------------------------------------------------------------------------------------
 
 
 def _show(args: argparse.Namespace, pricing_client: Any, now: datetime, environ: Mapping[str, str]) -> int:
+    from hpo_guardrail.linting.evaluation import check_profile
     from hpo_guardrail.linting.prices import cli_prices
     from hpo_guardrail.pricing.describe import describe_quote, quote_json, unknown_json, usd_per_hour
 
@@ -133,10 +136,11 @@ def _show(args: argparse.Namespace, pricing_client: Any, now: datetime, environ:
         usage.error(f"{instance_type!r} is not a SageMaker instance type (they start with 'ml.': ml.{instance_type})")
     region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     try:
+        check_profile(args.profile)  # an AWS failure propagates: one line and exit 2 (`delivered`)
         prices = cli_prices(
             args.prices, profile=args.profile, environ=environ, pricing_client=pricing_client, clock=lambda: now
         )
-        unknown_price = _unknown_price(args.policy, instance_type, now, environ)
+        unknown_price = _unknown_price(args, instance_type, now, environ)
     except ValueError as error:  # SettingsError and PolicyError name the variable or the file
         print(f"hpo-guardrail prices show: error: {error}", file=sys.stderr)
         return 2
@@ -161,14 +165,16 @@ def _asked(mode: str, as_of: str) -> str:
     return f"neither {table} nor another region in it has one (--prices live asks the AWS Price List API too)"
 
 
-def _unknown_price(policy: str | None, instance_type: str, now: datetime, environ: Mapping[str, str]) -> dict[str, Any]:
+def _unknown_price(
+    args: argparse.Namespace, instance_type: str, now: datetime, environ: Mapping[str, str]
+) -> dict[str, Any]:
     """What the policy's defaults do with a job on `instance_type` when its price is unknown."""
-    from hpo_guardrail.composition import build_evaluator
-    from hpo_guardrail.enforce.settings import Settings
+    from hpo_guardrail.linting.evaluation import cli_evaluator
     from rules.policy import Subject
     from rules.prices import is_accelerated
 
-    evaluator = build_evaluator(Settings.from_environ(environ), policy=policy)
+    # An ssm: policy is read as --profile, in --region (else the profile's or environment's region).
+    evaluator = cli_evaluator(policy=args.policy, environ=environ, profile=args.profile, region=args.region)
     # The defaults (with the deployment's base layer): scopes match on a job's account and tags, which
     # a bare instance type does not have.
     resolved = evaluator.document().resolve(Subject(job_name="prices-show"), now.date(), evaluator.base)
@@ -197,16 +203,13 @@ def _refresh(
     args: argparse.Namespace, pricing_client: Any, today: str, now: datetime, environ: Mapping[str, str]
 ) -> int:
     # Imported here: building the parser needs neither the price table's models nor boto3.
-    from hpo_guardrail.adapters.clients import AwsCallFailed
     from hpo_guardrail.adapters.pricing import profile_region, sagemaker_regions
 
     usage: argparse.ArgumentParser = args.usage
     if args.offline and args.output is None:
         usage.error("--offline only completes a price table file: give --output PATH")
-    try:
-        regions = tuple(dict.fromkeys(args.region or (profile_region(args.profile) or DEFAULT_REGION,)))
-    except AwsCallFailed as error:
-        usage.error(str(error))
+    # A missing profile is an AWS failure: one line and exit 2 (`delivered`), before any region is read.
+    regions = tuple(dict.fromkeys(args.region or (profile_region(args.profile) or DEFAULT_REGION,)))
     known = sagemaker_regions()
     unknown = [region for region in regions if region not in known]
     if unknown:

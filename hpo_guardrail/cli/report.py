@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", default="-", help="file to write (default: standard output)")
     parser.add_argument("--table", help=f"the audit table (default: ${TABLE_VARIABLE}, the stack's AuditTableName)")
-    parser.add_argument("--region", help="the table's region (default: the AWS CLI's)")
+    parser.add_argument("--region", help="the table's region (default: the AWS profile's or AWS_REGION)")
+    parser.add_argument("--profile", help="AWS named profile to read the table as (default: the environment's)")
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -45,16 +46,29 @@ def _format(args: argparse.Namespace) -> str:
     return _SUFFIX_FORMATS.get(Path(args.out).suffix.lower(), "html")
 
 
-def _store(table: str, region: str | None) -> Any:
+def _store(table: str, region: str | None, profile: str | None) -> Any:
     # Imported here: the other subcommands need no AWS client.
-    from hpo_guardrail.adapters.clients import cli_client
+    from hpo_guardrail.adapters.clients import cli_client, session
     from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery
 
-    return DynamoDbAuditQuery(cli_client("dynamodb", region=region), table)
+    return DynamoDbAuditQuery(cli_client("dynamodb", aws_session=session(profile, region), region=region), table)
+
+
+def _records(store: Any, since: str, until: str, account: str | None, team: str | None) -> list[Any]:
+    from hpo_guardrail.adapters.clients import aws_call
+
+    with aws_call():  # the query pages lazily: its errors surface while reading
+        return list(store.query(since, until, account=account, team=team))
 
 
 def run(args: argparse.Namespace, now: datetime | None = None) -> int:
-    """Query, compute, render, write; 2 for a usage error, 0 otherwise (AWS errors propagate)."""
+    """Query, compute, render, write; 0 written, 2 for a usage error or an AWS failure (one line on stderr)."""
+    from hpo_guardrail.cli.options import delivered
+
+    return delivered(lambda: _run(args, now), command=NAME)
+
+
+def _run(args: argparse.Namespace, now: datetime | None) -> int:
     from hpo_guardrail.reporting.figures import Filters, ReportPeriod, compute_figures, iso_utc, job_rows
     from hpo_guardrail.reporting.render import render, usd
 
@@ -70,7 +84,7 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
     except ValueError as error:
         print(f"hpo-guardrail report: {error}", file=sys.stderr)
         return 2
-    records = list(_store(table, args.region).query(period.since, period.until, account=args.account, team=args.team))
+    records = _records(_store(table, args.region, args.profile), period.since, period.until, args.account, args.team)
     filters = Filters(account=args.account, team=args.team)
     figures = compute_figures(records, period, iso_utc(moment), filters)
     text = render(_format(args), figures, job_rows(records))

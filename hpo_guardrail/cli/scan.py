@@ -45,4 +45,4 @@ def run(args: argparse.Namespace) -> int:
     from hpo_guardrail.observability import silenced
 
     with silenced():
-        return delivered(lambda: run_scan(options, stdout=sys.stdout, stderr=sys.stderr))
+        return delivered(lambda: run_scan(options, stdout=sys.stdout, stderr=sys.stderr), command=NAME)

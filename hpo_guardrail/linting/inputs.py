@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, SourceLines, Unrea
 from rules.events import read_event
 from rules.findings import Finding
 from rules.limits import FILE_MAX_CHARACTERS
-from rules.models import CallContext, TuningJobCall
+from rules.models import CallContext, TuningJobCall, TuningRequest
 from rules.parsing import InvalidRequest, SkippedCall, read_cloudtrail_record, read_request
 
 STDIN = "-"
@@ -41,6 +42,49 @@ class UsageError(ValueError):
     """Options that do not fit together (exit code 2)."""
 
 
+# The creator's ARN as CloudTrail records it (userIdentity.arn): an assumed-role session, an IAM user or role,
+# a federated user. The function matches principal patterns on it and on the session issuer's role ARN.
+_PRINCIPAL = re.compile(r"arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<resource>\S+)")
+_ASSUMED_ROLE = re.compile(r"assumed-role/(?P<role>[\w+=,.@-]+)/(?P<session>[\w+=,.@-]+)")
+
+
+def principal_context(arn: str) -> dict[str, str | None]:
+    """The CallContext members a creator's ARN gives, as the function reads them from a CloudTrail record.
+
+    An assumed-role session (arn:aws:sts::123456789012:assumed-role/DataScientist/alice) also gives its role
+    (arn:aws:iam::123456789012:role/DataScientist: the session issuer; a role's path is not in the session ARN,
+    so pass a role with a path as its IAM ARN); any ARN gives its account. Raises UsageError for anything else.
+    """
+    found = _PRINCIPAL.fullmatch(arn.strip())
+    if found is None:
+        raise UsageError(
+            f"--principal {arn!r} is not an IAM or STS ARN (for example arn:aws:sts::123456789012:assumed-role/"
+            "DataScientist/alice or arn:aws:iam::123456789012:role/DataScientist)"
+        )
+    partition, account, resource = found["partition"], found["account"], found["resource"]
+    session = _ASSUMED_ROLE.fullmatch(resource) if found["service"] == "sts" else None
+    if session is not None:
+        role = f"arn:{partition}:iam::{account}:role/{session['role']}"
+        return {"principal_arn": found.group(), "principal_type": "AssumedRole", "role_arn": role, "account": account}
+    if found["service"] == "iam" and resource.startswith("role/"):
+        return {"principal_arn": found.group(), "principal_type": "Role", "role_arn": found.group(), "account": account}
+    kind = "IAMUser" if resource.startswith("user/") else None
+    return {"principal_arn": found.group(), "principal_type": kind, "role_arn": None, "account": account}
+
+
+def with_team(request: TuningRequest, team: str | None, team_tag_key: str) -> TuningRequest:
+    """The request as the function sees it once tagged with the team (--team); raises InvalidRequest when the
+    request's own team tag says otherwise (the function would go by the tag)."""
+    if team is None:
+        return request
+    tagged = request.tags.get(team_tag_key)
+    if tagged is not None and tagged != team:
+        raise InvalidRequest(
+            f"the request is tagged {team_tag_key}={tagged}, but --team says {team}; the guardrail goes by the tag"
+        )
+    return request.model_copy(update={"tags": {**request.tags, team_tag_key: team}})
+
+
 @dataclass(frozen=True)
 class LintOptions:
     """The options of `hpo-guardrail lint`."""
@@ -49,6 +93,8 @@ class LintOptions:
     policy: str | None = None
     region: str | None = None
     account: str | None = None
+    principal: str | None = None
+    team: str | None = None
     profile: str | None = None
     output_format: str = "text"
     fail_on: str = "info"
@@ -149,8 +195,15 @@ def lint_document(
     *,
     region: str | None = None,
     account: str | None = None,
+    principal: str | None = None,
+    team: str | None = None,
 ) -> JobReport:
-    """Evaluate one parsed input; malformed inputs become error reports naming the field."""
+    """Evaluate one parsed input; malformed inputs become error reports naming the field.
+
+    `region`, `account`, `principal` (the creator's ARN) and `team` (the value of the policy's team tag) say
+    where and by whom the job is created, as a CloudTrail record would; a record's own values are kept
+    unless they are given.
+    """
     kind: InputKind | None = None
     try:
         kind = recognise(document)
@@ -164,11 +217,16 @@ def lint_document(
             request = read_request(found)
             context = CallContext(event_id=f"lint-{request.job_name}")
             request_document = dict(found)
+        request = with_team(request, team, evaluator.document().team_tag_key)
     except InvalidRequest as error:
         where = f" at {error.path}" if error.path else ""
         what = f"invalid {kind.value}" if kind else "unrecognised input"
         return JobReport(path=path, status=Status.ERROR, kind=kind, reason=f"{what}{where}: {error.reason}")
-    context = context.model_copy(update={"region": region or context.region, "account": account or context.account})
+    given = principal_context(principal) if principal else {}
+    context = context.model_copy(
+        update=given
+        | {"region": region or context.region, "account": account or given.get("account") or context.account}
+    )
     assessment = evaluator.assess(request, context)
     report = JobReport(
         path=path,
@@ -221,5 +279,9 @@ def check_usage(options: LintOptions) -> None:
         raise UsageError("--output names where --fix writes the corrected request; add --fix")
     if options.output is not None and len(options.paths) != 1:
         raise UsageError("--output needs exactly one input (without it, --fix corrects each file in place)")
+    if options.principal is not None:
+        principal_context(options.principal)
+    if options.team is not None and not options.team.strip():
+        raise UsageError("--team needs a team name (the value of the policy's team tag)")
     if options.fix and STDIN in options.paths and options.output is None:
         raise UsageError("--fix on stdin needs --output FILE (or --output - for stdout)")

@@ -17,6 +17,7 @@ from hpo_guardrail.pricing.describe import quote_json, unknown_json
 from rules.decision import Decision
 from rules.engine import Evaluation
 from rules.findings import Finding, Severity
+from rules.fixes import Fix
 from rules.models import CallContext
 from rules.policy import SETTINGS
 
@@ -31,12 +32,20 @@ class InputKind(StrEnum):
     TUNING_JOB = "tuning-job"  # a live job found by `scan`
 
 
+@dataclass(frozen=True)
+class AppliedFix:
+    """A reconciled fix --fix applied, and the findings it answered."""
+
+    fix: Fix
+    findings: tuple[Finding, ...]
+
+
 @dataclass
 class FixReport:
     """What --fix did to one input."""
 
     output: str | None = None  # where the request was written; None when nothing was written
-    applied: list[Finding] = field(default_factory=list)
+    applied: list[AppliedFix] = field(default_factory=list)
     not_applied: dict[str, str] = field(default_factory=dict)  # "rule parameter" -> why its patch failed
     botocore_problems: list[str] = field(default_factory=list)  # already in the input, not caused by the fix
 
@@ -44,8 +53,14 @@ class FixReport:
         return {
             "output": self.output,
             "applied": [
-                {"rule": f.rule, "parameter": f.parameter, "patch": [op.as_json() for op in f.patch]}
-                for f in self.applied
+                {
+                    "rule": a.findings[0].rule,
+                    "parameter": a.findings[0].parameter,
+                    "rules": list(a.fix.rules),
+                    "text": a.fix.text,
+                    "patch": [op.as_json() for op in a.fix.patch],
+                }
+                for a in self.applied
             ],
             "not_applied": self.not_applied,
             "botocore_problems": self.botocore_problems,
@@ -97,6 +112,7 @@ class JobReport:
             "region": cost.region,
             "findings": [_finding_json(f, self.line_of(i)) for i, f in enumerate(evaluation.findings)],
             "suppressed": [_finding_json(s.finding, None) | {"exemption": s.exemption} for s in evaluation.suppressed],
+            "fixes": [fix_json(fix) for fix in evaluation.fixes],
             "cost": {
                 "worst_case_usd": cost.worst_case_usd,
                 "complete": cost.complete,
@@ -152,6 +168,18 @@ def _finding_json(finding: Finding, line: int | None) -> dict[str, Any]:
         "patch": [op.as_json() for op in finding.patch],
         "doc": finding.doc,
         "line": line,
+    }
+
+
+def fix_json(fix: Fix) -> dict[str, Any]:
+    """A reconciled fix: `findings` are positions in the report's `findings`."""
+    return {
+        "text": fix.text,
+        "rules": list(fix.rules),
+        "findings": list(fix.findings),
+        "patch": [op.as_json() for op in fix.patch],
+        "automatic": fix.automatic,
+        "superseded": list(fix.superseded),
     }
 
 

@@ -17,6 +17,7 @@ from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.results import JobReport
 from rules.checks import all_rules
 from rules.findings import Finding, Severity
+from rules.fixes import Fix
 from rules.rule import DOCS_PAGE
 
 SARIF_VERSION = "2.1.0"
@@ -94,12 +95,19 @@ def _fingerprint(report: JobReport, finding: Finding) -> str:
 
 
 def _result(
-    report: JobReport, finding: Finding, line: int | None, rule_index: dict[str, int], exemption: str | None
+    report: JobReport,
+    finding: Finding,
+    line: int | None,
+    rule_index: dict[str, int],
+    exemption: str | None,
+    fix: Fix | None = None,
 ) -> dict[str, Any]:
+    """One finding as a result; `fix` is the reconciled fix that answers it (a set-aside finding keeps its own)."""
+    patch = fix.patch if fix is not None else finding.patch
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
-        "message": {"text": f"{finding.message} Fix: {finding.fix}"},
+        "message": {"text": f"{finding.message} Fix: {fix.text if fix is not None else finding.fix}"},
         "locations": [_location(report, line)],
         "partialFingerprints": {"hpoGuardrail/v1": _fingerprint(report, finding)},
         "properties": {
@@ -107,7 +115,7 @@ def _result(
             "parameter": finding.parameter,
             "definition": finding.definition,
             "evidence": finding.evidence,
-            "patch": [op.as_json() for op in finding.patch],
+            "patch": [op.as_json() for op in patch],
         },
     }
     if finding.rule in rule_index:
@@ -134,8 +142,9 @@ def sarif_log(reports: Sequence[JobReport], docs_url: str) -> dict[str, Any]:
     for report in reports:
         if report.evaluation is None:
             continue
+        fixes = {position: fix for fix in report.evaluation.fixes for position in fix.findings}
         for index, finding in enumerate(report.evaluation.findings):
-            results.append(_result(report, finding, report.line_of(index), rule_index, None))
+            results.append(_result(report, finding, report.line_of(index), rule_index, None, fixes.get(index)))
         for index, suppressed in enumerate(report.evaluation.suppressed):
             line = report.suppressed_line_of(index)
             results.append(_result(report, suppressed.finding, line, rule_index, suppressed.exemption))

@@ -19,12 +19,12 @@ from hpo_guardrail.adapters.clients import AwsCallFailed, cli_client, session
 from hpo_guardrail.adapters.sagemaker import TuningJobReader
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.sts import caller_account
-from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.alerts import compose_alert
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
+from hpo_guardrail.linting.evaluation import cli_evaluator
 from hpo_guardrail.linting.output import emit, report_problems
 from hpo_guardrail.linting.prices import cli_prices
 from hpo_guardrail.linting.results import InputKind, JobReport, exit_code, fail_on_level
@@ -33,7 +33,6 @@ from rules.decision import Action
 from rules.models import CallContext
 from rules.parsing import InvalidRequest, read_request
 
-# What the caller's credentials need; the SNS (and KMS) actions only with --notify.
 # What the caller's credentials need (documented in docs/cli.md); --notify adds sns:Publish.
 PERMISSIONS = (*TuningJobReader.PERMISSIONS, *sts.PERMISSIONS, *SnsNotifier.PERMISSIONS)
 
@@ -150,13 +149,16 @@ def run_scan(
         prices = cli_prices(
             options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client, clock=clock
         )
-        evaluator = build_evaluator(settings, policy=options.policy, prices=prices.book, clock=clock)
-        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
         topic = options.topic_arn or settings.notify_topic_arn
         if options.notify and not topic:
             raise ValueError("--notify needs --topic-arn or NOTIFY_TOPIC_ARN")
         aws = open_session(options.profile, options.region)
         region = options.region or aws.region_name or DEFAULT_REGION
+        # An ssm: policy is read as the same profile, in the region scanned.
+        evaluator = cli_evaluator(
+            policy=options.policy, environ=environ, prices=prices.book, aws_session=aws, region=region, clock=clock
+        )
+        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
         reader = TuningJobReader(cli_client("sagemaker", aws_session=aws, region=region))
         account = caller_account(cli_client("sts", aws_session=aws, region=region))
         jobs = list(reader.in_progress(options.name_contains))

@@ -60,7 +60,9 @@ def _operation(op: Mapping[str, object]) -> str:
     return f"{op['op']} {op['path']}{value}"
 
 
-def _finding_lines(finding: Finding, line: int | None, width: int, offer_fix: bool) -> list[Line]:
+def _finding_lines(
+    finding: Finding, line: int | None, width: int, offer_fix: bool, fix: str, automatic: bool
+) -> list[Line]:
     severity = (f"{finding.severity.value.upper():<9}", _SEVERITY_STYLES[finding.severity])
     where = " / ".join(part for part in (finding.definition, finding.parameter) if part) or "-"
     at = f"line {line}" if line else ""
@@ -68,8 +70,8 @@ def _finding_lines(finding: Finding, line: int | None, width: int, offer_fix: bo
     head.rstrip()
     lines: list[Line] = [head]
     lines += _wrap(finding.message, " " * 6, width)
-    automatic = " (automatic with --fix)" if finding.patch and offer_fix else ""
-    lines += _wrap(f"fix: {finding.fix}{automatic}", " " * 6, width)
+    # The reconciled fix (rules/fixes.py), which may answer several findings at once.
+    lines += _wrap(f"fix: {fix}{' (automatic with --fix)' if automatic and offer_fix else ''}", " " * 6, width)
     return lines
 
 
@@ -99,8 +101,11 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
         lines += _fix_lines(report, width)
     if not evaluation.findings:
         lines.append(Text.assemble("  ", ("no findings" + (" left" if fixing else ""), _OK)))
+    fixes = {position: fix for fix in evaluation.fixes for position in fix.findings}
     for index, finding in enumerate(evaluation.findings):
-        lines += _finding_lines(finding, report.line_of(index), width, offer_fix)
+        fix, first = fixes[index], evaluation.findings[min(fixes[index].findings)]
+        text = fix.text if first is finding else f"the fix of {first.rule} above answers this too"
+        lines += _finding_lines(finding, report.line_of(index), width, offer_fix, text, fix.automatic)
     at_least = "" if cost.complete else "at least "
     # "would": lint and scan report the function's decision; neither stops a job itself.
     # Each setting says where it came from (a policy scope, the policy defaults, the environment, built in).
@@ -129,10 +134,10 @@ def _fix_lines(report: JobReport, width: int) -> list[Line]:
     lines: list[Line] = []
     if fix.applied:
         lines.append(Text(f"  fixed ({len(fix.applied)}), written to {fix.output}:", _OK))
-        for finding in fix.applied:
-            label = " ".join(part for part in (finding.rule, finding.parameter) if part)
+        for applied in fix.applied:
+            label = ", ".join(" ".join(p for p in (f.rule, f.parameter) if p) for f in applied.findings)
             lines.append(f"      {label}:")
-            lines += [f"        {_operation(op.as_json())}" for op in finding.patch]
+            lines += [f"        {_operation(op.as_json())}" for op in applied.fix.patch]
     elif fix.output:
         lines.append(f"  no finding to fix; request written to {fix.output} in the API's casing and types")
     else:

@@ -32,20 +32,44 @@ def _runtime_that_fits(context: EvaluationContext[BudgetCapSettings]) -> int:
     return math.floor(context.policy.budget_cap_usd / (cost.max_parallel_jobs * cost.max_hourly_usd) * 3600)
 
 
+def _longest_training_seconds(context: EvaluationContext[BudgetCapSettings]) -> int:
+    """The longest StoppingCondition.MaxRuntimeInSeconds of the definitions: what one training job may need."""
+    return max(math.ceil(d.max_runtime_hours * 3600) for d in context.cost.definitions)
+
+
 def _fix(context: EvaluationContext[BudgetCapSettings]) -> tuple[str, tuple[PatchOperation, ...]]:
-    options: list[str] = []
-    patch: tuple[PatchOperation, ...] = ()
+    """The fix in words and as a patch. Every option it offers leaves a job that can complete a training job:
+    a tuning-level MaxRuntimeInSeconds shorter than one training job's would stop them all unfinished."""
+    cost, cap = context.cost, context.policy.budget_cap_usd
     jobs = _jobs_that_fit(context)
-    if jobs >= 1:
-        options.append(f"set MaxNumberOfTrainingJobs to {jobs} or fewer")
-        path = "/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs"
-        patch = (PatchOperation(op="add", path=path, value=jobs),)
+    longest = _longest_training_seconds(context)
+    dearest = max(cost.definitions, key=lambda d: d.per_job_usd)
+    if jobs < 1:
+        # Neither fewer training jobs nor a tuning runtime limit can help: the limit that would fit the cap is
+        # shorter than one training job, so every training job would be stopped before it finishes.
+        alone = math.floor(cap / dearest.hourly_usd * 3600) if dearest.hourly_usd > 0 else 0
+        return (
+            f"No limit on the tuning job fixes this: one training job alone may cost ${dearest.per_job_usd:,.2f} "
+            f"({dearest.instances} for up to {dearest.max_runtime_hours:g} h), over the ${cap:,.2f} cap, and a "
+            "ResourceLimits.MaxRuntimeInSeconds short enough to fit the cap would stop every training job before it "
+            "finishes. Choose a cheaper instance type or fewer instances, lower StoppingCondition.MaxRuntimeInSeconds "
+            f"to what one training job really needs (one job fits the cap in {alone:,} s), or ask the policy's owner "
+            "for a higher cap.",
+            (),
+        )
+    options = [f"set MaxNumberOfTrainingJobs to {jobs} or fewer"]
+    patch = (
+        PatchOperation(
+            op="add", path="/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs", value=jobs
+        ),
+    )
     seconds = _runtime_that_fits(context)
-    if seconds >= MIN_TUNING_RUNTIME_SECONDS:
-        options.append(f"set ResourceLimits.MaxRuntimeInSeconds to {seconds} or less")
-        if not patch:
-            path = "/HyperParameterTuningJobConfig/ResourceLimits/MaxRuntimeInSeconds"
-            patch = (PatchOperation(op="add", path=path, value=seconds),)
+    if seconds >= max(longest, MIN_TUNING_RUNTIME_SECONDS):
+        rounds = seconds // longest
+        options.append(
+            f"set ResourceLimits.MaxRuntimeInSeconds to {seconds} or less ({rounds} round{'s' if rounds > 1 else ''} "
+            f"of {cost.max_parallel_jobs} training jobs of up to {longest:,} s)"
+        )
     options.append("choose a cheaper instance type or a shorter StoppingCondition.MaxRuntimeInSeconds")
     return "To stay within the cap, " + "; or ".join(options) + ".", patch
 
@@ -99,8 +123,10 @@ RULE = Rule(
         ),
         example="ResourceLimits: {MaxParallelTrainingJobs: 10} with 2 x ml.p3.16xlarge for a day per job",
         fix=(
-            "Lower MaxNumberOfTrainingJobs to what fits, or set ResourceLimits.MaxRuntimeInSeconds, "
-            "or use cheaper instances."
+            "Lower MaxNumberOfTrainingJobs to what fits (the patch), or set ResourceLimits.MaxRuntimeInSeconds (only "
+            "offered when it still lets one training job finish), or use cheaper instances. When one training job "
+            "alone costs more than the cap, no limit on the tuning job helps: the fix says so and leaves the choice "
+            "(cheaper instances, a shorter StoppingCondition, a higher cap) to a person."
         ),
     ),
 )

@@ -42,11 +42,13 @@ def _hours(seconds: float) -> str:
     return f"{hours:,.4g} h{days}" if hours < 1000 else f"{hours:,.0f} h{days}"
 
 
-def proposal_seconds(bound_seconds: int, settings: RuntimeUnboundedSettings) -> int:
-    """The MaxRuntimeInSeconds to propose: the setting or the bound, within the quota and the API's range."""
+def proposal_seconds(bound_seconds: int, settings: RuntimeUnboundedSettings, job_seconds: int = 0) -> int:
+    """The MaxRuntimeInSeconds to propose: the setting or the bound, within the quota and the API's range, and
+    never shorter than one training job (`job_seconds`), which could then never finish."""
     wanted = bound_seconds
     if settings.proposed_max_runtime_hours is not None:
         wanted = min(wanted, math.ceil(settings.proposed_max_runtime_hours * 3600))
+    wanted = max(wanted, job_seconds)
     return max(MIN_TUNING_RUNTIME_SECONDS, min(wanted, QUOTA_TUNING_RUNTIME_SECONDS, MAX_TUNING_RUNTIME_SECONDS))
 
 
@@ -61,7 +63,7 @@ def check(request: TuningRequest, context: EvaluationContext[RuntimeUnboundedSet
     jobs, parallel = context.cost.job_count, request.max_parallel_jobs
     rounds = math.ceil(jobs / parallel)
     bound = rounds * job_seconds
-    proposal = proposal_seconds(bound, settings)
+    proposal = proposal_seconds(bound, settings, job_seconds)
     quota = (
         "; SageMaker's 30-day limit per tuning job (default quota) would end it first"
         if bound > QUOTA_TUNING_RUNTIME_SECONDS
@@ -120,7 +122,8 @@ RULE = Rule(
         fix=(
             "Set ResourceLimits.MaxRuntimeInSeconds (120 .. 15,768,000 s). The patch proposes "
             "`proposed_max_runtime_hours` when the policy sets it, else the time the training jobs can take, "
-            "capped at 30 days."
+            "capped at 30 days; never less than one training job's StoppingCondition.MaxRuntimeInSeconds, so a "
+            "training job can always finish."
         ),
     ),
 )

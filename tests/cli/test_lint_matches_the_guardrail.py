@@ -9,7 +9,7 @@ from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
 from rules.policy import Mode
-from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
+from tests.builders import ACCOUNT, PRINCIPAL, cloudtrail_event, continuous, training_definition, tuning_request
 from tests.cli.conftest import write_json
 from tests.conftest import EVENTS_DIR
 from tests.unit.fakes import FakeJobs, FakeNotifier
@@ -105,3 +105,83 @@ def test_lint_reaches_the_same_findings_and_decision_as_the_lambda_service(lint,
     assert reports["vision.json"]["scope"] == "vision"
     assert reports["exempt.json"]["suppressed"][0]["exemption"] == "lr-study"
     assert reports["failed.json"]["status"] == "skipped"
+
+
+SCOPED_POLICY = """
+version: 1
+scopes:
+  - name: data-science-role
+    match: {principals: ["arn:aws:iam::*:role/DataScientist"]}
+    budget_cap_usd: 5
+    rules: {early-stopping: {severity: medium}}
+  - name: vision
+    match: {teams: [vision]}
+    rules: {log-scale: {severity: critical}}
+exemptions:
+  - name: alice-grid-study
+    match: {principals: ["arn:aws:sts::*:assumed-role/*/alice"]}
+    rules: [parallelism]
+    reason: measures parallel speed-up on purpose
+    owner: ml-platform@example.com
+    expires: 2099-12-31
+"""
+
+
+def test_principal_and_team_scopes_apply_to_a_request_file_as_they_do_in_the_function(lint, tmp_path):
+    # Given a request file with no tags (the launcher adds team=vision) and a policy whose scopes and
+    # exemptions match on the creator's role, the session and the team.
+    (tmp_path / "policy.yaml").write_text(SCOPED_POLICY, encoding="utf-8")
+    request = tuning_request(
+        "vision-sweep",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        max_jobs=40,
+        max_parallel=20,
+        definition=training_definition("ml.g5.xlarge", 1, 7200),
+    )
+    write_json(tmp_path / "tuning.json", request)
+    # What the function receives when alice (as DataScientist) submits it with the team tag.
+    tagged = request | {"Tags": [{"Key": "team", "Value": "vision"}]}
+    settings = Settings(mode=Mode.ENFORCE, budget_cap_usd=500, policy=str(tmp_path / "policy.yaml"))
+    jobs = FakeJobs({"vision-sweep": "InProgress"})
+    outcome = GuardrailService(settings, jobs, FakeNotifier(), PolicySource(str(tmp_path / "policy.yaml"))).handle(
+        cloudtrail_event(tagged)
+    )
+    environment = {"GUARDRAIL_MODE": "enforce", "BUDGET_CAP_USD": "500"}
+
+    # When the file is linted as alice, for the vision team.
+    run = lint(
+        "tuning.json",
+        "--format",
+        "json",
+        "--policy",
+        "policy.yaml",
+        "--principal",
+        PRINCIPAL,
+        "--team",
+        "vision",
+        env=environment,
+    )
+    plain = lint("tuning.json", "--format", "json", "--policy", "policy.yaml", env=environment)
+
+    # Then lint reaches the function's findings, exemptions, scope chain and decision.
+    (report,) = run.json()
+    assert _comparable_report(report) == _comparable_outcome(outcome)
+    assert report["scopes"] == ["defaults", "vision", "data-science-role"]
+    assert report["account"] == ACCOUNT, "the account comes from the principal's ARN"
+    assert [s["exemption"] for s in report["suppressed"]] == ["alice-grid-study"]
+    assert report["decision"]["action"] == "stop"
+    # And without --principal and --team none of those scopes applies, so the outcomes differ.
+    (unscoped,) = plain.json()
+    assert unscoped["scopes"] == ["defaults"] and unscoped["suppressed"] == []
+    assert _comparable_report(unscoped) != _comparable_outcome(outcome)
+
+
+def test_a_team_that_contradicts_the_request_tag_and_a_malformed_principal_are_refused(lint, tmp_path):
+    write_json(tmp_path / "tuning.json", tuning_request("nlp-sweep", tags={"team": "nlp"}))
+
+    contradicted = lint("tuning.json", "--team", "vision")
+    malformed = lint("tuning.json", "--principal", "alice")
+
+    assert contradicted.returncode == 2
+    assert "tagged team=nlp, but --team says vision; the guardrail goes by the tag" in contradicted.stderr
+    assert malformed.returncode == 2 and "--principal 'alice' is not an IAM or STS ARN" in malformed.stderr
