@@ -42,7 +42,8 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         choices=SEVERITY_CHOICES,
         default="info",
         metavar="SEVERITY",
-        help="exit 1 when a finding is at least this severe: info (default; any finding alerts), low, medium, "
+        help="exit 1 when a finding is at least this severe: info (default: any finding; alerts follow the policy's "
+        "notify_min_severity), low, medium, "
         "high, critical, or never",
     )
     parser.add_argument(
@@ -54,8 +55,8 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--docs-url",
         metavar="URL",
-        help="base URL of this repository's docs for SARIF helpUri (default: HPO_GUARDRAIL_DOCS_URL, else the "
-        "local checkout)",
+        help="base URL of this repository's docs for SARIF helpUri (default: HPO_GUARDRAIL_DOCS_URL, else the docs "
+        "URL the package was built with, else its documentation as a file:// URI)",
     )
 
 
