@@ -8,8 +8,7 @@ template.yaml, so a new AWS call cannot ship without its permission (or keep one
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from hpo_guardrail.adapters.clients import CLI_CLIENT_CONFIG, QUICK_CLIENT_CONFIG, function_client
@@ -20,7 +19,6 @@ from hpo_guardrail.adapters.sagemaker import SageMakerJobController
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.ssm import SsmParameters
-from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
@@ -57,19 +55,6 @@ def required_permissions(function: str) -> frozenset[str]:
 def policy_source(spec: str | None, max_age_seconds: int) -> PolicySource:
     """The policy source for GUARDRAIL_POLICY (or --policy), with an SSM reader when the policy lives in SSM."""
     return PolicySource(spec, max_age_seconds, ssm=SsmParameters() if is_ssm(spec) else None)
-
-
-def build_evaluator(
-    settings: Settings,
-    *,
-    policy: str | None = None,
-    prices: PriceBook | None = None,
-    clock: Callable[[], datetime] = utc_now,
-) -> Evaluator:
-    """The CLI's evaluator (lint, scan, prices): `policy` (--policy) overrides GUARDRAIL_POLICY, `prices` the
-    bundled table (with estimates), and the base layer is the caller's GUARDRAIL_MODE and BUDGET_CAP_USD."""
-    source = policy_source(policy or settings.policy, settings.policy_max_age_seconds)
-    return Evaluator(source, settings.base_layer(deployed=False), prices, clock=clock)
 
 
 def build_live_prices(settings: PriceSettings) -> PriceBook:

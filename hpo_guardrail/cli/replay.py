@@ -117,7 +117,7 @@ def _replay(args: argparse.Namespace, environ: Mapping[str, str], now: datetime)
     try:
         period = ReportPeriod.parse(args.since, args.until, now)
         # For a record that does not carry its deployment's mode and cap: the environment's, as lint reads them.
-        fallback_base = Settings.from_environ(environ).base_layer()
+        fallback_base = Settings.from_environ(environ).base_layer(deployed=False)
     except ValueError as error:
         raise ReplayError(str(error)) from None
     try:

@@ -58,7 +58,7 @@ class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings)
     def _mode_case_insensitive(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    def base_layer(self, *, deployed: bool = True) -> BaseLayer:
+    def base_layer(self, *, deployed: bool) -> BaseLayer:
         """The policy's lowest layer: the mode and budget cap this environment sets, each labelled with where it
         came from. `deployed`: the function's environment, set from the stack's parameters ("stack parameter
         Mode (GUARDRAIL_MODE)"); otherwise the CLI caller's own ("environment GUARDRAIL_MODE"). A variable

@@ -42,7 +42,7 @@ def cli_evaluator(
 
         ssm = cli_parameter_store(aws_session=aws_session, profile=profile, region=region)
     source = PolicySource(spec, settings.policy_max_age_seconds, ssm=ssm)
-    return Evaluator(source, settings.base_layer(), prices, clock=clock)
+    return Evaluator(source, settings.base_layer(deployed=False), prices, clock=clock)
 
 
 def check_profile(profile: str | None) -> None:

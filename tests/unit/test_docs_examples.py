@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.outcome import Status
-from hpo_guardrail.enforce.settings import Settings
+from hpo_guardrail.linting.evaluation import cli_evaluator
 from hpo_guardrail.linting.inputs import lint_document, recognise
 from rules.assessment import assess
 from rules.models import CallContext
@@ -143,7 +142,7 @@ def test_every_policy_in_the_docs_loads_and_evaluates_under_each_scope(block: Bl
 
 def test_every_request_in_the_docs_is_linted():
     # One test over all of them: the pages may show none today, and a parameter set must not be empty.
-    evaluator = build_evaluator(Settings(), prices=BundledPrices())
+    evaluator = cli_evaluator(policy=None, environ={}, prices=BundledPrices())
     unusable = []
     for param in _blocks("request"):
         (block,) = param.values
@@ -193,6 +192,6 @@ def test_a_request_block_is_linted_and_a_broken_one_is_caught(tmp_path):
     page.write_text(f"```yaml\n{good}```\n\n```yaml\n{broken}```\n\n```yaml\nrepos: []\n```\n")
     blocks = code_blocks(page)
     assert [is_request(_parsed(b)) for b in blocks] == [True, True, False]
-    evaluator = build_evaluator(Settings(), prices=BundledPrices())
+    evaluator = cli_evaluator(policy=None, environ={}, prices=BundledPrices())
     statuses = [lint_document(b.where, b.text, _parsed(b), evaluator).status for b in blocks[:2]]
     assert statuses == [Status.EVALUATED, Status.ERROR]

@@ -13,11 +13,11 @@ import pytest
 from pydantic import ValidationError
 
 from hpo_guardrail.cli.lint import run_lint
-from hpo_guardrail.composition import build_evaluator
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import STACK_PARAMETERS, Settings
+from hpo_guardrail.linting.evaluation import cli_evaluator
 from hpo_guardrail.linting.inputs import LintOptions
 from rules.decision import decide
 from rules.models import CallContext
@@ -42,7 +42,8 @@ scopes:
     budget_cap_usd: 20000
 """
 POLICY = parse_policy(POLICY_TEXT, "policy.yaml")
-STACK = Settings.from_environ({"GUARDRAIL_MODE": "enforce", "BUDGET_CAP_USD": "500"})
+STACK_ENVIRON = {"GUARDRAIL_MODE": "enforce", "BUDGET_CAP_USD": "500"}
+STACK = Settings.from_environ(STACK_ENVIRON)
 
 
 def subject(team: str | None = None) -> Subject:
@@ -67,7 +68,7 @@ def test_with_nothing_set_every_setting_is_the_built_in_default():
 
 
 def test_the_stack_parameters_are_named_in_the_deployed_function():
-    policy = PolicyDocument().resolve(subject(), TODAY, STACK.base_layer())
+    policy = PolicyDocument().resolve(subject(), TODAY, STACK.base_layer(deployed=True))
     assert policy.mode is Mode.ENFORCE and policy.budget_cap_usd == 500
     assert policy.origin("mode") == "stack parameter Mode (GUARDRAIL_MODE)"
     assert policy.origin("budget_cap_usd") == "stack parameter BudgetCapUsd (BUDGET_CAP_USD)"
@@ -81,15 +82,15 @@ def test_the_cli_names_its_callers_environment():
 
 
 def test_a_variable_that_is_not_set_is_no_layer():
-    base = Settings.from_environ({"GUARDRAIL_MODE": "enforce"}).base_layer()
+    base = Settings.from_environ({"GUARDRAIL_MODE": "enforce"}).base_layer(deployed=True)
     policy = PolicyDocument().resolve(subject(), TODAY, base)
     assert policy.origin("mode") == "stack parameter Mode (GUARDRAIL_MODE)"
     assert policy.origin("budget_cap_usd") == "built-in default"
-    assert Settings().base_layer() == BaseLayer()
+    assert Settings().base_layer(deployed=True) == BaseLayer()
 
 
 def test_the_policy_defaults_win_over_the_stack():
-    policy = POLICY.resolve(subject(), TODAY, STACK.base_layer())
+    policy = POLICY.resolve(subject(), TODAY, STACK.base_layer(deployed=True))
     assert policy.mode is Mode.MONITOR and policy.origin("mode") == "policy defaults"
     assert (
         policy.budget_cap_usd == 500
@@ -99,7 +100,7 @@ def test_the_policy_defaults_win_over_the_stack():
 
 
 def test_a_matching_scope_wins_over_the_defaults_setting_by_setting():
-    policy = POLICY.resolve(subject("nlp"), TODAY, STACK.base_layer())
+    policy = POLICY.resolve(subject("nlp"), TODAY, STACK.base_layer(deployed=True))
     assert policy.explain("mode") == "mode enforce, from the policy scope `nlp`"
     assert policy.explain("budget_cap_usd") == "budget cap $20,000.00, from the policy scope `nlp`"
     assert policy.origin("unknown_price") == "policy defaults"
@@ -125,7 +126,7 @@ def test_the_decision_says_where_its_mode_came_from(policy_file):
 def test_the_function_and_the_cli_label_the_same_variables_differently():
     request, context = read_request(linear_lr()), CallContext(event_id="evt")
     deployed = Evaluator.from_settings(STACK, prices=BundledPrices()).assess(request, context)
-    cli = build_evaluator(STACK, prices=BundledPrices()).assess(request, context)
+    cli = cli_evaluator(policy=None, environ=STACK_ENVIRON, prices=BundledPrices()).assess(request, context)
     assert deployed.decision.mode_origin == "stack parameter Mode (GUARDRAIL_MODE)"
     assert cli.decision.mode_origin == "environment GUARDRAIL_MODE"
 
