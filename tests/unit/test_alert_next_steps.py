@@ -105,7 +105,8 @@ def test_a_failed_stop_tells_the_owner_how_to_stop_the_job():
     context, evaluation = costly_misconfigured()
     failed = StopOutcome(result=StopResult.FAILED, detail="AccessDenied")
     alert = compose_alert(context, evaluation, decide(evaluation, Mode.ENFORCE), failed, "us-east-1")
-    command = "aws sagemaker stop-hyper-parameter-tuning-job --region us-east-1 --hyper-parameter-tuning-job-name resnet-sweep"
+    command = "aws sagemaker stop-hyper-parameter-tuning-job --region us-east-1 "
+    command += "--hyper-parameter-tuning-job-name resnet-sweep"
     assert command in steps_of(alert.email)
     assert any(command in step for step in alert.chatbot["content"]["nextSteps"])
 
