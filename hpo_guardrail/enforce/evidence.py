@@ -47,7 +47,7 @@ def percent(value: Value) -> str:
 def hours(value: Value) -> str:
     amount = float(value)
     days = f" ({amount / 24:,.1f} days)" if amount >= 48 else ""
-    return f"{number(round(amount, 2))} h{days}"
+    return f"{amount:,.2f}".rstrip("0").rstrip(".") + f" h{days}"
 
 
 def seconds(value: Value) -> str:
@@ -266,8 +266,10 @@ def key_in_words(key: str, value: Value) -> str:
     """Any evidence key and value as words: `threshold_job_runtime_hours`, 12 -> "threshold job runtime 12 h"."""
     name, formatted = key, None
     for suffix, formatter in _UNITS:
-        if key.endswith(suffix) and not isinstance(value, bool) and isinstance(value, int | float):
-            name, formatted = key.removesuffix(suffix), formatter(value)
+        if key.endswith(suffix):
+            name = key.removesuffix(suffix)
+            if not isinstance(value, bool) and isinstance(value, int | float):
+                formatted = formatter(value)
             break
     words = " ".join(part for part in name.split("_") if part)
     if formatted is None:
