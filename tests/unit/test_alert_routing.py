@@ -137,3 +137,11 @@ def test_attributes_go_to_sns_as_strings_and_the_rules_as_a_string_array():
     assert published["rules"]["DataType"] == "String.Array"
     assert json.loads(published["rules"]["StringValue"]) == list(evaluation.rule_ids)
     assert all(value["StringValue"] for value in published.values())
+
+
+def test_an_empty_attribute_value_is_left_out_rather_than_refused_by_sns():
+    published = message_attributes({"team": "", "action": "stop", "rules": []})
+    assert published == {
+        "action": {"DataType": "String", "StringValue": "stop"},
+        "rules": {"DataType": "String.Array", "StringValue": "[]"},
+    }
