@@ -61,6 +61,11 @@ class Finding(BaseModel):
         default=(), description="The fix as JSON Patch operations on the request; empty when it needs a choice"
     )
     doc: str | None = Field(default=None, description="Where the rule is documented")
+    platform_note: str | None = Field(
+        default=None,
+        description="What the platform team (not the job's owner) can do about it, e.g. load a missing price; "
+        "kept out of the job owner's next steps",
+    )
 
 
 def highest_severity(findings: list[Finding] | tuple[Finding, ...]) -> Severity | None:

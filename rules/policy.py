@@ -337,6 +337,7 @@ class Policy(_Strict):
     rule_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     scopes: tuple[str, ...] = Field(default=(), description="scopes applied, least to most specific")
     exemptions: tuple[ExemptionStatus, ...] = ()
+    contact: str | None = Field(default=None, description="who owns the policy and grants exemptions")
     document_hash: str | None = None
     _typed_settings: dict[str, RuleSettings] = PrivateAttr(default_factory=dict)
 
@@ -410,6 +411,12 @@ class PolicyDocument(_Strict):
 
     version: Literal[1] = 1
     team_tag_key: str = Field(default="team", description="the tag whose value names a job's team")
+    contact: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="who owns the policy and grants exemptions (a team email or chat channel); shown in every alert",
+    )
     default_max_training_jobs: int = Field(default=750, ge=1)
     log_natured_names: list[NamePattern] = Field(default_factory=lambda: list(DEFAULT_LOG_NATURED_NAMES))
     defaults: Overrides = Field(default_factory=Overrides)
@@ -464,6 +471,7 @@ class PolicyDocument(_Strict):
             rule_settings=rule_settings,
             scopes=tuple(s.name for s in ordered),
             exemptions=self._exemptions(subject, team, today),
+            contact=self.contact,
             document_hash=self.content_hash,
         )
 

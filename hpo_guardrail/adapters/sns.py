@@ -11,9 +11,14 @@ from hpo_guardrail.enforce.ports import Alert, NotificationFailed
 
 
 def message_attributes(attributes: dict[str, str | list[str]]) -> dict[str, dict[str, str]]:
-    """SNS message attributes; lists become String.Array so filter policies can match any element."""
+    """SNS message attributes; lists become String.Array so filter policies can match any element.
+
+    SNS refuses the whole message when a value is empty, so an empty String is left out rather than sent:
+    the alert still goes out, and a filter on that attribute does not match it."""
     out: dict[str, dict[str, str]] = {}
     for name, value in attributes.items():
+        if value == "":
+            continue
         if isinstance(value, list):
             out[name] = {"DataType": "String.Array", "StringValue": json.dumps(value)}
         else:

@@ -6,20 +6,28 @@ function found and did for each event, then one alert email and one Chatbot mess
 the status of every job the guardrail stopped, read back from the emulator. It ends with the audit report
 of the run (report.html and report.md beside the function log) and one run of the weekly reporter
 function (demo_report.py).
+
+The demo is deterministic: each function sees the time its sample event says (demo_clock.py), so the cost a
+stop avoids does not change with the day it runs. A queue subscribed with a filter policy on `team` shows one
+alert routed to the team that owns the job. When it ends, only the report (and the function log) it points
+to are left in its temporary folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from hpo_guardrail.embedded import tuning_jobs
+from hpo_guardrail.embedded.demo_clock import DemoClock, PinnedClockRunner
 from hpo_guardrail.embedded.demo_report import print_audit_report, run_weekly_reporter, sample_weeks
 from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack, StackParameters, deploy_template
 from hpo_guardrail.embedded.emulator import EmbeddedAws
@@ -27,9 +35,17 @@ from hpo_guardrail.embedded.event_bus import deliver
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
 from hpo_guardrail.embedded.moto_extensions import PRICE_LIST_CALLS
 from hpo_guardrail.embedded.sns_capture import SnsCapture, SnsNotification
+from hpo_guardrail.reporting.figures import ReportPeriod
+from rules.events import read_event
+from rules.models import TuningJobCall
 
 EVENTS_DIR = REPO_ROOT / "events"
 DEMO_PARAMETERS = StackParameters(mode="enforce", budget_cap_usd=1000, notification_email="ml-platform@example.com")
+# The team whose queue receives its jobs' alerts by a subscription filter policy (events/04 is tagged team=nlp).
+DEMO_TEAM = "nlp"
+TEAM_TAG = "team"  # the packaged policy's team_tag_key
+# What the demo leaves in its folder: what it points to.
+KEPT_FILES = ("report.html", "report.md", "function.log")
 _STOPPED_STATUSES = ("Stopping", "Stopped")
 _MISSING = "-"
 _RULE = "=" * 78
@@ -47,6 +63,23 @@ class EventReplay:
     job_created: str | None
     invocations: list[Invocation] = field(default_factory=list)
     price_list_calls: int = 0  # GetProducts calls the function made for this event
+    team: str | None = None  # the job's team tag
+
+    def notified(self) -> list[str]:
+        """The SNS message ids of the alerts this event caused."""
+        return [
+            str(i.result["actions"]["notify"])
+            for i in self.invocations
+            if i.succeeded and isinstance(i.result, dict) and (i.result.get("actions") or {}).get("notify")
+        ]
+
+
+def _team_of(event: dict[str, Any]) -> str | None:
+    try:
+        call = read_event(event)
+    except (ValueError, TypeError):
+        return None
+    return call.request.tags.get(TEAM_TAG) if isinstance(call, TuningJobCall) else None
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -65,11 +98,23 @@ def main(argv: Sequence[str] = ()) -> int:
 
 
 def run_demo(events_dir: Path, out: TextIO) -> None:
-    """Deploy, replay every event file in `events_dir`, print the results; raises DemoFailed on a bad step."""
+    """Deploy, replay every event file in `events_dir`, print the results; raises DemoFailed on a bad step.
+
+    Everything it made in its temporary folder is removed at the end, except the files it points to."""
     event_files = sorted(events_dir.glob("*.json"))
     if not event_files:
         raise DemoFailed(f"no sample events in {events_dir}")
     workdir = Path(tempfile.mkdtemp(prefix="hpo-guardrail-demo-"))
+    try:
+        _run(event_files, workdir, out)
+    finally:
+        _clean_up(workdir)
+
+
+def _run(event_files: list[Path], workdir: Path, out: TextIO) -> None:
+    events = [json.loads(path.read_text(encoding="utf-8")) for path in event_files]
+    weeks = sample_weeks(events)
+    clock = DemoClock(_week_start(weeks[0]))
     log_path = workdir / "function.log"
     with EmbeddedAws() as aws, log_path.open("w", encoding="utf-8") as function_log:
         where = f"{aws.endpoint_url} (account {aws.account_id}, {aws.region})"
@@ -77,23 +122,48 @@ def run_demo(events_dir: Path, out: TextIO) -> None:
         stack = deploy_template(aws, DEMO_PARAMETERS)
         _print_stack(stack, out)
         capture = SnsCapture(aws, stack.topic_arn)
-        runner = FunctionRunner.for_stack(aws, stack, workdir / "code", echo=function_log)
-        print(f"Function logs (Powertools JSON, EMF metrics): {log_path}\n", file=out)
+        team_filter = {TEAM_TAG: [DEMO_TEAM]}
+        team_queue = SnsCapture(aws, stack.topic_arn, queue_name=f"{DEMO_TEAM}-team-alerts", filter_policy=team_filter)
+        runner = PinnedClockRunner.at(clock, aws, stack, workdir / "code", echo=function_log)
+        print(f"Function logs (Powertools JSON, EMF metrics): {log_path}", file=out)
+        print(
+            "Clock: each event is handled a minute after its own time, so the figures are the same on any day\n",
+            file=out,
+        )
         replays = [
-            _replay(aws, runner, path, index, len(event_files), out) for index, path in enumerate(event_files, 1)
+            _replay(aws, runner, clock, path, index, len(event_files), out) for index, path in enumerate(event_files, 1)
         ]
         _print_alerts(replays, capture, stack, out)
         _print_stopped_jobs(aws, replays, out)
-        weeks = sample_weeks(json.loads(path.read_text(encoding="utf-8")) for path in event_files)
-        print_audit_report(aws, stack, weeks, workdir, out)
+        print_audit_report(aws, stack, weeks, workdir, out, now=clock.now())
         reporter_name = stack.outputs["ReporterFunctionName"]
-        reporter = FunctionRunner.for_stack(
-            aws, stack, workdir / "code", echo=function_log, function_name=reporter_name
+        reporter = PinnedClockRunner.at(
+            clock, aws, stack, workdir / "code", echo=function_log, function_name=reporter_name
         )
+        clock.reporting(_week_start(weeks[-1]))
         run_weekly_reporter(aws, stack, reporter, capture, weeks[-1], out, _print_chatbot)
+        _print_team_queue(team_queue, team_filter, replays, out)
         failed = [r.file for r in replays for i in r.invocations if not i.succeeded]
         if failed:
             raise DemoFailed(f"the function failed on {', '.join(failed)} (see {log_path})")
+    print(f"\nKept in {workdir}: {', '.join(KEPT_FILES)}; the rest of the demo's files are removed.", file=out)
+
+
+def _week_start(week: str) -> datetime:
+    return datetime.fromisoformat(ReportPeriod.iso_week(week).since.replace("Z", "+00:00"))
+
+
+def _clean_up(workdir: Path) -> None:
+    """Remove what the demo made in `workdir` (the functions' code, anything else), keeping KEPT_FILES."""
+    for entry in workdir.iterdir():
+        if entry.name in KEPT_FILES and entry.is_file():
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    if not any(workdir.iterdir()):
+        workdir.rmdir()
 
 
 def _print_stack(stack: DeployedStack, out: TextIO) -> None:
@@ -111,12 +181,15 @@ def _print_stack(stack: DeployedStack, out: TextIO) -> None:
     print(f"  resource types the emulator did not create: {skipped}", file=out)
 
 
-def _replay(aws: EmbeddedAws, runner: FunctionRunner, path: Path, index: int, total: int, out: TextIO) -> EventReplay:
+def _replay(
+    aws: EmbeddedAws, runner: FunctionRunner, clock: DemoClock, path: Path, index: int, total: int, out: TextIO
+) -> EventReplay:
     event = json.loads(path.read_text(encoding="utf-8"))
     job = tuning_jobs.create_tuning_job_for_event(aws, event)
     created = f"{job} (created in the emulator: {tuning_jobs.tuning_job_status(aws, job)})" if job else None
     api_calls_before = PRICE_LIST_CALLS.count
-    replay = EventReplay(file=path.name, job_created=job, invocations=deliver(aws, runner, event))
+    clock.handling(event)
+    replay = EventReplay(file=path.name, job_created=job, invocations=deliver(aws, runner, event), team=_team_of(event))
     replay.price_list_calls = PRICE_LIST_CALLS.count - api_calls_before
     print(f"[{index}/{total}] {path.name}", file=out)
     if not replay.invocations:
@@ -172,12 +245,7 @@ def _notified(message_id: Any) -> str:
 
 
 def _print_alerts(replays: list[EventReplay], capture: SnsCapture, stack: DeployedStack, out: TextIO) -> None:
-    message_ids = [
-        str(i.result["actions"]["notify"])
-        for r in replays
-        for i in r.invocations
-        if i.succeeded and isinstance(i.result, dict) and (i.result.get("actions") or {}).get("notify")
-    ]
+    message_ids = [message_id for r in replays for message_id in r.notified()]
     if not message_ids:
         print("No alerts were published.", file=out)
         return
@@ -238,6 +306,27 @@ def _print_stopped_jobs(aws: EmbeddedAws, replays: list[EventReplay], out: TextI
         print(f"{job}: {status}", file=out)
         if status not in _STOPPED_STATUSES:
             raise DemoFailed(f"{job} was reported stopped but the emulator says {status}")
+
+
+def _print_team_queue(
+    queue: SnsCapture, team_filter: dict[str, list[str]], replays: list[EventReplay], out: TextIO
+) -> None:
+    """What the team's queue received: exactly the alerts of its team's jobs (and no weekly summary)."""
+    print(f"\n{_RULE}\nOne alert routed to its team (an SQS queue subscribed with a filter policy)\n{_RULE}", file=out)
+    print(f"Queue           {queue.queue_arn}", file=out)
+    print(f"Filter policy   {json.dumps(team_filter)} (FilterPolicyScope MessageAttributes)", file=out)
+    received = queue.receive()
+    expected = {message_id for r in replays if r.team == DEMO_TEAM for message_id in r.notified()}
+    all_alerts = sum(len(r.notified()) for r in replays)
+    print(f"Received        {len(received)} of the {all_alerts} alerts (and not the weekly summary):", file=out)
+    for notification in received:
+        attributes = notification.message_attributes
+        who = ", ".join(f"{name}={attributes.get(name, _MISSING)}" for name in ("team", "account", "principal", "role"))
+        print(f"                {notification.subject}\n                {who}", file=out)
+    if {n.message_id for n in received} != expected or not expected:
+        raise DemoFailed(f"the {DEMO_TEAM} team's queue did not receive exactly the alerts of its team's jobs")
+    jobs = ", ".join(sorted(str(r.job_created) for r in replays if r.team == DEMO_TEAM and r.notified()))
+    print(f"Expected        the alert of every job tagged {TEAM_TAG}={DEMO_TEAM} ({jobs}): exactly that", file=out)
 
 
 if __name__ == "__main__":

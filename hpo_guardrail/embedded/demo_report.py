@@ -41,12 +41,15 @@ def sample_weeks(events: Iterable[dict[str, Any]]) -> list[str]:
     return sorted(weeks)
 
 
-def print_audit_report(aws: EmbeddedAws, stack: DeployedStack, weeks: list[str], workdir: Path, out: TextIO) -> Figures:
-    """Query the audit table for the weeks, write report.html and report.md, print the summary figures."""
+def print_audit_report(
+    aws: EmbeddedAws, stack: DeployedStack, weeks: list[str], workdir: Path, out: TextIO, *, now: datetime | None = None
+) -> Figures:
+    """Query the audit table for the weeks, write report.html and report.md, print the summary figures; `now` is
+    when the report says it was made (the demo's clock)."""
     table = stack.outputs["AuditTableName"]
     period = ReportPeriod(since=ReportPeriod.iso_week(weeks[0]).since, until=ReportPeriod.iso_week(weeks[-1]).until)
     records = list(DynamoDbAuditQuery(aws.client("dynamodb"), table).query(period.since, period.until))
-    figures = compute_figures(records, period, iso_utc(datetime.now(UTC)))
+    figures = compute_figures(records, period, iso_utc(now or datetime.now(UTC)))
     html, markdown = workdir / "report.html", workdir / "report.md"
     html.write_text(render_html(figures), encoding="utf-8")
     markdown.write_text(render_markdown(figures), encoding="utf-8")

@@ -50,6 +50,7 @@ class StackParameters:
     mode: str = "monitor"
     budget_cap_usd: float = 1000
     notification_email: str = ""
+    alert_email_teams: tuple[str, ...] = ()
     log_retention_days: int = 90
     policy_parameter_name: str = ""
     policy_cache_seconds: int = 300
@@ -65,6 +66,7 @@ class StackParameters:
             "Mode": self.mode,
             "BudgetCapUsd": _number(self.budget_cap_usd),
             "NotificationEmail": self.notification_email,
+            "AlertEmailTeams": ",".join(self.alert_email_teams),
             "LogRetentionDays": str(self.log_retention_days),
             "PolicyParameterName": self.policy_parameter_name,
             "PolicyCacheSeconds": str(self.policy_cache_seconds),

@@ -48,8 +48,18 @@ class SnsNotification:
 class SnsCapture:
     """A queue subscribed to a topic, read back as notifications; plus the topic's delivered emails."""
 
-    def __init__(self, aws: EmbeddedAws, topic_arn: str, *, queue_name: str | None = None) -> None:
+    def __init__(
+        self,
+        aws: EmbeddedAws,
+        topic_arn: str,
+        *,
+        queue_name: str | None = None,
+        filter_policy: dict[str, Any] | None = None,
+    ) -> None:
+        """Subscribe a new queue to the topic; with `filter_policy` (FilterPolicyScope MessageAttributes) it
+        receives only the messages whose attributes the policy accepts, as a team's queue would."""
         self.topic_arn = topic_arn
+        self.filter_policy = filter_policy
         self._sqs = aws.client("sqs")
         name = queue_name or f"sns-capture-{uuid.uuid4().hex[:12]}"
         self.queue_url: str = self._sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -60,8 +70,14 @@ class SnsCapture:
         self._sqs.set_queue_attributes(
             QueueUrl=self.queue_url, Attributes={"Policy": json.dumps(_allow_topic(queue_arn, topic_arn))}
         )
+        attributes = (
+            {"FilterPolicyScope": "MessageAttributes", "FilterPolicy": json.dumps(filter_policy)}
+            if filter_policy
+            else {}
+        )
+        self.queue_arn: str = queue_arn
         self.subscription_arn: str = aws.client("sns").subscribe(
-            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes, ReturnSubscriptionArn=True
         )["SubscriptionArn"]
 
     def receive(self) -> list[SnsNotification]:

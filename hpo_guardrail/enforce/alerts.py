@@ -4,21 +4,32 @@ Every value that came with the request (job, parameter and definition names, tag
 for its sink (hpo_guardrail/enforce/escaping.py). The chat message keeps within the limits of Chatbot,
 Slack and Teams: the most severe findings in full, the rest counted by rule; the email has every finding,
 and the audit record keeps them all.
+
+Every alert says what to do next (`next_steps`: one function, per action) and carries the message
+attributes `team`, `account`, `principal` and `role`, so a subscription filter policy can send it to the
+team that owns the job (docs/alerts.md). Advice only the platform team can act on (a missing price) is in
+the email's "For the platform team" part, never in the job owner's next steps.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from collections import Counter
+from dataclasses import dataclass
 from urllib.parse import quote
 
-from hpo_guardrail.enforce.escaping import chat_code, chat_text, cut, plain_text
+from hpo_guardrail.enforce.escaping import attribute_value, chat_code, chat_text, cut, plain_text
+from hpo_guardrail.enforce.evidence import evidence_in_words
 from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
 from hpo_guardrail.enforce.ports import Alert
+from rules.cost import CostEstimate
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
 from rules.findings import Finding
 from rules.models import CallContext
+from rules.policy import Mode
 
 SUBJECT_LIMIT = 100  # SNS rejects longer email subjects
 PRODUCT = "HPO Guardrail"
@@ -41,13 +52,23 @@ TEAMS_MESSAGE_BYTES = 28_000
 # (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
 SNS_MESSAGE_BYTES = 262_144
 
+# Amazon SNS: SQS subscriptions with raw message delivery take at most 10 message attributes
+# (https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html).
+SNS_RAW_DELIVERY_ATTRIBUTES = 10
+# What an alert's attributes say when the event does not: SNS refuses an empty value.
+NO_TEAM = "none"
+NO_ROLE = "none"
+UNKNOWN = "unknown"
+
 # --- what the alert keeps to ----------------------------------------------------------------------
-# The description fits one Slack section block (and so Chatbot's 8,000); title, description and next steps
-# together stay under Slack's recommended 4,000 characters and far under Teams' 28 KB.
-DESCRIPTION_BUDGET = min(CHATBOT_DESCRIPTION_LIMIT, SLACK_SECTION_TEXT_LIMIT)
+# The description fits one Slack section block (and so Chatbot's 8,000) with room to spare; title, description
+# and next steps together stay under Slack's recommended 4,000 characters and far under Teams' 28 KB.
+DESCRIPTION_BUDGET = min(CHATBOT_DESCRIPTION_LIMIT, SLACK_SECTION_TEXT_LIMIT) - 400
 TITLE_BUDGET = SLACK_HEADER_TEXT_LIMIT
-NEXT_STEPS_SHOWN = 3
+NEXT_STEPS_BUDGET = SLACK_RECOMMENDED_MESSAGE_LIMIT - DESCRIPTION_BUDGET - TITLE_BUDGET
+NEXT_STEPS_SHOWN = 7
 NEXT_STEP_BUDGET = 250
+FIXES_IN_CHAT = 2
 VALUE_BUDGET = 200  # one value in a line of the chat message (a principal ARN, a scope chain)
 ACTION_BUDGET = 600  # the action line: what happened and why (the decision's reason names rules and figures)
 BULLET_BUDGET = 700  # one finding in the chat message
@@ -76,26 +97,49 @@ def _headline(decision: Decision, stop: StopOutcome | None) -> str:
     return "needs attention"
 
 
+def _worst_case_words(cost: CostEstimate) -> str:
+    """'worst case $3,825', 'worst case at least $3,825' (a price is unknown), or 'worst case unknown' (no price
+    at all: a lower bound of $0 says nothing)."""
+    if cost.complete:
+        return f"worst case ${cost.worst_case_usd:,.0f}"
+    if cost.worst_case_usd > 0:
+        return f"worst case at least ${cost.worst_case_usd:,.0f}"
+    return "worst case unknown"
+
+
 def _subject(job_name: str, headline: str, evaluation: Evaluation) -> str:
-    """Job, what happened and the worst case always fit; as many rule ids as SNS's limit leaves room for.
+    """Job, what happened and the worst case always fit (the job name is cut first); then as many rule ids
+    as SNS's limit leaves room for.
 
     SNS refuses a subject with a line break or a control character, so the job name is plain text.
     """
-    at_least = "" if evaluation.cost.complete else "at least "
-    job_name = cut(plain_text(job_name), 40)
-    head = f"[{PRODUCT}] {job_name} {headline} (worst case {at_least}${evaluation.cost.worst_case_usd:,.0f}): "
+    prefix = f"[{PRODUCT}] "
+    happened = f" {headline} ({_worst_case_words(evaluation.cost)})"
+    name_room = max(8, min(40, SUBJECT_LIMIT - len(prefix) - len(happened) - 2))
+    head = prefix + cut(plain_text(job_name), name_room) + happened
     rules = list(evaluation.rule_ids)
     for shown in range(len(rules), 0, -1):
         rest = len(rules) - shown
-        subject = head + ", ".join(rules[:shown]) + (f" +{rest} more" if rest else "")
+        subject = f"{head}: " + ", ".join(rules[:shown]) + (f" +{rest} more" if rest else "")
         if len(subject) <= SUBJECT_LIMIT:
             return subject
-    return (head.rstrip(": ") + f" ({len(rules)} rules)")[:SUBJECT_LIMIT]
+    counted = f"{head} ({len(rules)} rules)"
+    return counted if len(counted) <= SUBJECT_LIMIT else head[:SUBJECT_LIMIT]
+
+
+def _cost_line(evaluation: Evaluation) -> str:
+    """The worst case against the cap, saying when it is only a lower bound and why."""
+    cost, cap = evaluation.cost, f"cap ${evaluation.budget_cap_usd:,.2f}"
+    if cost.complete:
+        return f"${cost.worst_case_usd:,.2f} ({cap})"
+    unpriced = ", ".join(cost.unpriced_instance_types)
+    if cost.worst_case_usd > 0:
+        return f"at least ${cost.worst_case_usd:,.2f} ({cap}; no price known for {unpriced})"
+    return f"unknown ({cap}; no price known for {unpriced})"
 
 
 def _evidence_line(finding: Finding) -> str:
-    parts = [f"{key}={value}" for key, value in finding.evidence.items() if value is not None]
-    return ", ".join(parts)
+    return evidence_in_words(finding.evidence) or "-"
 
 
 def _finding_label(finding: Finding) -> str:
@@ -128,26 +172,227 @@ def _action_line(decision: Decision, stop: StopOutcome | None) -> str:
     return f"notified only - {decision.reason}"
 
 
-def _email(
-    context: CallContext, evaluation: Evaluation, decision: Decision, stop: StopOutcome | None, region: str
-) -> str:
-    request = evaluation.request
-    cost = evaluation.cost
+# --- next steps ---------------------------------------------------------------------------------
+
+# SageMaker's rule for a tuning job name; only such a name goes into a command line as it is.
+_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
+_LINT_EXPLAINED = "it applies the mechanical fixes and lists what needs a human"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One thing to do: `text` for the email (plain, one line per step), `chat` for the chat message (Chatbot
+    client-markdown, escaped). The chat message keeps every essential step, then fixes and the docs as they fit;
+    the email shows each fix with its finding instead of among the steps."""
+
+    text: str
+    chat: str
+    kind: str = "step"  # "step" (essential), "fix" or "docs"
+
+    @property
+    def essential(self) -> bool:
+        return self.kind == "step"
+
+
+@dataclass(frozen=True)
+class AlertOptions:
+    """What the deployment adds to an alert: the policy as `lint --policy` reads it (only an SSM parameter is
+    reachable from a laptop) and where docs/rules.md is published (else the path in the repository)."""
+
+    policy_spec: str | None = None
+    docs_url: str | None = None
+
+    def lint_policy(self) -> str | None:
+        return self.policy_spec if self.policy_spec and self.policy_spec.startswith("ssm:") else None
+
+    def doc_link(self, doc: str) -> str:
+        return f"{self.docs_url.rstrip('/')}/{doc}" if self.docs_url else doc
+
+
+def _shell(value: str) -> str:
+    return shlex.quote(plain_text(value))
+
+
+def _lint_command(context: CallContext, region: str, options: AlertOptions, path: str) -> str:
+    """`hpo-guardrail lint --fix` with the region, account and policy the guardrail used; every value quoted for a
+    shell, since the region and account come from the event."""
+    parts = ["hpo-guardrail", "lint", "--fix", "--region", _shell(region)]
+    if context.account:
+        parts += ["--account", _shell(context.account)]
+    if options.lint_policy():
+        parts += ["--policy", _shell(str(options.lint_policy()))]
+    return " ".join([*parts, path])
+
+
+def _fixes(evaluation: Evaluation) -> list[str]:
+    """The fixes to suggest, most severe finding first, each once.
+
+    The one place the alert reads fixes from: switch it to a reconciled set of fixes here."""
+    ordered = sorted(evaluation.findings, key=lambda f: f.severity.rank, reverse=True)
+    return list(dict.fromkeys(f.fix for f in ordered))
+
+
+def next_steps(
+    context: CallContext,
+    evaluation: Evaluation,
+    decision: Decision,
+    stop: StopOutcome | None,
+    region: str,
+    options: AlertOptions,
+) -> list[NextStep]:
+    """What the job's owner can do now, for this action: after a stop, fix, lint, resubmit under a new name, read
+    the rules' docs, or ask the policy's contact for an exemption; after a notification, what enforce mode would
+    do and the same fix and lint. Platform-only advice (Finding.platform_note) is never a step here."""
+    job = evaluation.request.job_name
+    valid_name = _JOB_NAME.fullmatch(job) is not None
+    file = f"{job}.json" if valid_name else "JOB.json"
+    steps: list[NextStep] = []
+
+    if decision.action is Action.STOP and stop is not None and stop.result is StopResult.FAILED:
+        stop_command = (
+            f"aws sagemaker stop-hyper-parameter-tuning-job --region {_shell(region)} "
+            f"--hyper-parameter-tuning-job-name {_shell(job)}"
+        )
+        text = f"The stop failed and the job may still be running: stop it yourself with {stop_command}"
+        steps.append(NextStep(text, f"The stop failed; stop the job yourself: `{chat_code(stop_command)}`"))
+    elif decision.action is Action.NOTIFY:
+        if decision.mode is Mode.MONITOR and decision.costly and decision.misconfigured:
+            text = (
+                "The job is still running. In enforce mode it would have been stopped: it is costly and "
+                "misconfigured. Fix it before the policy moves to enforce."
+            )
+        elif decision.mode is Mode.MONITOR:
+            text = (
+                "The job is still running, and enforce mode would not stop it either (it stops only jobs that are "
+                "both costly and misconfigured); fix the request before the next run."
+            )
+        else:
+            text = (
+                "The job is still running: it is not both costly and misconfigured, so the guardrail does not stop "
+                "it. Stop it yourself if the findings make the run useless; fix the request before the next run."
+            )
+        steps.append(NextStep(text, chat_text(text)))
+
+    fixes = _fixes(evaluation)
+    for fix in fixes:
+        steps.append(NextStep(f"Fix: {plain_text(fix)}", chat_text(cut(plain_text(fix), NEXT_STEP_BUDGET)), "fix"))
+
+    lint = _lint_command(context, region, options, "REQUEST.json")
+    text = f"Fix the request file with {lint} ({_LINT_EXPLAINED})"
+    if valid_name:
+        describe = (
+            f"aws sagemaker describe-hyper-parameter-tuning-job --region {_shell(region)} "
+            f"--hyper-parameter-tuning-job-name {job} > {file}"
+        )
+        text += (
+            f"; without the file, from the job itself: {describe} && "
+            f"{_lint_command(context, region, options, file)} (writes {job}.request.json)"
+        )
+    steps.append(NextStep(text, f"Fix the request file: `{chat_code(lint)}` ({_LINT_EXPLAINED})"))
+
+    if decision.action is Action.STOP and (stop is None or stop.result is not StopResult.NOT_FOUND):
+        text = (
+            f"Resubmit under a new name: tuning job names cannot be reused, so {plain_text(job)} stays taken "
+            "(change HyperParameterTuningJobName in the fixed request)."
+        )
+        chat = f"Resubmit under a new name: `{chat_code(cut(job, 64))}` cannot be reused"
+        steps.append(NextStep(text, chat))
+
+    docs = list(dict.fromkeys((f.rule, f.doc) for f in evaluation.findings if f.doc))
+    if docs:
+        links = ", ".join(f"{rule}: {options.doc_link(str(doc))}" for rule, doc in docs)
+        chat = chat_text(cut(f"Rule docs: {links}", NEXT_STEP_BUDGET))
+        steps.append(NextStep(f"Why each rule matters and how to fix it: {links}", chat, "docs"))
+
+    contact = evaluation.policy.contact
+    rules = ", ".join(evaluation.rule_ids)
+    who = plain_text(contact) if contact else "the team that owns the guardrail's policy (the policy names no contact)"
+    text = (
+        f"If the job must run as it is, ask {who} for an exemption: name the job, the rules ({rules}) and why; "
+        "an exemption is declared in the policy with an owner and an expiry date."
+    )
+    chat_who = chat_text(cut(plain_text(contact), 120)) if contact else "the policy's owners (no contact given)"
+    steps.append(NextStep(text, f"Exemption: ask {chat_who}, naming the job, the rules and why"))
+    return steps
+
+
+def _chat_next_steps(steps: list[NextStep]) -> list[str]:
+    """The steps for the chat message, in order: every essential one, then the most severe findings' fixes (at
+    most FIXES_IN_CHAT) and the docs while they fit NEXT_STEPS_BUDGET and NEXT_STEPS_SHOWN."""
+    texts = [cut(step.chat, NEXT_STEP_BUDGET) for step in steps]
+    keep = [step.essential for step in steps]
+    room = NEXT_STEPS_BUDGET - sum(len(t) for t, k in zip(texts, keep, strict=True) if k)
+    shown, fixes = sum(keep), 0
+    for index, step in enumerate(steps):
+        if keep[index] or shown >= NEXT_STEPS_SHOWN or len(texts[index]) > room:
+            continue
+        if step.kind == "fix" and fixes >= FIXES_IN_CHAT:
+            continue
+        keep[index], room, shown = True, room - len(texts[index]), shown + 1
+        fixes += step.kind == "fix"
+    return [text for text, kept in zip(texts, keep, strict=True) if kept]
+
+
+def _email_steps(
+    context: CallContext,
+    evaluation: Evaluation,
+    decision: Decision,
+    stop: StopOutcome | None,
+    region: str,
+    options: AlertOptions,
+) -> list[str]:
+    """The steps for the email: the fixes stay with their findings, one step points there."""
+    texts: list[str] = []
+    for step in next_steps(context, evaluation, decision, stop, region, options):
+        if step.kind != "fix":
+            texts.append(step.text)
+        elif "Change the request" not in "".join(texts[-1:]):
+            texts.append("Change the request as each finding's Fix below says (most severe first).")
+    return texts
+
+
+def _platform_notes(evaluation: Evaluation) -> list[str]:
+    """Advice for the platform team, one line per distinct note (kept out of the owner's next steps)."""
+    notes = dict.fromkeys(f"{_finding_label(f)}: {f.platform_note}" for f in evaluation.findings if f.platform_note)
+    return list(notes)
+
+
+def _created_by(context: CallContext) -> str:
     created_by = context.principal_arn or "unknown principal"
     if context.role_arn and context.role_arn not in created_by:
         created_by += f" (role {context.role_arn})"
+    return created_by
+
+
+def _email(
+    context: CallContext,
+    evaluation: Evaluation,
+    decision: Decision,
+    stop: StopOutcome | None,
+    region: str,
+    team: str | None,
+    options: AlertOptions,
+) -> str:
+    request = evaluation.request
+    cost = evaluation.cost
+    steps = _email_steps(context, evaluation, decision, stop, region, options)
     lines = [
         f"{PRODUCT}: tuning job {request.job_name} {_headline(decision, stop)}",
         "",
         f"Job:         {request.job_name}",
+        f"Team:        {team or 'none (no team tag)'}",
         f"Account:     {context.account or 'unknown'}",
         f"Region:      {region}",
-        f"Created by:  {created_by}",
+        f"Created by:  {_created_by(context)}",
         f"Created at:  {context.event_time or 'unknown'}",
         f"Action:      {_action_line(decision, stop)}",
         f"Mode:        {decision.mode.value}",
         f"Policy:      {evaluation.policy.version}, scope {_scope_chain(evaluation)}",
+        f"Policy contact: {evaluation.policy.contact or 'none given (ask the platform team)'}",
         *[f"Exemption:   {note}" for note in _exemption_notes(evaluation)],
+        "",
+        "What to do next:",
+        *[f"{n}. {text}" for n, text in enumerate(steps, 1)],
         "",
         f"Findings ({len(evaluation.findings)}):",
     ]
@@ -158,17 +403,23 @@ def _email(
             f"   {finding.message}",
             f"   Evidence: {_evidence_line(finding)}",
             f"   Fix: {finding.fix}",
+            *([f"   Docs: {options.doc_link(finding.doc)}"] if finding.doc else []),
         ]
-    qualifier = "" if cost.complete else "at least "
     lines += [
         "",
-        f"Worst-case cost: {qualifier}${cost.worst_case_usd:,.2f} (cap ${evaluation.budget_cap_usd:,.2f})",
+        f"Worst-case cost: {_cost_line(evaluation)}",
         f"   How: {cost.describe()}",
+    ]
+    platform = _platform_notes(evaluation)
+    if platform:
+        lines += ["", "For the platform team (nothing the job's owner can do):", *[f"- {note}" for note in platform]]
+    lines += [
         "",
         f"Console: {console_url(region, request.job_name)}",
         f"Event id: {context.event_id}",
         "",
-        f"You receive this because you subscribed to the {PRODUCT} alert topic.",
+        f"You receive this because you subscribed to the {PRODUCT} alert topic (alerts carry the attributes "
+        "team, account, principal and role for subscription filter policies).",
     ]
     # Each line is one line: a value with a line break or a control character cannot forge another.
     return _within_bytes([plain_text(line) for line in lines], EMAIL_BUDGET_BYTES)
@@ -218,32 +469,27 @@ def _description(head: list[str], findings: list[Finding], tail: list[str]) -> s
     return cut(description, DESCRIPTION_BUDGET)
 
 
-def _next_steps(findings: list[Finding]) -> list[str]:
-    """The fixes of the most severe findings, at most NEXT_STEPS_SHOWN, each within NEXT_STEP_BUDGET."""
-    ordered = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
-    fixes = list(dict.fromkeys(f.fix for f in ordered))
-    steps = [chat_text(cut(fix, NEXT_STEP_BUDGET)) for fix in fixes[:NEXT_STEPS_SHOWN]]
-    if len(fixes) > NEXT_STEPS_SHOWN:
-        steps.append(f"{len(fixes) - NEXT_STEPS_SHOWN} more fixes: see the email")
-    return steps
-
-
 def _chatbot(
-    context: CallContext, evaluation: Evaluation, decision: Decision, stop: StopOutcome | None, region: str
+    context: CallContext,
+    evaluation: Evaluation,
+    decision: Decision,
+    stop: StopOutcome | None,
+    region: str,
+    team: str | None,
+    options: AlertOptions,
 ) -> dict[str, object]:
     request = evaluation.request
     cost = evaluation.cost
     icon = ":octagonal_sign:" if decision.action is Action.STOP else ":warning:"
-    qualifier = "" if cost.complete else "at least "
 
     def value(text: object, budget: int = VALUE_BUDGET) -> str:
         return chat_text(cut(plain_text(text), budget))
 
     head = [
         f"*Action:* {value(_action_line(decision, stop), ACTION_BUDGET)}",
-        f"*Worst-case cost:* {qualifier}${cost.worst_case_usd:,.2f} (cap ${evaluation.budget_cap_usd:,.2f})",
-        f"*Account:* {value(context.account or 'unknown')} | *Region:* {value(region)} | "
-        f"*Created by:* {value(context.principal_arn or 'unknown')}",
+        f"*Worst-case cost:* {value(_cost_line(evaluation))}",
+        f"*Team:* {value(team or 'none (no team tag)', 64)} | *Account:* {value(context.account or 'unknown')} | "
+        f"*Region:* {value(region)} | *Created by:* {value(context.principal_arn or 'unknown')}",
         # The scope names are the policy's text, escaped; the " < " between them is ours, and a '<' followed by a
         # space starts no Slack link, so it is shown as it is.
         f"*Policy scope:* {' < '.join(value(scope, 64) for scope in ('defaults', *evaluation.policy.scopes[:8]))}",
@@ -263,7 +509,8 @@ def _chatbot(
             "textType": "client-markdown",
             "title": cut(f"{icon} {PRODUCT}: tuning job `{job}` {_headline(decision, stop)}", TITLE_BUDGET),
             "description": _description(head, list(evaluation.findings), tail),
-            "nextSteps": _next_steps(list(evaluation.findings)),
+            # The job owner's steps only: platform notes stay in the email.
+            "nextSteps": _chat_next_steps(next_steps(context, evaluation, decision, stop, region, options)),
             "keywords": [
                 chat_text(cut(k, KEYWORD_BUDGET))
                 for k in [*rules, decision.action.value, context.account or region][:KEYWORDS_SHOWN]
@@ -283,6 +530,7 @@ def _chatbot(
                 "action": decision.action.value,
                 "policyVersion": evaluation.policy.version,
                 "policyScope": cut(evaluation.policy.scope, 256),
+                "team": attribute_value(team, absent=NO_TEAM),
             },
         },
     }
@@ -293,19 +541,48 @@ def chatbot_size(chatbot: dict[str, object]) -> int:
     return len(json.dumps(chatbot).encode("utf-8"))
 
 
-def compose_alert(
-    context: CallContext, evaluation: Evaluation, decision: Decision, stop: StopOutcome | None, region: str
-) -> Alert:
-    """The alert for one decision that notifies."""
-    headline = _headline(decision, stop)
+def alert_attributes(
+    context: CallContext, evaluation: Evaluation, decision: Decision, team: str | None
+) -> dict[str, str | list[str]]:
+    """The message attributes subscription filter policies route on (docs/alerts.md): what happened (severity,
+    action, rules) and whose job it is (team, account, principal, role). Values from the event are made valid
+    for SNS (escaping.attribute_value); an absent one is "none" or "unknown", never empty."""
     severity = evaluation.severity
+    attributes: dict[str, str | list[str]] = {
+        "severity": severity.value if severity else "none",
+        "action": decision.action.value,
+        "rules": list(evaluation.rule_ids),
+        "team": attribute_value(team, absent=NO_TEAM),
+        "account": attribute_value(context.account, absent=UNKNOWN),
+        "principal": attribute_value(context.principal_arn, absent=UNKNOWN),
+        "role": attribute_value(role_name(context.role_arn), absent=NO_ROLE),
+    }
+    return attributes
+
+
+def role_name(role_arn: str | None) -> str | None:
+    """The role's name from its ARN (arn:aws:iam::123456789012:role/path/DataScientist -> DataScientist)."""
+    if not role_arn or ":role/" not in role_arn:
+        return None
+    return role_arn.rsplit("/", 1)[-1] or None
+
+
+def compose_alert(
+    context: CallContext,
+    evaluation: Evaluation,
+    decision: Decision,
+    stop: StopOutcome | None,
+    region: str,
+    *,
+    team: str | None = None,
+    options: AlertOptions | None = None,
+) -> Alert:
+    """The alert for one decision that notifies. `team` is the job's value of the policy's team tag."""
+    options = options or AlertOptions()
+    headline = _headline(decision, stop)
     return Alert(
         subject=_subject(evaluation.request.job_name, headline, evaluation),
-        chatbot=_chatbot(context, evaluation, decision, stop, region),
-        email=_email(context, evaluation, decision, stop, region),
-        attributes={
-            "severity": severity.value if severity else "none",
-            "action": decision.action.value,
-            "rules": list(evaluation.rule_ids),
-        },
+        chatbot=_chatbot(context, evaluation, decision, stop, region, team, options),
+        email=_email(context, evaluation, decision, stop, region, team, options),
+        attributes=alert_attributes(context, evaluation, decision, team),
     )

@@ -73,3 +73,21 @@ def terminal_text(value: str) -> str:
 def cut(text: str, limit: int, ellipsis: str = "\u2026") -> str:
     """`text` in at most `limit` characters, ending in an ellipsis when cut."""
     return text if len(text) <= limit else text[: max(0, limit - len(ellipsis))] + ellipsis
+
+
+# Amazon SNS message attribute values: "Name, type, and value must not be empty or null", and a String value
+# has the same restrictions as a message body (https://docs.aws.amazon.com/sns/latest/api/API_MessageAttributeValue.html).
+# Delivered to SQS, the characters SQS accepts: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+_NOT_IN_SNS_ATTRIBUTES = re.compile("[\ufffe\uffff]")
+ATTRIBUTE_VALUE_LIMIT = 256  # characters; a tag value is at most 256, an ARN is cut (a filter can match its prefix)
+
+
+def attribute_value(value: object, *, absent: str, limit: int = ATTRIBUTE_VALUE_LIMIT) -> str:
+    """A String message attribute value from request text: one line, no control or direction characters, no
+    surrounding blanks, at most `limit` characters, and `absent` when nothing is left (SNS refuses empty values).
+
+    Subscription filter policies compare the value exactly, so nothing else is changed: a team tag `nlp` gives
+    `nlp`, as the policy's `teams` scopes read it."""
+    text = "" if value is None else _NOT_IN_SNS_ATTRIBUTES.sub("", plain_text(value)).strip()
+    return text[:limit].rstrip() or absent

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from hpo_guardrail.enforce.alerts import compose_alert
+from hpo_guardrail.enforce.alerts import AlertOptions, compose_alert
 from hpo_guardrail.enforce.audit import (
     EXPORT,
     FAILED,
@@ -75,6 +75,8 @@ class GuardrailService:
         self._notifier = notifier
         self._audit = audit or NoAuditStore()
         self._exporter = exporter
+        # The policy as the job's owner can lint with it (an SSM parameter; a file inside the function is not).
+        self._alert_options = AlertOptions(policy_spec=settings.policy)
         self._actions: dict[str, Callable[[TuningJobCall, Assessment, AuditRecord], ActionRecord]] = {
             STOP: self._stop,
             NOTIFY: self._notify,
@@ -270,7 +272,13 @@ class GuardrailService:
             logger.warning("No NOTIFY_TOPIC_ARN configured; alert not sent", extra={"job": call.request.job_name})
             return ActionRecord(result="not-configured", at=self._now())
         alert = compose_alert(
-            call.context, assessment.evaluation, assessment.decision, record.stop_outcome(), assessment.region
+            call.context,
+            assessment.evaluation,
+            assessment.decision,
+            record.stop_outcome(),
+            assessment.region,
+            team=assessment.team,
+            options=self._alert_options,
         )
         try:
             message_id = self._notifier.publish(alert)

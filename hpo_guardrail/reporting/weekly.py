@@ -1,5 +1,8 @@
 """The weekly report: last ISO week's audit records, an HTML report in S3, a summary on the alert topic.
 
+The summary goes to a shared channel and mailing list, so it names teams (the policy's team tag), never
+people: who created which flagged job stays in the report, which only those with the bucket's access read.
+
 EventBridge Scheduler runs the reporter function every Monday morning; it reports the ISO week that
 ended at the previous Sunday midnight (UTC), so `reports/2026/week-48.html` holds exactly week 48,
 whenever it ran. An event `{"week": "2026-W47"}` reports another week (a re-run or a backfill).
@@ -17,12 +20,13 @@ from hpo_guardrail.enforce import Alert, Notifier, chat_text, plain_text
 from hpo_guardrail.observability import count, logger
 from hpo_guardrail.reporting.figures import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
 from hpo_guardrail.reporting.ports import AuditQuery, ReportArchive
-from hpo_guardrail.reporting.render import period_label, render_html, short_principal, usd
+from hpo_guardrail.reporting.render import period_label, render_html, usd
 
 PRODUCT = "HPO Guardrail"
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 REPORT_CONTENT_TYPE = "text/html; charset=utf-8"
 _RULES_IN_SUMMARY = 5
+_TEAMS_IN_SUMMARY = 5
 
 
 class WeeklyReportResult(BaseModel):
@@ -125,11 +129,18 @@ def _rules_line(figures: Figures, code: Callable[[str], str]) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _offenders_line(figures: Figures, text: Callable[[object], str]) -> str | None:
-    offenders = figures.repeat_offenders
-    names = [f"{text(short_principal(o.name))} ({o.flagged_jobs} jobs)" for o in offenders.principals]
-    names += [f"team {text(o.name)} ({o.flagged_jobs} jobs)" for o in offenders.teams]
-    return ", ".join(names) if names else None
+def _teams_line(figures: Figures, text: Callable[[object], str]) -> str | None:
+    """Flagged jobs per team, most flagged first: 'nlp 3 of 5, vision 1 of 2, no team tag 6 of 7 and 2 more'.
+    Teams only: the people who created the jobs are named in the report, not in a shared channel."""
+    flagged = [group for group in figures.by_team if group.flagged]
+    if not flagged:
+        return None
+    shown = [
+        f"{text(group.name) if group.name is not None else 'no team tag'} {group.flagged} of {group.evaluated}"
+        for group in flagged[:_TEAMS_IN_SUMMARY]
+    ]
+    more = len(flagged) - _TEAMS_IN_SUMMARY
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def _exemptions_line(figures: Figures, text: Callable[[object], str]) -> str | None:
@@ -144,8 +155,10 @@ def _exemptions_line(figures: Figures, text: Callable[[object], str]) -> str | N
 
 def _next_steps(figures: Figures, location: str) -> list[str]:
     steps = [f"Open the full report from the link above, or: aws s3 cp {location} ."]
-    if figures.repeat_offenders.principals or figures.repeat_offenders.teams:
-        steps.append("Go through the repeat offenders' tuning set-ups with their teams")
+    if any(group.flagged and group.name is not None for group in figures.by_team):
+        steps.append("Go through the flagged tuning set-ups with the teams above (the report names the jobs)")
+    if any(group.flagged and group.name is None for group in figures.by_team):
+        steps.append("Ask for the team tag on every tuning job, so alerts and this summary reach a team")
     if figures.exemptions.expired:
         steps.append("Renew or remove the expired exemptions that still match jobs")
     if figures.totals.rejected:
@@ -162,13 +175,13 @@ def compose_summary(figures: Figures, week: str, location: str, region: str) -> 
         f"{totals.evaluated} evaluated, {totals.jobs_flagged} flagged, {totals.jobs_notified} notified, "
         f"{totals.jobs_stopped} stopped"
     )
-    # Team tag values, principals and exemption names are other people's text: escaped for each sink.
+    # Team tag values and exemption names are other people's text: escaped for each sink.
     chat_optional = [
-        ("Repeat offenders", _offenders_line(figures, chat_text)),
+        ("Flagged jobs by team", _teams_line(figures, chat_text)),
         ("Exemptions", _exemptions_line(figures, chat_text)),
     ]
     optional = [
-        ("Repeat offenders", _offenders_line(figures, plain_text)),
+        ("Flagged jobs by team", _teams_line(figures, plain_text)),
         ("Exemptions", _exemptions_line(figures, plain_text)),
     ]
     description = "\n".join(

@@ -29,6 +29,10 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
                 "region, so the real worst case may be higher or lower."
             ),
             fix="Check the worst case against the cap with the region's own price before a large run.",
+            platform_note=(
+                f"Load {cost.region}'s own training prices (add it to the stack's PricedRegions, then invoke "
+                "PriceRefreshFunction) so this estimate is replaced by the region's price."
+            ),
             evidence={
                 "instance_type": quote.instance_type,
                 "region": cost.region,
@@ -52,9 +56,14 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
                 f"{treatment[0].upper()}{treatment[1:]}."
             ),
             fix=(
-                "Use an instance type with a known price, or ask the platform team to price it (the stack's "
-                "PriceRefreshFunction loads the Price List API's prices); the policy's unknown_price decides how "
-                "such jobs count."
+                f"Use an instance type with a known training price in {cost.region}, or work out the worst case "
+                f"with {instance_type}'s price yourself before a large run: until it is priced, the guardrail "
+                f"{'treats the job as costly' if costly else 'counts that type as $0'}."
+            ),
+            platform_note=(
+                f"Price {instance_type} in {cost.region}: invoke the stack's PriceRefreshFunction (it loads the AWS "
+                "Price List API's prices into the price cache) or wait for its weekly run; if the Price List API "
+                "has no price for it, the policy's unknown_price decides how such jobs count."
             ),
             evidence={
                 "instance_type": instance_type,

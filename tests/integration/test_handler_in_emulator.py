@@ -50,7 +50,9 @@ def test_notify_only_publishes_one_alert_and_leaves_the_job_running(invoke, tuni
         "notify",
         ["log-scale"],
     )
-    assert notification.message_json()["content"]["nextSteps"][0].startswith("Set ScalingType to Logarithmic")
+    next_steps = notification.message_json()["content"]["nextSteps"]
+    assert next_steps[0].startswith("The job is still running, and enforce mode would not stop it either")
+    assert next_steps[1].startswith("Set ScalingType to Logarithmic")
     (email,) = [e for e in sns_capture.emails(ALERT_EMAIL) if e.message_id == notification.message_id]
     assert "[HIGH] log-scale (learning_rate)" in email.body
     assert tuning_jobs.status(job) == "InProgress"

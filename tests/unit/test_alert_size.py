@@ -47,7 +47,7 @@ def test_thirty_misconfigured_ranges_give_an_alert_within_every_limit(name_lengt
     assert len(content["description"]) <= alerts.CHATBOT_DESCRIPTION_LIMIT
     assert len(content["description"]) <= alerts.SLACK_SECTION_TEXT_LIMIT
     assert len(content["title"]) <= alerts.SLACK_HEADER_TEXT_LIMIT
-    assert len(content["nextSteps"]) <= alerts.NEXT_STEPS_SHOWN + 1
+    assert len(content["nextSteps"]) <= alerts.NEXT_STEPS_SHOWN
     shown = len(content["title"]) + len(content["description"]) + sum(len(s) for s in content["nextSteps"])
     assert shown <= alerts.SLACK_RECOMMENDED_MESSAGE_LIMIT
     assert alerts.chatbot_size(alert.chatbot) <= alerts.TEAMS_MESSAGE_BYTES

@@ -82,13 +82,17 @@ def test_attributes_let_subscribers_filter():
         "severity": "critical",
         "action": "stop",
         "rules": ["log-scale", "budget-cap", "early-stopping", "spot"],
+        "team": "none",
+        "account": "123456789012",
+        "principal": PRINCIPAL,
+        "role": "DataScientist",
     }
 
 
-def test_the_subject_says_at_least_when_a_price_is_unknown():
+def test_the_subject_says_the_worst_case_is_unknown_when_no_price_is_known():
     raw = tuning_request(max_jobs=10, definition=training_definition("ml.p5en.48xlarge", 1, 3600))
     evaluation = run_engine(raw, Policy(budget_cap_usd=1000))
     decision = decide(evaluation)
     alert = compose_alert(CallContext(event_id="e"), evaluation, decision, None, "us-east-1")
-    assert "(worst case at least $0)" in alert.subject
+    assert "(worst case unknown)" in alert.subject
     assert "price unknown for ml.p5en.48xlarge; treated as costly" in alert.email

@@ -309,3 +309,19 @@ def test_checkov_and_what_it_needs_are_pinned():
     ]
     assert any(line.startswith("checkov==") for line in lines)
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.\-]+", line) for line in lines), lines
+
+
+def test_alert_email_teams_filters_the_email_subscription_on_the_team_attribute():
+    template = _template()
+    parameter = template["Parameters"]["AlertEmailTeams"]
+    assert parameter["Type"] == "CommaDelimitedList" and parameter["Default"] == ""
+    properties = template["Resources"]["NotificationEmailSubscription"]["Properties"]
+    assert properties["FilterPolicy"] == {
+        "Fn::If": ["FiltersAlertEmailByTeam", {"team": {"Ref": "AlertEmailTeams"}}, {"Ref": "AWS::NoValue"}]
+    }
+    assert properties["FilterPolicyScope"] == {
+        "Fn::If": ["FiltersAlertEmailByTeam", "MessageAttributes", {"Ref": "AWS::NoValue"}]
+    }
+    assert template["Conditions"]["FiltersAlertEmailByTeam"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": [",", {"Ref": "AlertEmailTeams"}]}, ""]}]
+    }

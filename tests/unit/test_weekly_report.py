@@ -101,7 +101,7 @@ def test_the_summary_is_a_chatbot_notification_an_email_and_filterable_attribute
     assert "at least $18,920" in content["description"] and "$13,700" in content["description"]
     assert "https://eu-west-1.console.aws.amazon.com/s3/object/reports-bucket" in content["description"]
     assert any("expired exemptions" in step for step in content["nextSteps"])
-    assert any("repeat offenders" in step for step in content["nextSteps"])
+    assert any("with the teams above" in step for step in content["nextSteps"])
     assert "Cost avoided by stops: $13,700" in alert.email and LOCATION in alert.email
     json.dumps(alert.chatbot)  # SNS takes it as a JSON string
 
@@ -132,3 +132,32 @@ def test_team_names_in_the_chat_summary_cannot_ping_a_channel():
     description = alert.chatbot["content"]["description"]
     assert "team" in description and "<!channel>" not in description and "&lt;!channel&gt;" in description
     assert "<!channel>" in alert.email, "the email is plain text: the name as written"
+
+
+def test_the_summary_names_teams_never_people():
+    """It goes to a shared channel: flagged jobs are counted per team; who created them stays in the report."""
+    from tests.audit_builders import evaluated, finding
+
+    records = [
+        evaluated(f"a{n}", "2026-11-17T10:00:00Z", team="nlp", who="alice", findings=(finding("log-scale"),))
+        for n in range(3)
+    ]
+    records += [evaluated("b0", "2026-11-17T11:00:00Z", team="nlp", who="bob")]
+    records += [
+        evaluated(f"c{n}", "2026-11-18T10:00:00Z", team=None, who="carol", findings=(finding("budget-cap"),))
+        for n in range(2)
+    ]
+    figures = compute_figures(records, ReportPeriod.iso_week("2026-W47"), "2026-11-23T07:00:00Z")
+    assert figures.repeat_offenders.principals, "the report itself still names the people"
+
+    alert = compose_summary(figures, "2026-W47", LOCATION, "us-east-1")
+
+    content = alert.chatbot["content"]
+    shared = [content["description"], *content["nextSteps"], alert.email, alert.subject]
+    for text in shared:
+        for person in ("alice", "bob", "carol", "assumed-role", "DataScientist"):
+            assert person not in text, (person, text)
+    assert "*Flagged jobs by team:* nlp 3 of 4, no team tag 2 of 2" in content["description"]
+    assert "Flagged jobs by team:  nlp 3 of 4, no team tag 2 of 2" in alert.email
+    assert any("team tag on every tuning job" in step for step in content["nextSteps"])
+    assert "offender" not in content["description"].lower() and "offender" not in alert.email.lower()

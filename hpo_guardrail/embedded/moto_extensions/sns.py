@@ -10,6 +10,8 @@ from typing import Any
 from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend, Subscription, Topic
 
+from hpo_guardrail.embedded.moto_extensions.sns_filter_policies import extend_sns_filter_policies
+
 SNS_SENDER = "no-reply@sns.amazonaws.com"
 _DEFAULT_EMAIL_SUBJECT = "AWS Notification Message"
 _EMAIL_FOOTER = (
@@ -73,6 +75,7 @@ _EMAIL_PROTOCOLS = ("email", "email-json")
 
 
 def extend_sns() -> None:
+    extend_sns_filter_policies()
     original_publish = Subscription.publish
 
     def publish_to_subscriber(
