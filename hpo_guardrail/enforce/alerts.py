@@ -25,9 +25,10 @@ from hpo_guardrail.enforce.evidence import evidence_in_words
 from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
 from hpo_guardrail.enforce.ports import Alert
 from rules.cost import CostEstimate
-from rules.decision import Action, Decision
+from rules.decision import Action, Decision, notified_findings
 from rules.engine import Evaluation
-from rules.findings import Finding
+from rules.findings import Finding, Severity, highest_severity
+from rules.fixes import Fix
 from rules.models import CallContext
 from rules.policy import Mode
 
@@ -107,7 +108,7 @@ def _worst_case_words(cost: CostEstimate) -> str:
     return "worst case unknown"
 
 
-def _subject(job_name: str, headline: str, evaluation: Evaluation) -> str:
+def _subject(job_name: str, headline: str, evaluation: Evaluation, carried: Carried) -> str:
     """Job, what happened and the worst case always fit (the job name is cut first); then as many rule ids
     as SNS's limit leaves room for.
 
@@ -117,7 +118,7 @@ def _subject(job_name: str, headline: str, evaluation: Evaluation) -> str:
     happened = f" {headline} ({_worst_case_words(evaluation.cost)})"
     name_room = max(8, min(40, SUBJECT_LIMIT - len(prefix) - len(happened) - 2))
     head = prefix + cut(plain_text(job_name), name_room) + happened
-    rules = list(evaluation.rule_ids)
+    rules = list(carried.rule_ids)
     for shown in range(len(rules), 0, -1):
         rest = len(rules) - shown
         subject = f"{head}: " + ", ".join(rules[:shown]) + (f" +{rest} more" if rest else "")
@@ -129,7 +130,8 @@ def _subject(job_name: str, headline: str, evaluation: Evaluation) -> str:
 
 def _cost_line(evaluation: Evaluation) -> str:
     """The worst case against the cap, saying when it is only a lower bound and why."""
-    cost, cap = evaluation.cost, f"cap ${evaluation.budget_cap_usd:,.2f}"
+    cost = evaluation.cost
+    cap = f"cap ${evaluation.budget_cap_usd:,.2f}, from the {evaluation.policy.origin('budget_cap_usd')}"
     if cost.complete:
         return f"${cost.worst_case_usd:,.2f} ({cap})"
     unpriced = ", ".join(cost.unpriced_instance_types)
@@ -209,6 +211,41 @@ class AlertOptions:
         return f"{self.docs_url.rstrip('/')}/{doc}" if self.docs_url else doc
 
 
+@dataclass(frozen=True)
+class Carried:
+    """What an alert carries of an evaluation: the findings at or above the policy's notify threshold (every
+    finding when the job is, or in enforce mode would be, stopped), and the reconciled fixes that answer them
+    (rules/fixes.py: they never contradict each other). `below` counts the findings under the threshold: they
+    are in the audit record and the reports, not in the alert."""
+
+    findings: tuple[Finding, ...]
+    fixes: tuple[str, ...]
+    below: int
+    fix_of: tuple[Fix | None, ...]  # the reconciled fix answering each of `findings`, in the same order
+
+    @classmethod
+    def of(cls, evaluation: Evaluation, decision: Decision) -> Carried:
+        findings = notified_findings(evaluation, decision)
+        reconciled = evaluation.fixes  # computed once: reconcile() runs over every finding
+        answering = {position: fix for fix in reconciled for position in fix.findings}
+        positions = [next(i for i, f in enumerate(evaluation.findings) if f is finding) for finding in findings]
+        fixes = tuple(dict.fromkeys(fix.text for fix in reconciled if set(positions).intersection(fix.findings)))
+        return cls(
+            findings=findings,
+            fixes=fixes,
+            below=len(evaluation.findings) - len(findings),
+            fix_of=tuple(answering.get(position) for position in positions),
+        )
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.rule for f in self.findings))
+
+    @property
+    def severity(self) -> Severity | None:
+        return highest_severity(self.findings)
+
+
 def _shell(value: str) -> str:
     return shlex.quote(plain_text(value))
 
@@ -224,12 +261,10 @@ def _lint_command(context: CallContext, region: str, options: AlertOptions, path
     return " ".join([*parts, path])
 
 
-def _fixes(evaluation: Evaluation) -> list[str]:
-    """The fixes to suggest, most severe finding first, each once.
-
-    The one place the alert reads fixes from: switch it to a reconciled set of fixes here."""
-    ordered = sorted(evaluation.findings, key=lambda f: f.severity.rank, reverse=True)
-    return list(dict.fromkeys(f.fix for f in ordered))
+def _fixes(carried: Carried) -> list[str]:
+    """The fixes to suggest: the evaluation's reconciled fixes that answer the findings the alert carries, most
+    severe first, each once."""
+    return list(carried.fixes)
 
 
 def next_steps(
@@ -239,10 +274,12 @@ def next_steps(
     stop: StopOutcome | None,
     region: str,
     options: AlertOptions,
+    carried: Carried | None = None,
 ) -> list[NextStep]:
     """What the job's owner can do now, for this action: after a stop, fix, lint, resubmit under a new name, read
     the rules' docs, or ask the policy's contact for an exemption; after a notification, what enforce mode would
     do and the same fix and lint. Platform-only advice (Finding.platform_note) is never a step here."""
+    carried = carried or Carried.of(evaluation, decision)
     job = evaluation.request.job_name
     valid_name = _JOB_NAME.fullmatch(job) is not None
     file = f"{job}.json" if valid_name else "JOB.json"
@@ -273,7 +310,7 @@ def next_steps(
             )
         steps.append(NextStep(text, chat_text(text)))
 
-    fixes = _fixes(evaluation)
+    fixes = _fixes(carried)
     for fix in fixes:
         steps.append(NextStep(f"Fix: {plain_text(fix)}", chat_text(cut(plain_text(fix), NEXT_STEP_BUDGET)), "fix"))
 
@@ -298,14 +335,14 @@ def next_steps(
         chat = f"Resubmit under a new name: `{chat_code(cut(job, 64))}` cannot be reused"
         steps.append(NextStep(text, chat))
 
-    docs = list(dict.fromkeys((f.rule, f.doc) for f in evaluation.findings if f.doc))
+    docs = list(dict.fromkeys((f.rule, f.doc) for f in carried.findings if f.doc))
     if docs:
         links = ", ".join(f"{rule}: {options.doc_link(str(doc))}" for rule, doc in docs)
         chat = chat_text(cut(f"Rule docs: {links}", NEXT_STEP_BUDGET))
         steps.append(NextStep(f"Why each rule matters and how to fix it: {links}", chat, "docs"))
 
     contact = evaluation.policy.contact
-    rules = ", ".join(evaluation.rule_ids)
+    rules = ", ".join(carried.rule_ids)
     who = plain_text(contact) if contact else "the team that owns the guardrail's policy (the policy names no contact)"
     text = (
         f"If the job must run as it is, ask {who} for an exemption: name the job, the rules ({rules}) and why; "
@@ -333,6 +370,23 @@ def _chat_next_steps(steps: list[NextStep]) -> list[str]:
     return [text for text, kept in zip(texts, keep, strict=True) if kept]
 
 
+def _fix_text(finding: Finding, fix: Fix | None) -> str:
+    """The reconciled fix that answers a finding (its own suggestion when it has none), naming the other rules it
+    answers too: one fix per change, never two that contradict each other."""
+    if fix is None:
+        return finding.fix
+    others = [rule for rule in fix.rules if rule != finding.rule]
+    return fix.text + (f" (this also answers {', '.join(others)})" if others else "")
+
+
+def _below_threshold(evaluation: Evaluation, carried: Carried) -> list[str]:
+    if not carried.below:
+        return []
+    threshold = evaluation.policy.explain("notify_min_severity")
+    noun = "finding" if carried.below == 1 else "findings"
+    return [f"({carried.below} more {noun} below the notify threshold, {threshold}: in the audit record, not here)"]
+
+
 def _email_steps(
     context: CallContext,
     evaluation: Evaluation,
@@ -340,10 +394,11 @@ def _email_steps(
     stop: StopOutcome | None,
     region: str,
     options: AlertOptions,
+    carried: Carried,
 ) -> list[str]:
     """The steps for the email: the fixes stay with their findings, one step points there."""
     texts: list[str] = []
-    for step in next_steps(context, evaluation, decision, stop, region, options):
+    for step in next_steps(context, evaluation, decision, stop, region, options, carried):
         if step.kind != "fix":
             texts.append(step.text)
         elif "Change the request" not in "".join(texts[-1:]):
@@ -372,10 +427,11 @@ def _email(
     region: str,
     team: str | None,
     options: AlertOptions,
+    carried: Carried,
 ) -> str:
     request = evaluation.request
     cost = evaluation.cost
-    steps = _email_steps(context, evaluation, decision, stop, region, options)
+    steps = _email_steps(context, evaluation, decision, stop, region, options, carried)
     lines = [
         f"{PRODUCT}: tuning job {request.job_name} {_headline(decision, stop)}",
         "",
@@ -386,7 +442,7 @@ def _email(
         f"Created by:  {_created_by(context)}",
         f"Created at:  {context.event_time or 'unknown'}",
         f"Action:      {_action_line(decision, stop)}",
-        f"Mode:        {decision.mode.value}",
+        f"Mode:        {decision.mode_words.removeprefix('mode ')}",
         f"Policy:      {evaluation.policy.version}, scope {_scope_chain(evaluation)}",
         f"Policy contact: {evaluation.policy.contact or 'none given (ask the platform team)'}",
         *[f"Exemption:   {note}" for note in _exemption_notes(evaluation)],
@@ -394,15 +450,16 @@ def _email(
         "What to do next:",
         *[f"{n}. {text}" for n, text in enumerate(steps, 1)],
         "",
-        f"Findings ({len(evaluation.findings)}):",
+        f"Findings ({len(carried.findings)}):",
+        *_below_threshold(evaluation, carried),
     ]
-    for number, finding in enumerate(evaluation.findings, start=1):
+    for number, (finding, fix) in enumerate(zip(carried.findings, carried.fix_of, strict=True), start=1):
         lines += [
             "",
             f"{number}. [{finding.severity.value.upper()}] {_finding_label(finding)}",
             f"   {finding.message}",
             f"   Evidence: {_evidence_line(finding)}",
-            f"   Fix: {finding.fix}",
+            f"   Fix: {_fix_text(finding, fix)}",
             *([f"   Docs: {options.doc_link(finding.doc)}"] if finding.doc else []),
         ]
     lines += [
@@ -477,6 +534,7 @@ def _chatbot(
     region: str,
     team: str | None,
     options: AlertOptions,
+    carried: Carried,
 ) -> dict[str, object]:
     request = evaluation.request
     cost = evaluation.cost
@@ -486,7 +544,7 @@ def _chatbot(
         return chat_text(cut(plain_text(text), budget))
 
     head = [
-        f"*Action:* {value(_action_line(decision, stop), ACTION_BUDGET)}",
+        f"*Action:* {value(_action_line(decision, stop), ACTION_BUDGET)} ({value(decision.mode_words)})",
         f"*Worst-case cost:* {value(_cost_line(evaluation))}",
         f"*Team:* {value(team or 'none (no team tag)', 64)} | *Account:* {value(context.account or 'unknown')} | "
         f"*Region:* {value(region)} | *Created by:* {value(context.principal_arn or 'unknown')}",
@@ -500,7 +558,7 @@ def _chatbot(
     tail = [f"*Console:* {chat_text(cut(console_url(region, request.job_name), 600))}"]
     job = chat_code(cut(request.job_name, 64))
     related = [context.job_arn] if context.job_arn else []
-    rules = list(evaluation.rule_ids)
+    rules = list(carried.rule_ids)
     return {
         "version": "1.0",
         "source": "custom",
@@ -508,9 +566,9 @@ def _chatbot(
         "content": {
             "textType": "client-markdown",
             "title": cut(f"{icon} {PRODUCT}: tuning job `{job}` {_headline(decision, stop)}", TITLE_BUDGET),
-            "description": _description(head, list(evaluation.findings), tail),
+            "description": _description(head, list(carried.findings), tail),
             # The job owner's steps only: platform notes stay in the email.
-            "nextSteps": _chat_next_steps(next_steps(context, evaluation, decision, stop, region, options)),
+            "nextSteps": _chat_next_steps(next_steps(context, evaluation, decision, stop, region, options, carried)),
             "keywords": [
                 chat_text(cut(k, KEYWORD_BUDGET))
                 for k in [*rules, decision.action.value, context.account or region][:KEYWORDS_SHOWN]
@@ -542,16 +600,17 @@ def chatbot_size(chatbot: dict[str, object]) -> int:
 
 
 def alert_attributes(
-    context: CallContext, evaluation: Evaluation, decision: Decision, team: str | None
+    context: CallContext, evaluation: Evaluation, decision: Decision, team: str | None, carried: Carried | None = None
 ) -> dict[str, str | list[str]]:
     """The message attributes subscription filter policies route on (docs/alerts.md): what happened (severity,
     action, rules) and whose job it is (team, account, principal, role). Values from the event are made valid
     for SNS (escaping.attribute_value); an absent one is "none" or "unknown", never empty."""
-    severity = evaluation.severity
+    carried = carried or Carried.of(evaluation, decision)
+    severity = carried.severity
     attributes: dict[str, str | list[str]] = {
         "severity": severity.value if severity else "none",
         "action": decision.action.value,
-        "rules": list(evaluation.rule_ids),
+        "rules": list(carried.rule_ids),
         "team": attribute_value(team, absent=NO_TEAM),
         "account": attribute_value(context.account, absent=UNKNOWN),
         "principal": attribute_value(context.principal_arn, absent=UNKNOWN),
@@ -580,9 +639,10 @@ def compose_alert(
     """The alert for one decision that notifies. `team` is the job's value of the policy's team tag."""
     options = options or AlertOptions()
     headline = _headline(decision, stop)
+    carried = Carried.of(evaluation, decision)
     return Alert(
-        subject=_subject(evaluation.request.job_name, headline, evaluation),
-        chatbot=_chatbot(context, evaluation, decision, stop, region, team, options),
-        email=_email(context, evaluation, decision, stop, region, team, options),
-        attributes=alert_attributes(context, evaluation, decision, team),
+        subject=_subject(evaluation.request.job_name, headline, evaluation, carried),
+        chatbot=_chatbot(context, evaluation, decision, stop, region, team, options, carried),
+        email=_email(context, evaluation, decision, stop, region, team, options, carried),
+        attributes=alert_attributes(context, evaluation, decision, team, carried),
     )

@@ -166,14 +166,19 @@ def test_an_alert_without_platform_advice_has_no_platform_part():
 def test_the_subject_says_at_least_when_one_price_is_missing():
     _, alert = unpriced("ml.p5en.48xlarge", UnknownPrice.LOWER_BOUND, also="ml.p3.2xlarge")
     assert "(worst case at least $38)" in alert.subject
-    assert "Worst-case cost: at least $38.25 (cap $1,000.00; no price known for ml.p5en.48xlarge)" in alert.email
+    assert (
+        "Worst-case cost: at least $38.25 (cap $1,000.00, from the policy; no price known for ml.p5en.48xlarge)"
+        in alert.email
+    )
     assert "*Worst-case cost:* at least $38.25" in alert.chatbot["content"]["description"]
 
 
 def test_a_lower_bound_of_nothing_is_an_unknown_worst_case_not_0_dollars():
     _, alert = unpriced("ml.p5en.48xlarge", UnknownPrice.ASSUME_COSTLY)
     assert "(worst case unknown)" in alert.subject and "$0" not in alert.subject
-    assert "Worst-case cost: unknown (cap $1,000.00; no price known for ml.p5en.48xlarge)" in alert.email
+    assert (
+        "Worst-case cost: unknown (cap $1,000.00, from the policy; no price known for ml.p5en.48xlarge)" in alert.email
+    )
 
 
 def test_a_long_subject_cuts_the_job_name_never_the_worst_case():

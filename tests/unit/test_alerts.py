@@ -5,6 +5,8 @@ from __future__ import annotations
 from hpo_guardrail.enforce.alerts import SUBJECT_LIMIT, compose_alert, console_url
 from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
 from rules.decision import decide
+from rules.findings import Finding, PatchOperation, Severity
+from rules.fixes import TUNING_RUNTIME
 from rules.models import CallContext
 from rules.parsing import read_cloudtrail_record
 from rules.policy import Mode, Policy
@@ -53,7 +55,7 @@ def test_email_tells_the_whole_story():
         "[CRITICAL] log-scale (learning_rate)",
         "Evidence: ",
         "Fix: Set ScalingType to Logarithmic",
-        "Worst-case cost: $3,825.00 (cap $1,000.00)",
+        "Worst-case cost: $3,825.00 (cap $1,000.00, from the policy)",
         "100 training jobs (MaxNumberOfTrainingJobs) x up to 10 h x $3.825/h",
         "stopped (InProgress -> Stopping)",
         console_url("us-east-1", "resnet-sweep"),
@@ -96,3 +98,57 @@ def test_the_subject_says_the_worst_case_is_unknown_when_no_price_is_known():
     alert = compose_alert(CallContext(event_id="e"), evaluation, decision, None, "us-east-1")
     assert "(worst case unknown)" in alert.subject
     assert "price unknown for ml.p5en.48xlarge; treated as costly" in alert.email
+
+
+def test_the_alert_carries_only_findings_at_or_above_the_notify_threshold_and_counts_the_rest():
+    raw = tuning_request(
+        "quiet-sweep",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        max_jobs=100,
+        definition=training_definition("ml.m5.xlarge", 1, 3_600),
+    )
+    call = read_cloudtrail_record(cloudtrail_event(raw, event_id="evt-43")["detail"])
+    evaluation = run_engine(raw, Policy(budget_cap_usd=1000, notify_min_severity=Severity.HIGH))
+    below = [f for f in evaluation.findings if f.severity.rank < Severity.HIGH.rank]
+    assert below and any(f.severity.rank >= Severity.HIGH.rank for f in evaluation.findings)  # both kinds
+    decision = decide(evaluation, Mode.MONITOR)
+    alert = compose_alert(call.context, evaluation, decision, None, "us-east-1")
+
+    assert f"Findings ({len(evaluation.findings) - len(below)}):" in alert.email
+    assert f"({len(below)} more finding" in alert.email and "below the notify threshold, notify" in alert.email
+    for finding in below:
+        assert f"] {finding.rule}" not in alert.email
+        assert finding.rule not in alert.attributes["rules"] and finding.rule not in alert.subject
+    assert alert.attributes["severity"] in ("high", "critical")
+
+
+def test_the_alert_gives_one_reconciled_fix_where_two_rules_suggest_different_values():
+    raw = tuning_request(
+        "resnet-sweep",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        max_jobs=100,
+        definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+    )
+    call = read_cloudtrail_record(cloudtrail_event(raw, event_id="evt-44")["detail"])
+    evaluation = run_engine(raw, Policy(budget_cap_usd=1000))
+    conflicting = tuple(
+        Finding(
+            rule=rule,
+            severity=severity,
+            message=f"{rule} found",
+            fix=f"{rule}: set it to {value}",
+            patch=(PatchOperation(op="add", path=TUNING_RUNTIME, value=value),),
+        )
+        for rule, severity, value in (
+            ("budget-cap", Severity.CRITICAL, 200_000),
+            ("runtime-unbounded", Severity.MEDIUM, 2_592_000),
+        )
+    )
+    evaluation = evaluation.model_copy(update={"findings": conflicting})
+    alert = compose_alert(call.context, evaluation, decide(evaluation, Mode.ENFORCE), STOPPED, "us-east-1")
+
+    assert "2592000" not in alert.email and "2,592,000 s" not in alert.email.split("Findings (")[1].split("Worst")[0]
+    assert alert.email.count("Fix: Set ResourceLimits.MaxRuntimeInSeconds to 200,000") == 2
+    assert "(this also answers runtime-unbounded)" in alert.email
+    chat_fixes = [step for step in alert.chatbot["content"]["nextSteps"] if "MaxRuntimeInSeconds" in step]
+    assert len(chat_fixes) == 1 and "200,000" in chat_fixes[0]
