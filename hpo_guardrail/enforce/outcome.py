@@ -53,6 +53,7 @@ class FindingSummary(BaseModel):
     parameter: str | None
     message: str
     exemption: str | None = None
+    platform_note: str | None = None  # advice for the platform team (Finding.platform_note), not the job's owner
 
     @classmethod
     def of(cls, finding: Finding, exemption: str | None = None) -> FindingSummary:
@@ -62,6 +63,7 @@ class FindingSummary(BaseModel):
             parameter=finding.parameter,
             message=finding.message,
             exemption=exemption,
+            platform_note=finding.platform_note,
         )
 
 

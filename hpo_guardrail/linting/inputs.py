@@ -236,6 +236,7 @@ def lint_document(
         region=assessment.region,
         evaluation=assessment.evaluation,
         decision=assessment.decision,
+        team=assessment.team,
         request=request_document,
     )
     locate_findings(report, text, REQUEST_LOCATION[kind])

@@ -79,6 +79,7 @@ class JobReport:
     region: str | None = None
     evaluation: Evaluation | None = None
     decision: Decision | None = None
+    team: str | None = None  # the job's value of the policy's team tag
     finding_lines: list[int | None] = field(default_factory=list)  # aligned with evaluation.findings
     suppressed_lines: list[int | None] = field(default_factory=list)  # aligned with evaluation.suppressed
     request: dict[str, Any] | None = None  # the PascalCase request, for --fix

@@ -110,6 +110,7 @@ def scan_job(
         region=assessment.region,
         evaluation=assessment.evaluation,
         decision=assessment.decision,
+        team=assessment.team,
     )
 
 
@@ -126,7 +127,7 @@ def notify(report: JobReport, notifier: Notifier) -> str | None:
             update={"action": Action.NOTIFY, "reason": f"{decision.reason}; found by scan, which does not stop jobs"}
         )
     region = report.region or DEFAULT_REGION
-    return notifier.publish(compose_alert(report.context, report.evaluation, decision, None, region))
+    return notifier.publish(compose_alert(report.context, report.evaluation, decision, None, region, team=report.team))
 
 
 def run_scan(

@@ -196,6 +196,14 @@ class ExemptionFigures(_Frozen):
     expired: list[ExpiredExemption]
 
 
+class PlatformNote(_Frozen):
+    """Advice for the platform team that findings of the period carried (a missing price), with how often."""
+
+    note: str
+    rules: list[str]
+    jobs: int
+
+
 class JobRow(_Frozen):
     """One evaluated job: a CSV row, and an entry of the costliest flagged jobs."""
 
@@ -230,6 +238,7 @@ class Figures(_Frozen):
     weekly: list[WeekFigures]
     exemptions: ExemptionFigures
     costliest_flagged_jobs: list[JobRow]
+    platform_notes: list[PlatformNote] = []
 
 
 # --- facts about one record -------------------------------------------------------------------
@@ -319,7 +328,20 @@ def compute_figures(
         weekly=weekly(records, period),
         exemptions=exemptions(records),
         costliest_flagged_jobs=costliest_flagged_jobs(records),
+        platform_notes=platform_notes(records),
     )
+
+
+def platform_notes(records: Sequence[AuditRecord]) -> list[PlatformNote]:
+    """Each distinct note for the platform team, with its rules and the number of jobs it came with, most first."""
+    jobs: Counter[str] = Counter()
+    rules: dict[str, set[str]] = defaultdict(set)
+    for record in _evaluated(records):
+        notes = {f.platform_note: f.rule for f in record.findings if f.platform_note}
+        jobs.update(notes.keys())
+        for note, rule in notes.items():
+            rules[note].add(rule)
+    return [PlatformNote(note=note, rules=sorted(rules[note]), jobs=n) for note, n in jobs.most_common()]
 
 
 def totals(records: Sequence[AuditRecord]) -> Totals:

@@ -258,6 +258,15 @@ def report_tables(figures: Figures) -> list[Table]:
             empty="No expired exemption matched a job.",
             note="These matched jobs after they expired, so their findings counted: renew or remove them.",
         ),
+        Table(
+            title="For the platform team",
+            columns=("Advice", "Rules", "Jobs"),
+            rows=[(n.note, ", ".join(n.rules), str(n.jobs)) for n in figures.platform_notes],
+            numeric=frozenset({2}),
+            empty="Nothing for the platform team in this period.",
+            note="What only the platform team can act on (a missing price); the alerts kept it out of the job "
+            "owner's next steps.",
+        ),
     ]
 
 

@@ -68,6 +68,7 @@ def test_scan_notify_sends_alerts_through_the_deployed_topic(
                 continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
                 max_jobs=100,
                 definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+                tags={"team": "nlp"},
             )
         )
     )
@@ -93,6 +94,7 @@ def test_scan_notify_sends_alerts_through_the_deployed_topic(
     unwrapped = " ".join(run.stdout.split())
     assert "the guardrail would stop (mode enforce, from the environment GUARDRAIL_MODE)" in unwrapped
     assert alert.message_attributes["action"] == "notify"
+    assert alert.message_attributes["team"] == "nlp", "scan's alert reaches the team's subscription as the function's"
     assert "found by scan, which does not stop jobs" in alert.message_json()["content"]["description"]
     assert tuning_jobs.status(costly) == "InProgress"
 

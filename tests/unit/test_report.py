@@ -13,6 +13,7 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
+from hpo_guardrail.enforce.outcome import FindingSummary
 from hpo_guardrail.reporting.charts import EVALUATED_COLOUR, FLAGGED_COLOUR, RULE_COLOUR, STOPPED_COLOUR, nice_ticks
 from hpo_guardrail.reporting.figures import (
     REPEAT_OFFENDER_MIN_JOBS,
@@ -208,6 +209,7 @@ def test_json_round_trips_to_the_same_figures(figures):
         "weekly",
         "exemptions",
         "costliest_flagged_jobs",
+        "platform_notes",
     ]
 
 
@@ -288,3 +290,21 @@ def test_a_jobs_decision_says_its_mode_and_where_the_mode_came_from():
     page = render_markdown(compute_figures([record, older], period, GENERATED))
     assert "stop (mode enforce, from the policy scope" in page and "nlp" in page
     assert "notify (mode enforce)" in page
+
+
+def test_advice_for_the_platform_team_is_reported_apart_with_how_many_jobs_carried_it():
+    note = "No price for ml.p5en.48xlarge in us-east-1: refresh the price table (hpo-guardrail prices refresh)."
+    unpriced = FindingSummary(
+        rule="unknown-price", severity="info", parameter=None, message="no price", platform_note=note
+    )
+    records = [
+        evaluated("p1", "2026-03-02T10:00:00Z", findings=(unpriced, finding("log-scale"))),
+        evaluated("p2", "2026-03-03T10:00:00Z", findings=(unpriced,)),
+        evaluated("p3", "2026-03-04T10:00:00Z", findings=(finding("log-scale"),)),
+    ]
+    period = ReportPeriod(since="2026-03-01T00:00:00Z", until="2026-03-08T00:00:00Z")
+    figures = compute_figures(records, period, GENERATED)
+
+    assert [(n.note, n.rules, n.jobs) for n in figures.platform_notes] == [(note, ["unknown-price"], 2)]
+    page = render_markdown(figures)
+    assert "For the platform team" in page and "refresh the price table" in page
