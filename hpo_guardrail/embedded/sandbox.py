@@ -301,3 +301,69 @@ def _await_record(aws: EmbeddedAws, table: str, event_id: str, wait_s: float) ->
     if not record.complete:
         summary += f"; still pending after {wait_s:.0f} s: {', '.join(record.pending())}"
     return summary
+
+
+# --- a team's queue ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueSubscription:
+    """A queue subscribed to the sandbox's alert topic with a filter policy."""
+
+    queue_url: str
+    subscription_arn: str
+    filter_policy: dict[str, Any]
+
+
+def subscribe_queue(
+    aws: EmbeddedAws, outputs: dict[str, str], queue_name: str, filter_policy: dict[str, Any]
+) -> QueueSubscription:
+    """Create `queue_name` and subscribe it to the alert topic with `filter_policy` on the message attributes,
+    as a platform team would in an account (the queue policy lets only that topic send to it)."""
+    topic_arn = outputs.get("NotificationTopicArn")
+    if not topic_arn:
+        raise SandboxError("the sandbox stack has no NotificationTopicArn output")
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    try:
+        queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+        subscription = sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"FilterPolicyScope": "MessageAttributes", "FilterPolicy": json.dumps(filter_policy)},
+            ReturnSubscriptionArn=True,
+        )
+    except (BotoCoreError, ClientError) as error:
+        raise SandboxError(f"cannot subscribe the queue {queue_name}: {error}") from error
+    return QueueSubscription(str(queue_url), str(subscription["SubscriptionArn"]), filter_policy)
+
+
+def receive_alerts(aws: EmbeddedAws, queue_name: str) -> list[SnsNotification]:
+    """Every alert waiting in `queue_name` (as SNS delivered it, with its message attributes), deleted once read."""
+    sqs = aws.client("sqs")
+    try:
+        queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        received: list[SnsNotification] = []
+        while True:
+            messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return received
+            for message in messages:
+                received.append(SnsNotification.from_envelope(json.loads(message["Body"])))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    except (BotoCoreError, ClientError) as error:
+        raise SandboxError(f"cannot read the queue {queue_name}: {error}") from error

@@ -76,7 +76,9 @@ def test_the_stack_has_what_the_emulator_skipped_before_its_extension(embedded_a
     )["Attributes"]["Policy"]
 
     assert monitor_stack.skipped_resource_types == ()
-    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions["Subscriptions"]] == [("email", ALERT_EMAIL)]
+    # Tests subscribe capture queues (protocol sqs) to this session's topic; the template's own is the email one.
+    template_subscriptions = [s for s in subscriptions["Subscriptions"] if s["Protocol"] != "sqs"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in template_subscriptions] == [("email", ALERT_EMAIL)]
     assert invoke_config["MaximumRetryAttempts"] == 2
     assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"].endswith(failed_queue_name)
     assert json.loads(dead_letter_policy)["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}

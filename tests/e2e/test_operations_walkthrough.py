@@ -27,6 +27,7 @@ PROMISED = (
     "recorded evaluated, decision stop, 5 findings; stop stopped, notify sent",
     "dry run: would redrive 1, failed 0, left 1",
     "redriven 1, failed 0, left 0",
+    "nlp-alerts: 1 alert",
 )
 
 
@@ -124,6 +125,8 @@ def test_the_walkthrough_delivers_dead_letters_and_redrives_as_the_doc_says():
     for promise in PROMISED:
         assert promise in everything
     assert "not delivered: the stack's rule does not match this event" in everything
+    (received,) = [o for line, o in zip(commands, outputs, strict=True) if " receive nlp-alerts" in line]
+    assert "llm-sweep-costly stopped" in received and "team=nlp" in received and "action=stop" in received
     undelivered_list = next(o for line, o in zip(commands, outputs, strict=True) if line.endswith("--list"))
     assert "resnet-lr-linear" in undelivered_list and "THROTTLING" in undelivered_list
     assert "(MaximumRetryAttempts, 4 retries)" in undelivered_list

@@ -41,14 +41,23 @@ def _linear_learning_rate_event():
     )
 
 
-def _undeliverable(embedded_aws, event):
-    """Put the event on the bus while Lambda refuses every attempt EventBridge makes: it is dead-lettered."""
+def _undeliverable(embedded_aws, event, stack):
+    """Put the event on the bus while Lambda refuses every attempt EventBridge makes to reach this stack's
+    function: it is dead-lettered. (Other stacks deployed in the session's emulator have rules of their own.)"""
     from hpo_guardrail.embedded.event_bus import put_event
     from hpo_guardrail.embedded.moto_extensions import ASYNC_INVOCATIONS, inject_faults
 
-    inject_faults("lambda", "Invoke", "TooManyRequestsException", EVENTBRIDGE_ATTEMPTS, message="Rate exceeded")
+    inject_faults(
+        "lambda",
+        "Invoke",
+        "TooManyRequestsException",
+        EVENTBRIDGE_ATTEMPTS,
+        message="Rate exceeded",
+        resource=stack.function_arn,
+    )
     event_id = put_event(embedded_aws, event)
-    assert ASYNC_INVOCATIONS.take_event(event_id) == []  # the function never got it
+    reached = [i for i in ASYNC_INVOCATIONS.take_event(event_id) if i.function_arn == stack.function_arn]
+    assert reached == []  # this stack's function never got it
 
 
 def _messages(embedded_aws, queue_url):
@@ -75,7 +84,7 @@ def _drain(embedded_aws, queue_url):
 
 def test_an_undeliverable_event_is_dead_lettered_with_eventbridges_attributes(embedded_aws, stack):
     event = _linear_learning_rate_event()
-    _undeliverable(embedded_aws, event)
+    _undeliverable(embedded_aws, event, stack)
 
     (message,) = _messages(embedded_aws, stack.undelivered_event_queue_url)
     attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
@@ -101,7 +110,7 @@ def test_redrive_delivers_a_dead_lettered_event_to_the_function_which_evaluates_
     alerts = capture_sns(stack.topic_arn)
     event = _linear_learning_rate_event()
     job = tuning_jobs.create_for_event(event)
-    _undeliverable(embedded_aws, event)
+    _undeliverable(embedded_aws, event, stack)
     assert _depth(embedded_aws, stack.undelivered_event_queue_url) == 1
 
     code = main(["redrive", "--stack", stack.stack_name])
@@ -155,7 +164,7 @@ def test_a_redriven_event_that_was_processed_after_all_is_recorded_once_and_aler
     job = tuning_jobs.create_for_event(event)
     runner = function_runner(stack)
     assert runner.invoke_async(event).succeeded  # delivered once already (EventBridge delivers at least once)
-    _undeliverable(embedded_aws, event)  # and a copy was dead-lettered
+    _undeliverable(embedded_aws, event, stack)  # and a copy was dead-lettered
 
     assert main(["redrive", "--stack", stack.stack_name]) == 0
     (invocation,) = runner.deliver_queued()
@@ -169,7 +178,7 @@ def test_a_refused_redelivery_keeps_the_message_and_exits_2_with_one_line(embedd
     from hpo_guardrail.embedded.moto_extensions import ASYNC_INVOCATIONS, inject_faults
 
     event = _linear_learning_rate_event()
-    _undeliverable(embedded_aws, event)
+    _undeliverable(embedded_aws, event, stack)
     inject_faults("lambda", "Invoke", "AccessDeniedException", 1, message="not authorized to invoke")
 
     code = main(["redrive", "--stack", stack.stack_name])
@@ -186,7 +195,7 @@ def test_a_refused_redelivery_keeps_the_message_and_exits_2_with_one_line(embedd
 
 def test_dry_run_and_max_change_only_what_they_say(embedded_aws, stack, function_runner, capsys):
     for _ in range(2):
-        _undeliverable(embedded_aws, _linear_learning_rate_event())
+        _undeliverable(embedded_aws, _linear_learning_rate_event(), stack)
 
     assert main(["redrive", "--stack", stack.stack_name, "--dry-run"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "dry run: would redrive 2, failed 0, left 2"

@@ -150,7 +150,9 @@ def _deliver_to_lambda(rule: Rule, target: dict[str, Any], event: dict[str, Any]
     attempts = 0
     while True:
         attempts += 1
-        fault = take_fault("lambda", "Invoke", account_id=rule.account_id, region=rule.region_name)
+        fault = take_fault(
+            "lambda", "Invoke", account_id=rule.account_id, region=rule.region_name, resource=target["Arn"]
+        )
         error_type = undeliverable or (fault.error_type if fault is not None else None)
         if error_type is None:
             ASYNC_INVOCATIONS.put(

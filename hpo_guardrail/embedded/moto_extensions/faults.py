@@ -25,7 +25,9 @@ class _XmlFault(_RESTError):
     """An error in the query protocol's XML shape (moto's own for SNS, SQS and the like)."""
 
 
-_FAULTS: dict[tuple[str, str, str, str], list[_RESTError]] = {}
+# (service, account, region, action, resource): resource None is any call of the action; else only calls
+# about that resource (an ARN or name), as a test with several stacks in one emulator needs.
+_FAULTS: dict[tuple[str, str, str, str, str | None], list[_RESTError]] = {}
 _LOCK = threading.Lock()
 CALLS: dict[tuple[str, str], int] = {}
 
@@ -39,11 +41,13 @@ def inject_faults(
     message: str = "Rate exceeded",
     account_id: str = DEFAULT_ACCOUNT_ID,
     region: str = DEFAULT_REGION,
+    resource: str | None = None,
 ) -> None:
-    """Make the next `times` calls of `service`'s `action` fail with `error_code` (0 clears them)."""
+    """Make the next `times` calls of `service`'s `action` fail with `error_code` (0 clears them); with
+    `resource`, only the calls about it (where the fault point names one: a Lambda target's ARN)."""
     with _LOCK:
         error = _XmlFault if service in _XML_SERVICES else JsonRESTError
-        _FAULTS[(service, account_id, region, action)] = [error(error_code, message) for _ in range(times)]
+        _FAULTS[(service, account_id, region, action, resource)] = [error(error_code, message) for _ in range(times)]
 
 
 def clear_faults() -> None:
@@ -64,7 +68,9 @@ def with_faults(service: str, action: str, method: Callable[[Any], Any]) -> Call
     return answer
 
 
-def take_fault(service: str, action: str, *, account_id: str, region: str) -> _RESTError | None:
+def take_fault(
+    service: str, action: str, *, account_id: str, region: str, resource: str | None = None
+) -> _RESTError | None:
     """Count one call of `service`'s `action` and return the injected fault it meets, if one is due.
 
     For calls AWS makes on a caller's behalf (EventBridge invoking a Lambda target), which reach no
@@ -72,8 +78,11 @@ def take_fault(service: str, action: str, *, account_id: str, region: str) -> _R
     """
     with _LOCK:
         CALLS[(service, action)] = CALLS.get((service, action), 0) + 1
-        pending = _FAULTS.get((service, account_id, region, action))
-        return pending.pop(0) if pending else None
+        for scope in (resource,) if resource is None else (resource, None):
+            pending = _FAULTS.get((service, account_id, region, action, scope))
+            if pending:
+                return pending.pop(0)
+        return None
 
 
 def extend_faults() -> None:
