@@ -32,6 +32,15 @@ def over_cap(cost_usd: float, cap_usd: float) -> bool:
     return cost_usd > cap_usd
 
 
+def runtime_within_cap(cost: CostEstimate, cap_usd: float) -> int:
+    """The longest tuning-level MaxRuntimeInSeconds whose wall-clock bound stays within the cap (every parallel
+    slot busy on the dearest definition); 0 when no hourly price is known. `budget-cap` offers it and
+    `runtime-unbounded` proposes no more than it, so the two never advise different limits."""
+    if cost.max_hourly_usd <= 0:
+        return 0
+    return math.floor(cap_usd / (cost.max_parallel_jobs * cost.max_hourly_usd) * 3600)
+
+
 class DefinitionCost(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -417,6 +417,14 @@ class PolicyDocument(_Strict):
         max_length=256,
         description="who owns the policy and grants exemptions (a team email or chat channel); shown in every alert",
     )
+
+    @field_validator("contact")
+    @classmethod
+    def _contact_says_something(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("contact is blank: name who grants exemptions (a team email or channel), or leave it out")
+        return value.strip() if value is not None else None
+
     default_max_training_jobs: int = Field(default=750, ge=1)
     log_natured_names: list[NamePattern] = Field(default_factory=lambda: list(DEFAULT_LOG_NATURED_NAMES))
     defaults: Overrides = Field(default_factory=Overrides)

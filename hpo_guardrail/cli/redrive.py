@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     action.add_argument("--list", action="store_true", help="only list the messages: event id, job, age, reason")
     action.add_argument("--dry-run", action="store_true", help="say what would be redriven; change nothing")
     parser.add_argument("--max", type=_positive, metavar="N", help="handle at most N messages in all")
-    parser.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+    parser.add_argument("--region", help="the stack's region (default: the profile's, else AWS_REGION)")
     parser.add_argument("--profile", help="AWS named profile")
 
 
@@ -165,7 +165,14 @@ def _table(letters: list[DeadLetter], now: datetime) -> str:
         reason = letter.reason or "(no error recorded)"
         if letter.problem:
             reason = f"cannot redrive: {letter.problem}; {reason}"
-        rows.append((letter.event_id or f"(message {letter.message_id})", letter.job_name or "-", age, reason))
+        rows.append(
+            (
+                _cell(letter.event_id or f"(message {letter.message_id})"),
+                _cell(letter.job_name or "-"),
+                age,
+                _cell(reason),
+            )
+        )
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     return "".join(
         "  " + "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + f"  {row[3]}\n"
@@ -250,13 +257,15 @@ def _redrive_queue(
                 tally.held.append(letter)
                 continue
             tally.handled += 1
-            function = args.function or letter.function_arn or default_function
-            label = f"{letter.event_id or '(no event id)'} ({letter.job_name or 'no job name'})"
-            problem = letter.problem or ("" if function else "it names no function: give --function or --stack")
+            function, refused = _target(args.function, default_function, letter.function_arn)
+            label = _cell(f"{letter.event_id or '(no event id)'} ({letter.job_name or 'no job name'})")
+            problem = (
+                letter.problem or refused or ("" if function else "it names no function: give --function or --stack")
+            )
             if problem:
                 tally.failed += 1
                 tally.held.append(letter)
-                out.write(f"failed   message {letter.message_id} in {queue.name}: {problem}\n")
+                out.write(f"failed   message {_cell(letter.message_id)} in {queue.name}: {_cell(problem)}\n")
                 continue
             assert function is not None and letter.event is not None
             if args.dry_run:
@@ -272,6 +281,26 @@ def _redrive_queue(
             queue.delete(letter)
             tally.redriven += 1
             out.write(f"redriven {label} to {_short(function)}\n")
+
+
+def _target(given: str | None, stack_function: str | None, named: str | None) -> tuple[str | None, str]:
+    """Where a dead letter goes, and why not: --function, else the stack's function, else the function the message
+    names. With --stack, a message naming another function is refused: the queue's content never chooses what the
+    operator's credentials invoke."""
+    if given:
+        return given, ""
+    if stack_function:
+        if named and _short(named) != _short(stack_function):
+            return None, f"it names the function {_short(named)}, not the stack's {_short(stack_function)}"
+        return stack_function, ""
+    return named, ""
+
+
+def _cell(text: str) -> str:
+    """Text from a queue message, made safe for a terminal line: one line, control characters shown, not run."""
+    from hpo_guardrail.enforce.escaping import terminal_text  # only once there is a message to show
+
+    return terminal_text(" ".join(str(text).split()))
 
 
 def _short(function: str) -> str:

@@ -46,7 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--until", help="end: a date (inclusive, the whole day) or a date-time (default now)")
     parser.add_argument("--table", help=f"the audit table (default: ${TABLE_VARIABLE}, the stack's AuditTableName)")
-    parser.add_argument("--region", help="the region of the table (and of an SSM policy); default: the AWS CLI's")
+    parser.add_argument(
+        "--region", help="the region of the table (and of an SSM policy); default: the profile's, else AWS_REGION"
+    )
     parser.add_argument("--profile", help="AWS named profile to read the table (and an SSM policy) as")
     parser.add_argument(
         "--mode",
@@ -70,7 +72,7 @@ class ReplayError(Exception):
 
 def run(args: argparse.Namespace) -> int:
     """Replay on the process's standard streams."""
-    return delivered(lambda: run_replay(args, stdout=sys.stdout, stderr=sys.stderr))
+    return delivered(lambda: run_replay(args, stdout=sys.stdout, stderr=sys.stderr), command=NAME)
 
 
 def run_replay(

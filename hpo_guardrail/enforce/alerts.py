@@ -101,10 +101,12 @@ def _headline(decision: Decision, stop: StopOutcome | None) -> str:
 def _worst_case_words(cost: CostEstimate) -> str:
     """'worst case $3,825', 'worst case at least $3,825' (a price is unknown), or 'worst case unknown' (no price
     at all: a lower bound of $0 says nothing)."""
+    # Whole dollars, except under $10, where rounding would say "$0" of a job that costs $0.40.
+    usd = f"${cost.worst_case_usd:,.2f}" if cost.worst_case_usd < 10 else f"${cost.worst_case_usd:,.0f}"
     if cost.complete:
-        return f"worst case ${cost.worst_case_usd:,.0f}"
+        return f"worst case {usd}"
     if cost.worst_case_usd > 0:
-        return f"worst case at least ${cost.worst_case_usd:,.0f}"
+        return f"worst case at least {usd}"
     return "worst case unknown"
 
 
@@ -250,12 +252,17 @@ def _shell(value: str) -> str:
     return shlex.quote(plain_text(value))
 
 
-def _lint_command(context: CallContext, region: str, options: AlertOptions, path: str) -> str:
+def _lint_command(context: CallContext, region: str, options: AlertOptions, path: str, team: str | None = None) -> str:
     """`hpo-guardrail lint --fix` with the region, account and policy the guardrail used; every value quoted for a
     shell, since the region and account come from the event."""
     parts = ["hpo-guardrail", "lint", "--fix", "--region", _shell(region)]
     if context.account:
         parts += ["--account", _shell(context.account)]
+    # The creator and the team, so principal and team scopes apply to the file as they did to the job.
+    if context.principal_arn:
+        parts += ["--principal", _shell(context.principal_arn)]
+    if team:
+        parts += ["--team", _shell(team)]
     if options.lint_policy():
         parts += ["--policy", _shell(str(options.lint_policy()))]
     return " ".join([*parts, path])
@@ -275,6 +282,7 @@ def next_steps(
     region: str,
     options: AlertOptions,
     carried: Carried | None = None,
+    team: str | None = None,
 ) -> list[NextStep]:
     """What the job's owner can do now, for this action: after a stop, fix, lint, resubmit under a new name, read
     the rules' docs, or ask the policy's contact for an exemption; after a notification, what enforce mode would
@@ -298,6 +306,14 @@ def next_steps(
                 "The job is still running. In enforce mode it would have been stopped: it is costly and "
                 "misconfigured. Fix it before the policy moves to enforce."
             )
+        elif decision.costly and decision.misconfigured:
+            # Enforce mode, costly and misconfigured, yet only notified: a scan of running jobs found it
+            # (`hpo-guardrail scan --notify` never stops a job).
+            text = (
+                "The job is still running: it is costly and misconfigured, which the guardrail stops when it sees "
+                "the job created, but this alert comes from a scan of running jobs, which never stops one. Stop it "
+                "yourself unless it must run; fix the request before the next run."
+            )
         elif decision.mode is Mode.MONITOR:
             text = (
                 "The job is still running, and enforce mode would not stop it either (it stops only jobs that are "
@@ -314,7 +330,7 @@ def next_steps(
     for fix in fixes:
         steps.append(NextStep(f"Fix: {plain_text(fix)}", chat_text(cut(plain_text(fix), NEXT_STEP_BUDGET)), "fix"))
 
-    lint = _lint_command(context, region, options, "REQUEST.json")
+    lint = _lint_command(context, region, options, "REQUEST.json", team)
     text = f"Fix the request file with {lint} ({_LINT_EXPLAINED})"
     if valid_name:
         describe = (
@@ -323,7 +339,7 @@ def next_steps(
         )
         text += (
             f"; without the file, from the job itself: {describe} && "
-            f"{_lint_command(context, region, options, file)} (writes {job}.request.json)"
+            f"{_lint_command(context, region, options, file, team)} (writes {job}.request.json)"
         )
     steps.append(NextStep(text, f"Fix the request file: `{chat_code(lint)}` ({_LINT_EXPLAINED})"))
 
@@ -395,10 +411,11 @@ def _email_steps(
     region: str,
     options: AlertOptions,
     carried: Carried,
+    team: str | None,
 ) -> list[str]:
     """The steps for the email: the fixes stay with their findings, one step points there."""
     texts: list[str] = []
-    for step in next_steps(context, evaluation, decision, stop, region, options, carried):
+    for step in next_steps(context, evaluation, decision, stop, region, options, carried, team):
         if step.kind != "fix":
             texts.append(step.text)
         elif "Change the request" not in "".join(texts[-1:]):
@@ -431,7 +448,7 @@ def _email(
 ) -> str:
     request = evaluation.request
     cost = evaluation.cost
-    steps = _email_steps(context, evaluation, decision, stop, region, options, carried)
+    steps = _email_steps(context, evaluation, decision, stop, region, options, carried, team)
     lines = [
         f"{PRODUCT}: tuning job {request.job_name} {_headline(decision, stop)}",
         "",
@@ -568,7 +585,9 @@ def _chatbot(
             "title": cut(f"{icon} {PRODUCT}: tuning job `{job}` {_headline(decision, stop)}", TITLE_BUDGET),
             "description": _description(head, list(carried.findings), tail),
             # The job owner's steps only: platform notes stay in the email.
-            "nextSteps": _chat_next_steps(next_steps(context, evaluation, decision, stop, region, options, carried)),
+            "nextSteps": _chat_next_steps(
+                next_steps(context, evaluation, decision, stop, region, options, carried, team)
+            ),
             "keywords": [
                 chat_text(cut(k, KEYWORD_BUDGET))
                 for k in [*rules, decision.action.value, context.account or region][:KEYWORDS_SHOWN]

@@ -53,6 +53,7 @@ class FindingSummary(BaseModel):
     parameter: str | None
     message: str
     exemption: str | None = None
+    definition: str | None = None  # the training job definition, in a multi-definition job
     platform_note: str | None = None  # advice for the platform team (Finding.platform_note), not the job's owner
 
     @classmethod
@@ -63,6 +64,7 @@ class FindingSummary(BaseModel):
             parameter=finding.parameter,
             message=finding.message,
             exemption=exemption,
+            definition=finding.definition,
             platform_note=finding.platform_note,
         )
 

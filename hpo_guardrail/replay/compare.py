@@ -32,17 +32,19 @@ class FindingRef(_Frozen):
     rule: str
     severity: str
     parameter: str | None = None
+    definition: str | None = Field(default=None, description="the training job definition, when several")
     message: str = ""
     exemption: str | None = Field(default=None, description="the exemption that set it aside, when it was")
 
     @property
-    def key(self) -> tuple[str, str | None]:
-        """What makes two findings the same finding: the rule and the parameter it is about (a message may
-        name the cap or the cost, which is what a policy change moves)."""
-        return self.rule, self.parameter
+    def key(self) -> tuple[str, str | None, str | None]:
+        """What makes two findings the same finding: the rule, the training job definition and the parameter it
+        is about (a message may name the cap or the cost, which is what a policy change moves)."""
+        return self.rule, self.definition, self.parameter
 
     def label(self) -> str:
         where = f" on {self.parameter}" if self.parameter else ""
+        where += f" in {self.definition}" if self.definition else ""
         return f"{self.rule} {self.severity}{where}"
 
 
@@ -84,6 +86,7 @@ class ReplayedJob(_Frozen):
 class SeverityChange(_Frozen):
     rule: str
     parameter: str | None = None
+    definition: str | None = None
     recorded: str
     replayed: str
 
@@ -117,8 +120,8 @@ def diff_findings(
     A rule may report one parameter more than once (`limits`, say): findings of one key are paired with the
     same severity first, then in order; what is left over on either side is new or gone.
     """
-    before: dict[tuple[str, str | None], list[FindingRef]] = defaultdict(list)
-    after: dict[tuple[str, str | None], list[FindingRef]] = defaultdict(list)
+    before: dict[tuple[str, str | None, str | None], list[FindingRef]] = defaultdict(list)
+    after: dict[tuple[str, str | None, str | None], list[FindingRef]] = defaultdict(list)
     for finding in recorded:
         before[finding.key].append(finding)
     for finding in replayed:
@@ -135,7 +138,13 @@ def diff_findings(
                 now.remove(finding)
         for was, is_now in zip(old, now, strict=False):
             changed.append(
-                SeverityChange(rule=key[0], parameter=key[1], recorded=was.severity, replayed=is_now.severity)
+                SeverityChange(
+                    rule=was.rule,
+                    parameter=was.parameter,
+                    definition=was.definition,
+                    recorded=was.severity,
+                    replayed=is_now.severity,
+                )
             )
         gone.extend(old[len(now) :])
         new.extend(now[len(old) :])

@@ -58,12 +58,19 @@ def recorded_judgement(record: AuditRecord) -> Judgement:
         worst_case_usd=record.worst_case_usd,
         cost_complete=record.cost_complete,
         findings=tuple(
-            FindingRef(rule=f.rule, severity=f.severity, parameter=f.parameter, message=f.message)
+            FindingRef(
+                rule=f.rule, severity=f.severity, parameter=f.parameter, definition=f.definition, message=f.message
+            )
             for f in record.findings
         ),
         suppressed=tuple(
             FindingRef(
-                rule=f.rule, severity=f.severity, parameter=f.parameter, message=f.message, exemption=f.exemption
+                rule=f.rule,
+                severity=f.severity,
+                parameter=f.parameter,
+                definition=f.definition,
+                message=f.message,
+                exemption=f.exemption,
             )
             for f in record.suppressed
         ),
@@ -80,7 +87,13 @@ def judgement_of(evaluation: Evaluation, decision: Decision) -> Judgement:
         worst_case_usd=evaluation.cost.worst_case_usd,
         cost_complete=evaluation.cost.complete,
         findings=tuple(
-            FindingRef(rule=f.rule, severity=f.severity.value, parameter=f.parameter, message=f.message)
+            FindingRef(
+                rule=f.rule,
+                severity=f.severity.value,
+                parameter=f.parameter,
+                definition=f.definition,
+                message=f.message,
+            )
             for f in evaluation.findings
         ),
         suppressed=tuple(
@@ -88,6 +101,7 @@ def judgement_of(evaluation: Evaluation, decision: Decision) -> Judgement:
                 rule=s.finding.rule,
                 severity=s.finding.severity.value,
                 parameter=s.finding.parameter,
+                definition=s.finding.definition,
                 message=s.finding.message,
                 exemption=s.exemption,
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from rules.cost import over_cap
+from rules.cost import over_cap, runtime_within_cap
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import TuningRequest
 from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
@@ -26,10 +26,7 @@ def _jobs_that_fit(context: EvaluationContext[BudgetCapSettings]) -> int:
 
 
 def _runtime_that_fits(context: EvaluationContext[BudgetCapSettings]) -> int:
-    cost = context.cost
-    if cost.max_hourly_usd <= 0:
-        return 0
-    return math.floor(context.policy.budget_cap_usd / (cost.max_parallel_jobs * cost.max_hourly_usd) * 3600)
+    return runtime_within_cap(context.cost, context.policy.budget_cap_usd)
 
 
 def _longest_training_seconds(context: EvaluationContext[BudgetCapSettings]) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from rules.cost import over_cap
 from rules.findings import Finding, Severity, set_member
 from rules.models import ParameterRange, ScalingType, TuningRequest
 from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
@@ -18,7 +19,7 @@ class LogScaleSettings(RuleSettings):
         default=10.0, gt=1, description="the same for parameters whose name suggests a log scale (learning rate...)"
     )
     costly_usd: float | None = Field(
-        default=None, ge=0, description="worst case from which severity goes up a level; default: the budget cap"
+        default=None, ge=0, description="worst case above which severity goes up a level; default: the budget cap"
     )
 
 
@@ -54,7 +55,7 @@ def check(request: TuningRequest, context: EvaluationContext[LogScaleSettings]) 
     settings = context.settings
     trials = context.cost.job_count
     costly_usd = settings.costly_usd if settings.costly_usd is not None else context.policy.budget_cap_usd
-    costly = context.cost.worst_case_usd >= costly_usd
+    costly = over_cap(context.cost.worst_case_usd, costly_usd)
     for definition, r in request.ranges():
         if r.scaling not in (ScalingType.LINEAR, ScalingType.AUTO) or r.min_value <= 0:
             continue

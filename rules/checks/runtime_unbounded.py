@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from rules.cost import over_cap, runtime_within_cap
 from rules.findings import Finding, PatchOperation, Severity
 from rules.models import TuningRequest
 from rules.rule import Category, EvaluationContext, Rule, RuleDoc, RuleSettings
@@ -64,6 +65,11 @@ def check(request: TuningRequest, context: EvaluationContext[RuntimeUnboundedSet
     rounds = math.ceil(jobs / parallel)
     bound = rounds * job_seconds
     proposal = proposal_seconds(bound, settings, job_seconds)
+    cost, cap = context.cost, context.policy.budget_cap_usd
+    within_cap = runtime_within_cap(cost, cap) if over_cap(cost.worst_case_usd, cap) else 0
+    if job_seconds <= within_cap < proposal:
+        # Over the cap, the limit proposed is the one budget-cap offers too: one piece of advice, not two.
+        proposal = max(MIN_TUNING_RUNTIME_SECONDS, within_cap)
     quota = (
         "; SageMaker's 30-day limit per tuning job (default quota) would end it first"
         if bound > QUOTA_TUNING_RUNTIME_SECONDS

@@ -8,16 +8,17 @@ from datetime import date
 
 from hpo_guardrail.enforce.alerts import SUBJECT_LIMIT, AlertOptions, compose_alert
 from hpo_guardrail.enforce.outcome import StopOutcome, StopResult
-from rules.decision import decide
+from rules.decision import Action, decide
 from rules.models import CallContext
 from rules.parsing import read_cloudtrail_record
 from rules.policy import Mode, Policy, PolicyDocument, Subject, UnknownPrice
-from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
+from tests.builders import PRINCIPAL, cloudtrail_event, continuous, training_definition, tuning_request
 from tests.unit.rules_harness import run_engine
 
 STOPPED = StopOutcome(result=StopResult.STOPPED, status_before="InProgress")
 CONTACT = "ml-platform@example.com"
-LINT = "hpo-guardrail lint --fix --region us-east-1 --account 123456789012"
+# The region, account and creator the guardrail saw, so the same scopes apply to the file (no team tag here).
+LINT = f"hpo-guardrail lint --fix --region us-east-1 --account 123456789012 --principal {PRINCIPAL}"
 
 
 def costly_misconfigured(name: str = "resnet-sweep", policy: Policy | None = None):
@@ -197,3 +198,32 @@ def test_a_long_subject_cuts_the_job_name_never_the_worst_case():
     assert len(alert.subject) <= SUBJECT_LIMIT
     worst = f"${evaluation.cost.worst_case_usd:,.0f}"
     assert f"stop attempted (worst case at least {worst})" in alert.subject, alert.subject
+
+
+def test_the_lint_command_names_the_team_so_team_scopes_apply_to_the_file():
+    raw = tuning_request(
+        "nlp-sweep",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        tags={"team": "nlp"},
+    )
+    call = read_cloudtrail_record(cloudtrail_event(raw)["detail"])
+    evaluation = run_engine(raw)
+    alert = compose_alert(call.context, evaluation, decide(evaluation), None, "us-east-1", team="nlp")
+    assert f"{LINT} --team nlp REQUEST.json" in alert.email
+
+
+def test_a_scan_alert_about_a_costly_misconfigured_job_does_not_say_it_is_neither():
+    raw = tuning_request(
+        "big-sweep",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Linear")],
+        max_jobs=100,
+        definition=training_definition("ml.p3.2xlarge", 1, 36_000),
+    )
+    call = read_cloudtrail_record(cloudtrail_event(raw)["detail"])
+    evaluation = run_engine(raw)
+    decision = decide(evaluation, Mode.ENFORCE)
+    assert decision.costly and decision.misconfigured
+    found_by_scan = decision.model_copy(update={"action": Action.NOTIFY})  # as scan --notify sends it
+    alert = compose_alert(call.context, evaluation, found_by_scan, None, "us-east-1")
+    assert "not both costly and misconfigured" not in alert.email
+    assert "a scan of running jobs, which never stops one" in alert.email

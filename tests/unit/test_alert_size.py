@@ -59,8 +59,8 @@ def test_the_most_severe_findings_are_shown_in_full_and_the_rest_counted_by_rule
     description = alert.chatbot["content"]["description"]
     bullets = [line for line in description.splitlines() if line.startswith("- ")]
     assert 0 < len(bullets) < len(evaluation.findings)
-    most_severe = max(f.severity.rank for f in evaluation.findings)
-    assert bullets[0].startswith(f"- *{evaluation.findings[0].severity.value.upper()}*") or most_severe
+    most_severe = max(evaluation.findings, key=lambda f: f.severity.rank)
+    assert bullets[0].startswith(f"- *{most_severe.severity.value.upper()}*")
     ranks = [
         next(f.severity.rank for f in evaluation.findings if f"*{f.severity.value.upper()}*" in b) for b in bullets
     ]

@@ -49,3 +49,14 @@ def test_a_job_just_above_the_cap_is_both_flagged_and_stopped():
 def test_the_rule_and_the_decision_agree_at_every_cap(cap):
     evaluation = run_engine(linear_learning_rate_job(), Policy(budget_cap_usd=cap))
     assert ("budget-cap" in evaluation.rule_ids) is decide(evaluation).costly
+
+
+def test_log_scale_raises_its_severity_only_above_the_cap_too():
+    def severity(cap: float):
+        evaluation = run_engine(linear_learning_rate_job(), Policy(budget_cap_usd=cap))
+        (finding,) = [f for f in evaluation.findings if f.rule == "log-scale"]
+        return finding.severity
+
+    at_the_cap, under_it = severity(WORST_CASE), severity(WORST_CASE - 0.01)
+    assert at_the_cap == severity(WORST_CASE + 1.0), "at the cap is not costly: no raise"
+    assert under_it.rank == at_the_cap.rank + 1, "just above the cap the job is costly: one level up"

@@ -106,3 +106,9 @@ def test_content_hash_changes_with_the_content_only():
 def test_exported_json_schema_is_current():
     exported = json.loads((ROOT / "docs" / "policy.schema.json").read_text())
     assert exported == policy_json_schema(), "run: .venv/bin/hpo-guardrail docs --write"
+
+
+def test_a_blank_contact_is_refused_and_a_contact_is_kept_without_its_padding():
+    with pytest.raises(PolicyError, match="contact is blank"):
+        parse_policy('version: 1\ncontact: "   "\n', "policy.yaml")
+    assert parse_policy('version: 1\ncontact: " #ml-platform "\n', "policy.yaml").contact == "#ml-platform"

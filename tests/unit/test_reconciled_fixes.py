@@ -4,6 +4,7 @@ leave a tuning job that cannot complete one training job."""
 from __future__ import annotations
 
 import json
+import re
 
 import jsonpatch
 from hypothesis import HealthCheck, given, settings
@@ -281,3 +282,24 @@ def test_runtime_unbounded_never_proposes_less_than_one_training_job_even_when_t
     (finding,) = run_rule("runtime-unbounded", raw, policy)
 
     assert finding.patch == (_set(TUNING_RUNTIME, DAY),)
+
+
+def test_over_the_cap_budget_cap_and_runtime_unbounded_advise_the_same_runtime_limit():
+    # 1000 training jobs, 10 in parallel, ml.m5.xlarge for up to 24 h each, a $1,000 cap: budget-cap offers the
+    # runtime that fits the cap, and runtime-unbounded used to propose 30 days beside it.
+    request = tuning_request(
+        "long-cheap",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "1.0", "Logarithmic")],
+        max_jobs=1000,
+        max_parallel=10,
+        definition=training_definition("ml.m5.xlarge", 1, DAY),
+    )
+    evaluation = run_engine(request, Policy(budget_cap_usd=1000))
+    (budget,) = [f for f in evaluation.findings if f.rule == "budget-cap"]
+    (unbounded,) = [f for f in evaluation.findings if f.rule == "runtime-unbounded"]
+    offered = int(re.search(r"MaxRuntimeInSeconds to (\d+) or less", budget.fix).group(1))
+    (proposal,) = [op.value for op in unbounded.patch if op.path == TUNING_RUNTIME]
+
+    assert DAY <= proposal == offered < 2_592_000
+    runtime_fixes = [op.value for fix in evaluation.fixes for op in fix.patch if op.path == TUNING_RUNTIME]
+    assert runtime_fixes == [offered]

@@ -144,3 +144,12 @@ def test_the_counts_phrase_leaves_out_zeros_and_says_when_nothing_changed():
     assert counts_phrase(Counts(jobs=1, changed=1, findings_gone=1)) == (
         "1 job replayed, 1 changed: no decision changes; findings: 1 gone"
     )
+
+
+def test_findings_of_two_definitions_are_told_apart():
+    from hpo_guardrail.replay.compare import FindingRef
+
+    gpu = FindingRef(rule="runtime-too-short", severity="medium", definition="gpu")
+    cpu = FindingRef(rule="runtime-too-short", severity="low", definition="cpu")
+    assert gpu.key != cpu.key
+    assert "in gpu" in gpu.label()

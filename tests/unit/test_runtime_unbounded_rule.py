@@ -51,7 +51,9 @@ def test_wall_clock_is_rounds_of_the_longest_job_and_the_patch_proposes_it():
 
 
 def test_unset_job_count_uses_the_quota_and_the_proposal_stops_at_thirty_days():
-    (finding,) = run_rule("runtime-unbounded", job(24 * HOUR, max_jobs=None, parallel=10))
+    # A cap far above the worst case: over the cap, the proposal is the runtime that fits it (test_reconciled_fixes).
+    uncapped = Policy(budget_cap_usd=1e9)
+    (finding,) = run_rule("runtime-unbounded", job(24 * HOUR, max_jobs=None, parallel=10), uncapped)
     assert finding.evidence["training_jobs"] == 750 and finding.evidence["rounds"] == 75
     assert finding.evidence["wall_clock_bound_hours"] == 1800 and finding.evidence["beyond_30_day_quota"] is True
     assert finding.severity is Severity.MEDIUM
