@@ -161,7 +161,7 @@ def _replay(args: argparse.Namespace, environ: Mapping[str, str], now: datetime)
 
 def _candidate(spec: str, aws: Any, region: str | None) -> PolicyDocument:
     """The candidate policy document; an SSM parameter is read with the command's profile and region."""
-    from hpo_guardrail.adapters.clients import AwsCallFailed, cli_client
+    from hpo_guardrail.adapters.clients import AwsCallFailed, cli_parameter_store
     from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
     from rules.policy_file import PolicyError
 
@@ -169,14 +169,10 @@ def _candidate(spec: str, aws: Any, region: str | None) -> PolicyDocument:
         raise ReplayError("--policy is empty: give a policy file or ssm:/parameter/name")
     ssm = None
     if is_ssm(spec):
-        from aws_lambda_powertools.utilities.parameters import SSMProvider
-
-        from hpo_guardrail.adapters.ssm import SsmParameters
-
         if not region:
             raise ReplayError(f"no AWS region to read {spec} in: give --region or set AWS_REGION")
         try:
-            ssm = SsmParameters(SSMProvider(boto3_client=cli_client("ssm", aws_session=aws, region=region)))
+            ssm = cli_parameter_store(aws_session=aws, region=region)
         except AwsCallFailed as error:
             raise ReplayError(f"cannot read {spec}: {error}") from None
     try:
