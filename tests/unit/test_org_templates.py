@@ -9,12 +9,15 @@ uses the role (the adapters' declared permissions) and to the central rule's eve
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import botocore.loaders
+import botocore.session
 import pytest
+from botocore.validate import validate_parameters
 from cfnlint.api import ManualArgs, lint_file
 from samtranslator.yaml_helper import yaml_parse
 
@@ -447,3 +450,97 @@ def test_the_dead_letter_queue_is_encrypted_and_only_the_forwarding_rule_may_sen
 )
 def test_the_central_bus_parameter_takes_only_an_event_bus_arn(value, accepted):
     assert bool(re.fullmatch(_allowed_pattern(FORWARDER, "CentralEventBusArn"), value)) is accepted
+
+
+# --- the StackSet inputs (org/stacksets/*.json, for `aws cloudformation ... --cli-input-json`) ---------------
+
+STACKSETS = ORG / "stacksets"
+STACKSET_INPUTS = {
+    "member-roles.stack-set.json": ("CreateStackSet", ROLES),
+    "member-roles.instances.json": ("CreateStackInstances", ROLES),
+    "member-roles.opt-out.json": ("UpdateStackInstances", ROLES),
+    "member-forwarder.stack-set.json": ("CreateStackSet", FORWARDER),
+    "member-forwarder.instances.json": ("CreateStackInstances", FORWARDER),
+}
+
+
+def _stackset_input(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((STACKSETS / name).read_text(encoding="utf-8"))
+    return document
+
+
+def test_every_stackset_input_is_listed():
+    assert sorted(p.name for p in STACKSETS.glob("*.json")) == sorted(STACKSET_INPUTS)
+
+
+@pytest.mark.parametrize("name", sorted(STACKSET_INPUTS))
+def test_each_stackset_input_is_valid_input_of_its_cloudformation_operation(name):
+    operation, _ = STACKSET_INPUTS[name]
+    model = botocore.session.get_session().get_service_model("cloudformation")
+    shape = model.operation_model(operation).input_shape
+    validate_parameters(_stackset_input(name), shape)  # raises ParamValidationError naming what is wrong
+    assert _stackset_input(name)["CallAs"] == "DELEGATED_ADMIN"
+
+
+@pytest.mark.parametrize("name", [n for n, (op, _) in STACKSET_INPUTS.items() if op == "CreateStackSet"])
+def test_each_stack_set_is_service_managed_with_automatic_deployment_and_the_templates_parameters(name):
+    document = _stackset_input(name)
+    _, template_path = STACKSET_INPUTS[name]
+    assert document["PermissionModel"] == "SERVICE_MANAGED"
+    assert document["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert document["Capabilities"] == ["CAPABILITY_NAMED_IAM"]  # both templates name an IAM role
+    parameters = _load(template_path)["Parameters"]
+    assert {p["ParameterKey"] for p in document["Parameters"]} == set(parameters)
+
+
+@pytest.mark.parametrize("name", sorted(STACKSET_INPUTS))
+def test_each_stackset_input_names_its_templates_stack_set(name):
+    _, template_path = STACKSET_INPUTS[name]
+    assert _stackset_input(name)["StackSetName"] == f"hpo-guardrail-{template_path.stem}"
+
+
+def test_the_member_role_goes_to_one_region_per_account():
+    """IAM is global: a second region's stack of the named role would fail (EntityAlreadyExists)."""
+    assert len(_stackset_input("member-roles.instances.json")["Regions"]) == 1
+    assert (
+        _stackset_input("member-roles.opt-out.json")["Regions"]
+        == _stackset_input("member-roles.instances.json")["Regions"]
+    )
+
+
+def test_the_opt_out_overrides_allow_stop_for_the_named_accounts_only():
+    document = _stackset_input("member-roles.opt-out.json")
+    assert document["ParameterOverrides"] == [{"ParameterKey": "AllowStop", "ParameterValue": "false"}]
+    assert document["DeploymentTargets"]["AccountFilterType"] == "INTERSECTION"
+
+
+# --- docs/deploy-org.md ---------------------------------------------------------------------------------
+
+DEPLOY_ORG = ROOT / "docs" / "deploy-org.md"
+
+
+def _documented_inputs() -> dict[str, list[str]]:
+    """The first column of each `| Name |` table, under the `### \\`org/<template>\\`` heading it follows."""
+    found: dict[str, list[str]] = {}
+    heading, in_table = None, False
+    for line in DEPLOY_ORG.read_text(encoding="utf-8").splitlines():
+        if line.startswith("### `org/"):
+            heading = line.split("`")[1]
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if cells and cells[0] == "Name":
+            in_table = True
+        elif not cells:
+            in_table = False
+        elif in_table and heading and not set(cells[0]) <= set("-: "):
+            found.setdefault(heading, []).append(cells[0].strip("`"))
+    return found
+
+
+def test_the_deployment_page_documents_every_parameter_of_each_member_template_and_no_other():
+    documented = _documented_inputs()
+    assert documented == {f"org/{p.name}": list(_load(p)["Parameters"]) for p in ORG_TEMPLATES}
+
+
+def test_the_deployment_page_says_the_central_side_is_being_built():
+    opening = DEPLOY_ORG.read_text(encoding="utf-8")[:1200]
+    assert "being built" in opening and "org/" in opening
