@@ -41,20 +41,25 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy rules hpo_guardrail functions
 
+# The organization's member templates (org/) are plain CloudFormation; sam validate --lint lints them too.
 samlint: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
+	$(BIN)/sam validate --lint --template org/member-roles.yaml --region us-east-1
+	$(BIN)/sam validate --lint --template org/member-forwarder.yaml --region us-east-1
 
 # Every template, as written and as the SAM transform makes it (the generated IAM roles): any failed
 # check fails the build. A deliberate exception is a skip with its reason in the template (Metadata:
 # checkov: skip: - id, comment; SAM carries it to the generated resource); see docs/security.md.
 # checkov's serverless framework reads serverless.yml (Serverless Framework), not SAM: cloudformation
-# reads both templates. Offline: no Prisma Cloud download, no update check.
+# reads both, and the organization's member templates (org/). Offline: no Prisma Cloud download, no
+# update check.
 TRANSFORMED := build/template.transformed.json
 checkov: $(STAMP) $(CHECKOV_STAMP)
 	@mkdir -p build
 	$(BIN)/python scripts/sam_transform.py template.yaml > $(TRANSFORMED)
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --quiet --compact \
-		--skip-download --framework cloudformation -f template.yaml -f $(TRANSFORMED)
+		--skip-download --framework cloudformation -f template.yaml -f $(TRANSFORMED) \
+		-f org/member-roles.yaml -f org/member-forwarder.yaml
 
 build: $(STAMP)
 	$(BIN)/sam build --build-in-source --template template.yaml
