@@ -224,7 +224,7 @@ def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sage
 
 def test_the_central_rule_matches_delivers_and_keeps_what_it_cannot_deliver_like_the_default_rule():
     default = _rule_targeting_the_function(ORG, None)
-    central = _rule_targeting_the_function(ORG, {"Ref": "CentralEventBus"})
+    central = _rule_targeting_the_function(ORG, {"Fn::GetAtt": ["CentralEventBus", "Name"]})
     assert (
         central["EventPattern"]
         == default["EventPattern"]
