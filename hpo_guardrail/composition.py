@@ -11,11 +11,17 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from hpo_guardrail.adapters.clients import CLI_CLIENT_CONFIG, QUICK_CLIENT_CONFIG, function_client
+from hpo_guardrail.adapters.clients import (
+    CLI_CLIENT_CONFIG,
+    FUNCTION_CLIENT_CONFIG,
+    QUICK_CLIENT_CONFIG,
+    function_client,
+)
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore, DynamoDbPriceCache
+from hpo_guardrail.adapters.member import MemberSessions
 from hpo_guardrail.adapters.pricing import LOOKUP_CLIENT_CONFIG, PRICING_API_REGION, PriceListApi
 from hpo_guardrail.adapters.s3 import S3ReportArchive
-from hpo_guardrail.adapters.sagemaker import SageMakerJobController
+from hpo_guardrail.adapters.sagemaker import SageMakerJobController, SageMakerJobControllers
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.ssm import SsmParameters
@@ -41,6 +47,7 @@ FUNCTION_ADAPTERS: Mapping[str, tuple[type, ...]] = {
         SecurityHubExporter,
         DynamoDbPriceCache,
         PriceListApi,
+        MemberSessions,
     ),
     "ReporterFunction": (DynamoDbAuditQuery, S3ReportArchive, SnsNotifier),
     "PriceRefreshFunction": (PriceListApi, DynamoDbPriceCache),
@@ -85,7 +92,7 @@ def build_live_prices(settings: PriceSettings) -> PriceBook:
 def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     """Read settings and create the boto3 clients the adapters use."""
     settings = Settings.from_environ(environ)
-    jobs = SageMakerJobController(function_client("sagemaker"))
+    jobs = build_job_controllers(settings)
     notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     audit = (
         DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
@@ -102,6 +109,24 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         audit=audit,
         exporter=exporter,
         prices=build_live_prices(settings),
+    )
+
+
+def build_job_controllers(settings: Settings) -> SageMakerJobControllers:
+    """Who describes and stops a tuning job: the function's own session in its account (any region), and in
+    an organization the member role of every other account. SNS, DynamoDB, SSM and prices always use the
+    function's own session."""
+    members = None
+    if settings.watches_organization:
+        sts = function_client("sts")
+        members = MemberSessions(
+            sts, settings.member_role_name, partition=sts.meta.partition, client_config=FUNCTION_CLIENT_CONFIG
+        )
+    return SageMakerJobControllers(
+        lambda region: function_client("sagemaker", region=region),
+        home_account=settings.account_id,
+        home_region=settings.region,
+        members=members,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from rules.assessment import DEFAULT_REGION
 
@@ -69,6 +69,47 @@ class RegionSettings(EnvironmentSettings):
     @property
     def region(self) -> str:
         return self.aws_region or self.aws_default_region or DEFAULT_REGION
+
+
+DEFAULT_MEMBER_ROLE_NAME = "HpoGuardrailMember"
+
+
+class OrganizationSettings(EnvironmentSettings):
+    """Which accounts the guardrail watches: its own (no organization), or every account of an organization,
+    where it acts through each member account's role."""
+
+    organization_id: str | None = Field(
+        default=None,
+        pattern=r"^o-[a-z0-9]{10,32}$",
+        validation_alias="ORGANIZATION_ID",
+        description="the AWS Organization whose accounts forward their events; unset: this account only",
+    )
+    member_role_name: str = Field(
+        default=DEFAULT_MEMBER_ROLE_NAME,
+        pattern=r"^[\w+=,.@-]{1,64}$",
+        validation_alias="MEMBER_ROLE_NAME",
+        description="the role the guardrail assumes in a member account to describe and stop its tuning jobs",
+    )
+    # Declared after organization_id: its check reads that value. Lambda does not say which account a function
+    # runs in, so the template passes it (AWS::AccountId).
+    account_id: str | None = Field(
+        default=None,
+        pattern=r"^\d{12}$",
+        validation_alias="GUARDRAIL_ACCOUNT_ID",
+        validate_default=True,
+        description="the account the guardrail runs in; its jobs are acted on with the function's own session",
+    )
+
+    @field_validator("account_id")
+    @classmethod
+    def _known_with_an_organization(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("organization_id"):
+            raise ValueError("required with ORGANIZATION_ID: the guardrail must know which account is its own")
+        return value
+
+    @property
+    def watches_organization(self) -> bool:
+        return self.organization_id is not None
 
 
 class PriceSettings(EnvironmentSettings):

@@ -22,6 +22,15 @@ CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 STATE_CHANGE_DETAIL_TYPE = "SageMaker HyperParameter Tuning Job State Change"
 
 
+class AccountMismatch(InvalidRequest):
+    """The envelope's account is not the account the CloudTrail record was delivered to (recipientAccountId).
+
+    EventBridge writes the envelope; CloudTrail writes the record. A forged or mis-aggregated event can
+    carry one account outside and another inside, and acting on either could stop a job elsewhere, so the
+    event is rejected rather than trusted.
+    """
+
+
 class _Envelope(BaseModel):
     """The EventBridge envelope fields the guardrail reads; the rest is EventBridge's business."""
 
@@ -77,5 +86,21 @@ def read_event(event: object) -> TuningJobCall | SkippedCall:
     except ValidationError as error:
         raise describe_validation_error(error) from None
     # Account and region come from the CloudTrail record (recipientAccountId, awsRegion), never from the
-    # envelope: a forwarded or aggregated event may carry another account there.
+    # envelope: a forwarded or aggregated event may carry another account there, so the two must agree.
+    recipient = _recipient_account(envelope.detail)
+    if envelope.account is not None and recipient is not None and envelope.account != recipient:
+        raise AccountMismatch(
+            f"the envelope's account {envelope.account} is not the CloudTrail record's recipientAccountId "
+            f"{recipient}: a forged or mis-aggregated event, not acted on",
+            "account",
+        )
     return read_cloudtrail_record(envelope.detail)
+
+
+def _recipient_account(detail: Mapping[str, Any]) -> str | None:
+    """detail.recipientAccountId (either key casing) as text, or None when the record has none."""
+    for key in ("recipientAccountId", "RecipientAccountId"):
+        value = detail.get(key)
+        if value is not None:
+            return str(value)
+    return None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import ClientError
 
 from hpo_guardrail.adapters.clients import aws_call
-from hpo_guardrail.enforce.ports import JobNotFound, JobNotStoppable
+from hpo_guardrail.enforce.ports import JobController, JobNotFound, JobNotStoppable
+
+if TYPE_CHECKING:
+    from hpo_guardrail.adapters.member import MemberSessions
 
 _NOT_FOUND = ("ResourceNotFound", "ResourceNotFoundException")
 
@@ -58,6 +61,38 @@ class SageMakerJobController:
             if code == "ValidationException":
                 raise JobNotStoppable(error.response.get("Error", {}).get("Message", code)) from error
             raise
+
+
+class SageMakerJobControllers:
+    """JobControllers: the function's own session in its own account, the member role in any other.
+
+    `own_client(region)` makes a SageMaker client of the function's own session in a region. `members` is
+    None for a single account: then every job is acted on with the function's own session, as the guardrail
+    only receives its own account's events. Controllers are kept per account and region.
+    """
+
+    def __init__(
+        self,
+        own_client: Callable[[str], Any],
+        *,
+        home_account: str | None,
+        home_region: str,
+        members: MemberSessions | None = None,
+    ) -> None:
+        self._own_client = own_client
+        self._home_account = home_account
+        self._home_region = home_region
+        self._members = members
+        self._own: dict[str, SageMakerJobController] = {}
+
+    def controller(self, account: str | None, region: str | None, *, event_id: str) -> JobController:
+        region = region or self._home_region
+        if self._members is None or account is None or account == self._home_account:
+            if region not in self._own:
+                self._own[region] = SageMakerJobController(self._own_client(region))
+            return self._own[region]
+        # Not cached here: the member sessions keep each account's clients while its credentials last.
+        return SageMakerJobController(self._members.client("sagemaker", account, region, event_id=event_id))
 
 
 class TuningJobReader:

@@ -20,6 +20,11 @@ class JobNotStoppable(Exception):
     """SageMaker refused to stop the job, typically because it left InProgress meanwhile."""
 
 
+class AccountAccessFailed(Exception):
+    """The guardrail could not act in a member account: its role could not be assumed (the account opted out,
+    has no member role, or is outside the organization). The message says which account and why."""
+
+
 class StopFailed(Exception):
     """The stop failed and is recorded as pending: raised so that Lambda retries the event."""
 
@@ -51,6 +56,26 @@ class JobController(Protocol):
     def stop(self, job_name: str) -> None:
         """Ask SageMaker to stop the tuning job; raises JobNotFound or JobNotStoppable."""
         ...
+
+
+@runtime_checkable
+class JobControllers(Protocol):
+    """The job controller for the account and region a tuning job lives in."""
+
+    def controller(self, account: str | None, region: str | None, *, event_id: str) -> JobController:
+        """A controller acting in `account` and `region` (None: the guardrail's own), on behalf of the event
+        `event_id` (the member account's CloudTrail names it); raises AccountAccessFailed."""
+        ...
+
+
+class OneJobController:
+    """JobControllers that answers every account and region with one controller: a single account, or tests."""
+
+    def __init__(self, jobs: JobController) -> None:
+        self._jobs = jobs
+
+    def controller(self, account: str | None, region: str | None, *, event_id: str) -> JobController:
+        return self._jobs
 
 
 class Notifier(Protocol):

@@ -29,21 +29,24 @@ from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResu
 from hpo_guardrail.enforce.platform_alerts import policy_problem_alert, policy_problem_key
 from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.ports import (
+    AccountAccessFailed,
     AuditStore,
     ExportFailed,
     FindingsExporter,
     JobController,
+    JobControllers,
     JobNotFound,
     JobNotStoppable,
     NotificationFailed,
     Notifier,
+    OneJobController,
     StopFailed,
 )
 from hpo_guardrail.enforce.security_hub import asff_findings
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.observability import count, logger, tracer
-from rules.events import event_id_of, read_event
-from rules.models import TuningJobCall
+from rules.events import AccountMismatch, event_id_of, read_event
+from rules.models import CallContext, TuningJobCall
 from rules.parsing import SkippedCall
 from rules.prices import PriceBook
 
@@ -60,7 +63,7 @@ class GuardrailService:
     def __init__(
         self,
         settings: Settings,
-        jobs: JobController,
+        jobs: JobController | JobControllers,
         notifier: Notifier | None,
         policies: PolicySource | None = None,
         audit: AuditStore | None = None,
@@ -70,7 +73,8 @@ class GuardrailService:
     ) -> None:
         self.settings = settings
         self.evaluator = Evaluator.from_settings(settings, policies=policies, prices=prices, clock=clock)
-        self._jobs = jobs
+        # One controller (a single account, tests) or one per account and region (an organization).
+        self._jobs: JobControllers = jobs if isinstance(jobs, JobControllers) else OneJobController(jobs)
         self._stop_attempts = settings.stop_attempts
         self._notifier = notifier
         self._audit = audit or NoAuditStore()
@@ -95,12 +99,39 @@ class GuardrailService:
             reason = str(error)
             logger.warning("Rejected malformed event", extra={"reason": reason, "event_id": event_id_of(event)})
             count("EventsRejected")
+            if isinstance(error, AccountMismatch):
+                count("ForeignEventsRejected")
             return self._record_not_evaluated(Status.REJECTED, event, event_id_of(event), reason)
         if isinstance(call, SkippedCall):
             logger.info("Skipped event", extra={"kind": call.kind, "reason": call.reason})
             count("EventsSkipped")
             return self._record_not_evaluated(Status.SKIPPED, event, call.event_id or event_id_of(event), call.reason)
+        refusal = self._outside_scope(call.context)
+        if refusal is not None:
+            logger.warning("Rejected an event of an account the guardrail does not watch", extra={"reason": refusal})
+            count("EventsRejected")
+            count("ForeignEventsRejected")
+            return self._record_not_evaluated(Status.REJECTED, event, call.context.event_id, refusal)
         return self._evaluate_and_act(call, event)
+
+    def _outside_scope(self, context: CallContext) -> str | None:
+        """Why the guardrail must not act on a call in this account, or None when it watches it.
+
+        With an organization, the central bus admits only the organization's forwarders, and a member role
+        exists only in its accounts; the account must at least be named. Without one, only the guardrail's own
+        account is watched (when the deployment says which it is).
+        """
+        settings = self.settings
+        if settings.watches_organization:
+            if context.account is None:
+                return "the CloudTrail record names no recipientAccountId: no account to act in"
+            return None
+        if settings.account_id is not None and context.account is not None and context.account != settings.account_id:
+            return (
+                f"the call was made in account {context.account}, but this guardrail watches only its own account "
+                f"{settings.account_id} (no ORGANIZATION_ID is set): not acted on"
+            )
+        return None
 
     def _record_not_evaluated(self, status: Status, event: object, event_id: str | None, reason: str) -> Outcome:
         key = event_id or fallback_event_id(event)
@@ -226,7 +257,8 @@ class GuardrailService:
         earlier = record.actions.get(STOP)
         attempts = (earlier.attempts if earlier is not None else 0) + 1
         try:
-            status = self._jobs.status(job_name)
+            jobs = self._jobs.controller(call.context.account, call.context.region, event_id=record.event_id)
+            status = jobs.status(job_name)
             if status in ENDED_STATUSES and earlier is not None and earlier.result == STOPPING:
                 stop = StopOutcome(
                     result=StopResult.STOPPED,
@@ -240,12 +272,15 @@ class GuardrailService:
             else:
                 intent = ActionRecord(result=STOPPING, at=self._now(), attempts=attempts, status_before=status)
                 self._audit.record_action(record.event_id, STOP, intent)
-                self._jobs.stop(job_name)
+                jobs.stop(job_name)
                 stop = StopOutcome(result=StopResult.STOPPED, status_before=status)
         except JobNotFound:
             stop = StopOutcome(result=StopResult.NOT_FOUND)
         except JobNotStoppable as error:
             stop = StopOutcome(result=StopResult.ALREADY_ENDED, status_before="ended", detail=str(error))
+        except AccountAccessFailed as error:  # recorded and retried like any failed stop; the alert says why
+            logger.warning("Could not act in the job's account", extra={"job_name": job_name, "reason": str(error)})
+            stop = StopOutcome(result=StopResult.FAILED, detail=str(error))
         except Exception as error:  # recorded, then retried by Lambda; the last attempt's alert says it failed
             logger.exception("Stopping the tuning job failed", extra={"job_name": job_name, "attempt": attempts})
             stop = StopOutcome(result=StopResult.FAILED, detail=f"{type(error).__name__}: {error}")

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from hpo_guardrail.environment import (
     AuditTableSettings,
+    OrganizationSettings,
     PriceSettings,
     RegionSettings,
     SettingsError,
@@ -29,8 +30,9 @@ __all__ = ["STACK_PARAMETERS", "Settings", "SettingsError"]
 STACK_PARAMETERS = {"mode": "Mode", "budget_cap_usd": "BudgetCapUsd"}
 
 
-class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings):
-    """GUARDRAIL_MODE, BUDGET_CAP_USD, GUARDRAIL_POLICY, ..., NOTIFY_TOPIC_ARN, AUDIT_TABLE_NAME, AWS_REGION."""
+class Settings(TopicSettings, AuditTableSettings, PriceSettings, RegionSettings, OrganizationSettings):
+    """GUARDRAIL_MODE, BUDGET_CAP_USD, GUARDRAIL_POLICY, ..., NOTIFY_TOPIC_ARN, AUDIT_TABLE_NAME, AWS_REGION,
+    ORGANIZATION_ID, MEMBER_ROLE_NAME, GUARDRAIL_ACCOUNT_ID."""
 
     settings_name: ClassVar[str] = "guardrail"
 

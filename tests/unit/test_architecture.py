@@ -270,9 +270,16 @@ def test_policy_parameter_is_readable_only_when_configured():
 
 
 def test_sagemaker_permissions_are_scoped_to_this_accounts_tuning_jobs():
+    """This region's jobs for a single account; with an organization, this account's other regions forward their
+    events to the central bus too, so its jobs in every region (other accounts' jobs go through their role)."""
     (statement,) = [s for s in _statements() if s["Sid"] == "DescribeAndStopTuningJobs"]
+    jobs = "${AWS::AccountId}:hyper-parameter-tuning-job/*"
     assert statement["Resource"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:hyper-parameter-tuning-job/*"
+        "Fn::If": [
+            "IsOrganization",
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:sagemaker:*:{jobs}"},
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:{jobs}"},
+        ]
     }
 
 

@@ -52,6 +52,9 @@ NAME_LIMITS: dict[str, NameLimit] = {
         "Name", 64, r"[0-9a-zA-Z\-_.]+", "EventBridge Scheduler API Reference, CreateSchedule: Name 1-64"
     ),
     "AWS::Events::Rule": NameLimit("Name", 64, r"[\.\-_A-Za-z0-9]+", "EventBridge API Reference, PutRule: Name 1-64"),
+    "AWS::Events::EventBus": NameLimit(
+        "Name", 256, r"[/\.\-_A-Za-z0-9]+", "EventBridge API Reference, CreateEventBus: Name 1-256"
+    ),
     "AWS::Lambda::Function": NameLimit(
         "FunctionName", 64, r"[a-zA-Z0-9\-_]+", "Lambda API Reference, CreateFunction: a function name is 1-64"
     ),

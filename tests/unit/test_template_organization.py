@@ -1,0 +1,291 @@
+"""template.yaml with and without OrganizationId, as CloudFormation would create it.
+
+The template is rendered through the SAM transform (the generated role, rule and permissions included) and
+its conditions are evaluated for each parameter value, so each test sees the resources a deployment gets:
+with no organization exactly today's single-account stack; with one, a central bus only the organization's
+forwarding rules may put SageMaker CloudTrail events on, a rule from it to the function with the default
+rule's pattern, retries and dead-letter queue, and AssumeRole into the member role inside the organization.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+from hpo_guardrail.enforce.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+ORGANIZATION = "o-a1b2c3d4e5"
+REGION = "eu-west-1"
+_NO_VALUE = object()
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def _transformed() -> dict[str, Any]:
+    template = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
+    saved = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = REGION  # the translator reads boto3's default region
+    try:
+        pseudo = {"AWS::Region": REGION, "AWS::AccountId": "111111111111", "AWS::Partition": "aws"}
+        result: dict[str, Any] = transform(template, pseudo, _NoManagedPolicies())
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = saved
+    return result
+
+
+TRANSFORMED = _transformed()
+
+
+class _Deployment:
+    """The transformed template with its conditions decided for a set of parameter values."""
+
+    def __init__(self, parameters: dict[str, str]) -> None:
+        declared = TRANSFORMED["Parameters"]
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in declared.items()} | parameters
+        self.conditions = {name: self._condition(body) for name, body in TRANSFORMED["Conditions"].items()}
+        self.resources = {
+            name: self.resolve(resource)
+            for name, resource in TRANSFORMED["Resources"].items()
+            if self.conditions.get(resource.get("Condition", ""), True)
+        }
+        self.outputs = {
+            name: self.resolve(output)
+            for name, output in TRANSFORMED["Outputs"].items()
+            if self.conditions.get(output.get("Condition", ""), True)
+        }
+
+    def _value(self, node: Any) -> Any:
+        if isinstance(node, dict) and "Ref" in node:
+            return self.parameters[node["Ref"]]
+        if isinstance(node, dict) and "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            values = self._value(parts) if isinstance(parts, dict) else [self._value(p) for p in parts]
+            return separator.join(values if isinstance(values, list) else values.split(","))
+        if isinstance(node, dict) and "Condition" in node:
+            return self.conditions[node["Condition"]]
+        return node
+
+    def _condition(self, body: dict[str, Any]) -> bool:
+        ((function, argument),) = body.items()
+        if function == "Fn::Equals":
+            left, right = (self._value(a) for a in argument)
+            return str(left) == str(right)
+        if function == "Fn::Not":
+            return not self._condition(argument[0])
+        if function == "Condition":
+            return self._condition(TRANSFORMED["Conditions"][argument])
+        raise AssertionError(f"cannot decide {function}")
+
+    def resolve(self, node: Any) -> Any:
+        """`node` with every Fn::If decided and every AWS::NoValue left out."""
+        if isinstance(node, dict):
+            if node == {"Ref": "AWS::NoValue"}:
+                return _NO_VALUE
+            if "Fn::If" in node:
+                name, then, otherwise = node["Fn::If"]
+                return self.resolve(then if self.conditions[name] else otherwise)
+            resolved = {key: self.resolve(value) for key, value in node.items()}
+            return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
+        if isinstance(node, list):
+            return [value for value in (self.resolve(item) for item in node) if value is not _NO_VALUE]
+        return node
+
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {name: r["Properties"] for name, r in self.resources.items() if r["Type"] == kind}
+
+    def function_statements(self) -> list[dict[str, Any]]:
+        role = self.resources["GuardrailFunctionRole"]["Properties"]
+        return [statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+
+    def function_variables(self) -> dict[str, Any]:
+        return self.resources["GuardrailFunction"]["Properties"]["Environment"]["Variables"]
+
+
+SINGLE = _Deployment({"OrganizationId": ""})
+ORG = _Deployment({"OrganizationId": ORGANIZATION, "MemberRoleName": "GuardrailMember"})
+BOTH = pytest.mark.parametrize("deployment", [SINGLE, ORG], ids=["single-account", "organization"])
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def _rule_targeting_the_function(deployment: _Deployment, bus: Any) -> dict[str, Any]:
+    (rule,) = [
+        rule
+        for rule in deployment.of_type("AWS::Events::Rule").values()
+        if rule.get("EventBusName") == bus and "EventPattern" in rule
+    ]
+    return rule
+
+
+# --- the parameters ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("", True), (ORGANIZATION, True), ("o-" + "a" * 32, True), ("o-abc", False), ("o-ABCDEFGHIJ", False)],
+)
+def test_the_organization_id_parameter_takes_empty_or_an_organization_id(value, accepted):
+    parameter = TRANSFORMED["Parameters"]["OrganizationId"]
+    assert parameter["Default"] == ""
+    assert bool(re.fullmatch(parameter["AllowedPattern"], value)) is accepted
+
+
+def test_the_member_role_name_parameter_defaults_to_the_member_templates_role():
+    parameter = TRANSFORMED["Parameters"]["MemberRoleName"]
+    assert parameter["Default"] == "HpoGuardrailMember"
+    assert re.fullmatch(parameter["AllowedPattern"], "HpoGuardrailMember")
+    assert not re.fullmatch(parameter["AllowedPattern"], "path/Role")
+
+
+@BOTH
+def test_the_function_reads_the_organization_settings_the_stack_passes(deployment):
+    variables = deployment.function_variables()
+    environ = {
+        name: deployment.parameters[value["Ref"]] if isinstance(value, dict) and "Ref" in value else str(value)
+        for name, value in variables.items()
+        if name in ("ORGANIZATION_ID", "MEMBER_ROLE_NAME")
+    }
+    assert variables["GUARDRAIL_ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}
+    settings = Settings.from_environ({**environ, "GUARDRAIL_ACCOUNT_ID": "111111111111"})
+    assert settings.organization_id == (ORGANIZATION if deployment is ORG else None)
+    assert settings.member_role_name == deployment.parameters["MemberRoleName"]
+
+
+# --- a single account: nothing of the organization ---------------------------------------------------------
+
+
+def test_a_single_account_stack_has_no_bus_no_second_rule_and_assumes_no_role():
+    assert SINGLE.of_type("AWS::Events::EventBus") == {}
+    assert len([r for r in SINGLE.of_type("AWS::Events::Rule").values() if "EventPattern" in r]) == 1
+    assert not any("sts:AssumeRole" in _actions(s) for s in SINGLE.function_statements())
+    assert "CentralEventBusArn" not in SINGLE.outputs
+    (queue_policy,) = SINGLE.of_type("AWS::SQS::QueuePolicy").values()
+    (statement,) = queue_policy["PolicyDocument"]["Statement"]
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {
+        "Fn::GetAtt": ["GuardrailFunctionTuningJobCreated", "Arn"]
+    }
+
+
+@BOTH
+def test_the_function_describes_and_stops_only_its_own_accounts_jobs_itself(deployment):
+    (statement,) = [s for s in deployment.function_statements() if s.get("Sid") == "DescribeAndStopTuningJobs"]
+    region = "*" if deployment is ORG else "${AWS::Region}"
+    assert statement["Resource"] == {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:sagemaker:{region}:${{AWS::AccountId}}:hyper-parameter-tuning-job/*"
+    }
+
+
+@BOTH
+def test_the_member_role_trusts_the_function_role_the_stack_outputs(deployment):
+    assert deployment.outputs["GuardrailFunctionRoleArn"]["Value"] == {"Fn::GetAtt": ["GuardrailFunctionRole", "Arn"]}
+
+
+# --- an organization: the central bus ----------------------------------------------------------------------
+
+
+def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sagemaker_cloudtrail_events():
+    (bus,) = ORG.of_type("AWS::Events::EventBus").values()
+    assert bus["Name"] == {"Fn::Sub": "${AWS::StackName}-org-events"}
+    (statement,) = bus["Policy"]["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Principal"] == "*"
+    assert statement["Action"] == "events:PutEvents"
+    bus_arn = "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${AWS::StackName}-org-events"
+    assert statement["Resource"] == {"Fn::Sub": bus_arn}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "aws:PrincipalOrgID": {"Ref": "OrganizationId"},
+            "events:detail-type": "AWS API Call via CloudTrail",
+        },
+        "ForAllValues:StringEquals": {"events:source": ["aws.sagemaker"]},
+        # Only a rule sends with a source ARN: a direct PutEvents call has none.
+        "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:events:*:*:rule/*"}},
+    }
+    assert ORG.outputs["CentralEventBusArn"]["Value"] == {"Fn::GetAtt": ["CentralEventBus", "Arn"]}
+
+
+def test_the_central_rule_matches_delivers_and_keeps_what_it_cannot_deliver_like_the_default_rule():
+    default = _rule_targeting_the_function(ORG, None)
+    central = _rule_targeting_the_function(ORG, {"Fn::GetAtt": ["CentralEventBus", "Name"]})
+    assert (
+        central["EventPattern"]
+        == default["EventPattern"]
+        == {
+            "source": ["aws.sagemaker"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventName": ["CreateHyperParameterTuningJob"]},
+        }
+    )
+    (default_target,) = default["Targets"]
+    (central_target,) = central["Targets"]
+    assert central_target["Arn"] == default_target["Arn"] == {"Fn::GetAtt": ["GuardrailFunction", "Arn"]}
+    assert central_target["RetryPolicy"] == default_target["RetryPolicy"]
+    assert central_target["DeadLetterConfig"] == default_target["DeadLetterConfig"]
+
+
+def test_the_central_rule_may_invoke_the_function_and_write_the_dead_letter_queue():
+    permissions = ORG.of_type("AWS::Lambda::Permission").values()
+    assert {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Ref": "GuardrailFunction"},
+        "Principal": "events.amazonaws.com",
+        "SourceArn": {"Fn::GetAtt": ["OrganizationTuningJobCreated", "Arn"]},
+    } in permissions
+    (queue_policy,) = ORG.of_type("AWS::SQS::QueuePolicy").values()
+    (statement,) = queue_policy["PolicyDocument"]["Statement"]
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+        {"Fn::GetAtt": ["GuardrailFunctionTuningJobCreated", "Arn"]},
+        {"Fn::GetAtt": ["OrganizationTuningJobCreated", "Arn"]},
+    ]
+
+
+def test_the_function_may_assume_only_the_member_role_and_only_inside_the_organization():
+    (statement,) = [s for s in ORG.function_statements() if "sts:AssumeRole" in _actions(s)]
+    assert _actions(statement) == {"sts:AssumeRole"}
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"}
+    assert statement["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
+
+
+def _policies(node: Any) -> list[dict[str, Any]]:
+    """Every policy statement anywhere in a resource's properties."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if "Effect" in node and ("Principal" in node or "Action" in node):
+            found.append(node)
+        for value in node.values():
+            found.extend(_policies(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_policies(item))
+    return found
+
+
+@BOTH
+def test_no_policy_admits_every_principal_without_the_organization_condition(deployment):
+    open_to_all = [
+        (name, statement)
+        for name, resource in deployment.resources.items()
+        for statement in _policies(resource.get("Properties", {}))
+        if statement.get("Principal") in ("*", {"AWS": "*"}) and statement["Effect"] == "Allow"
+    ]
+    assert [name for name, _ in open_to_all] == (["CentralEventBus"] if deployment is ORG else [])
+    for name, statement in open_to_all:
+        assert statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == {"Ref": "OrganizationId"}, name
