@@ -643,3 +643,24 @@ def test_a_bus_policy_from_a_template_is_held_and_evaluated(embedded_aws, emulat
         with pytest.raises(ClientError) as refused:
             embedded_aws.client("events", account=unused_account_id()).put_events(Entries=[entry])
         assert error_code(refused) == "AccessDeniedException"
+
+
+def test_a_policy_the_emulator_cannot_evaluate_refuses_rather_than_admits(embedded_aws, emulated_organization) -> None:
+    tooling = emulated_organization.account_id("tooling")
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": tooling},
+        "Action": "sts:AssumeRole",
+        "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+    }
+    role_arn = create_role(
+        embedded_aws,
+        emulated_organization.account_id("workload-b"),
+        unique("unknown-operator"),
+        json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+
+    with pytest.raises(ClientError) as denied:
+        embedded_aws.client("sts", account=tooling).assume_role(RoleArn=role_arn, RoleSessionName="session")
+
+    assert "cannot evaluate the condition operator DateGreaterThan" in str(denied.value)

@@ -5,7 +5,8 @@ two of them (a role's trust policy, an event bus's policy), so the emulator eval
 part of IAM's policy language they use: Allow and Deny statements, `Principal` (an account id, an
 account root, a role or user ARN, a service, or `*`), `Action` and `Resource` with wildcards, and
 `Condition` with the string and ARN operators over the keys listed in `ConditionContext`. A condition
-this module cannot evaluate denies (with the reason), so a policy never admits more here than in AWS.
+or element (NotPrincipal, NotAction, NotResource) this module cannot evaluate denies, with the reason,
+so a policy never admits more here than in AWS.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from moto.iam.models import iam_backends
 from moto.organizations.models import organizations_backends
 
 _PARTITION = "aws"
+_UNSUPPORTED_ELEMENTS = frozenset({"NotPrincipal", "NotAction", "NotResource"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ def evaluate(policy: Mapping[str, Any], action: str, resource: str, context: Con
         statements = [statements]
     allowing: str | None = None
     for statement in statements:
+        unsupported = sorted(_UNSUPPORTED_ELEMENTS & set(statement))
+        if unsupported:
+            # Skipping such a statement could admit what AWS refuses (a Deny with NotPrincipal).
+            return PolicyDecision(False, f"the emulator cannot evaluate {', '.join(unsupported)}")
         if not _statement_applies(statement, action, resource, context.principal):
             continue
         holds, _ = _conditions_hold(statement.get("Condition", {}), context)
