@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hpo_guardrail.embedded.deployment import DeployedStack
     from hpo_guardrail.embedded.emulator import EmbeddedAws
     from hpo_guardrail.embedded.lambda_runtime import FunctionRunner
+    from hpo_guardrail.embedded.organization import EmulatedOrganization
     from hpo_guardrail.embedded.sns_capture import SnsCapture
     from hpo_guardrail.embedded.tuning_jobs import EmulatedTuningJobs
 
@@ -120,3 +121,17 @@ def tuning_jobs(embedded_aws: EmbeddedAws) -> EmulatedTuningJobs:
     from hpo_guardrail.embedded.tuning_jobs import EmulatedTuningJobs
 
     return EmulatedTuningJobs(embedded_aws)
+
+
+@pytest.fixture(scope="session")
+def emulated_organization(embedded_aws: EmbeddedAws) -> EmulatedOrganization:
+    """An organization in the session's emulator: a management account (a fresh id), OU Platform with the
+    tooling account, OU Workloads with accounts workload-b and workload-c, and an empty OU Onboarding.
+    Tests that change it (move accounts, add StackSets) should build their own with build_organization."""
+    from hpo_guardrail.embedded.organization import build_organization
+
+    return build_organization(
+        embedded_aws,
+        organizational_units=("Platform", "Workloads", "Onboarding"),
+        accounts={"tooling": "Platform", "workload-b": "Workloads", "workload-c": "Workloads"},
+    )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -17,6 +20,11 @@ from hpo_guardrail.embedded import moto_extensions
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
 LOOPBACK = "127.0.0.1"
+# moto serves every account from one server: a request's account is the one this header names, else
+# the account of its credentials, else the default. (moto's MOTO_ACCOUNT_ID variable would override
+# every request of the process, so the emulator never sets it.)
+ACCOUNT_HEADER = "x-moto-account-id"
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 # Credentials the emulator accepts; they are not secrets and open nothing outside it.
 _FAKE_ACCESS_KEY_ID = "testing"
@@ -37,6 +45,10 @@ _VARIABLES_TO_UNSET = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
 _SERVICE_ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
+# Keys of an IAM user the emulator creates in each other account, so plain boto3 (which cannot send a
+# header) acts in that account: moto maps an access key to the account that issued it.
+_account_keys: dict[tuple[str, str], tuple[str, str]] = {}
+_account_keys_lock = threading.Lock()
 
 
 class EmbeddedAws:
@@ -44,15 +56,19 @@ class EmbeddedAws:
 
     Use it as a context manager, or call start() and stop(). `client()` gives boto3 clients bound to it;
     `environment()` makes plain `boto3.client(...)` calls (the product code's) reach it as well.
+    `in_account(...)` is the same server seen as another account (moto serves several), for an
+    organization's management, tooling and workload accounts.
 
     moto keeps its resources in module-level state: two instances in one process serve the same
     account, so give resources unique names (deploy_template does). moto's in-process `mock_aws`
     resets that state when it ends, so do not mix it with a running EmbeddedAws in one process.
     """
 
-    def __init__(self, *, region: str = REGION, port: int = 0) -> None:
+    def __init__(self, *, region: str = REGION, port: int = 0, account_id: str = ACCOUNT_ID) -> None:
+        if not _ACCOUNT_ID.match(account_id):
+            raise ValueError(f"an AWS account id is 12 digits, not {account_id!r}")
         self.region = region
-        self.account_id = ACCOUNT_ID
+        self.account_id = account_id
         self._port = port  # 0: a free port
         self._server: Any = None
         self._endpoint_url: str | None = None
@@ -68,6 +84,16 @@ class EmbeddedAws:
         aws._endpoint_url = endpoint_url
         aws._session = aws._new_session()
         return aws
+
+    def in_account(self, account_id: str, *, region: str | None = None) -> EmbeddedAws:
+        """This emulator seen as another account (and region): its clients and environment act there.
+
+        The view shares the running server; stopping the view does nothing, stopping this stops both.
+        """
+        view = type(self)(region=region or self.region, account_id=account_id)
+        view._endpoint_url = self.endpoint_url
+        view._session = view._new_session()
+        return view
 
     def _new_session(self) -> boto3.session.Session:
         return boto3.session.Session(
@@ -118,21 +144,52 @@ class EmbeddedAws:
             raise RuntimeError("the embedded AWS is not running; call start() first")
         return self._endpoint_url
 
-    def client(self, service: str) -> Any:
-        """A boto3 client for `service` bound to the emulator, whatever the environment says."""
+    def client(self, service: str, *, account: str | None = None, credentials: dict[str, Any] | None = None) -> Any:
+        """A boto3 client for `service` bound to the emulator, whatever the environment says.
+
+        It acts in this view's account, or in `account` (every request carries the account header);
+        with `credentials` (an AssumeRole answer's Credentials) it acts as they say, as in AWS: moto
+        maps keys from AssumeRole to the role's account.
+        """
+        if account is not None and account != self.account_id:
+            return self.in_account(account).client(service, credentials=credentials)
         if self._session is None:
             raise RuntimeError("the embedded AWS is not running; call start() first")
         # Few retries: a 500 from the emulator is a bug to see at once, not a throttle to wait out.
         config = Config(retries={"mode": "standard", "max_attempts": 2})
-        session: Any = self._session  # the stubs type client() per literal service name
-        return session.client(service, endpoint_url=self.endpoint_url, config=config)
+        if credentials is not None:
+            session: Any = boto3.session.Session(
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials.get("SessionToken"),
+                region_name=self.region,
+            )
+            return session.client(service, endpoint_url=self.endpoint_url, config=config)
+        session = self._session  # the stubs type client() per literal service name
+        client = session.client(service, endpoint_url=self.endpoint_url, config=config)
+        if self.account_id != ACCOUNT_ID:
+            client.meta.events.register("before-sign", _send_as_account(self.account_id))
+        return client
+
+    def assume_role_as_service(
+        self, role_arn: str, *, service: str = "lambda.amazonaws.com", session_name: str = "embedded-aws"
+    ) -> dict[str, Any]:
+        """Credentials of a role as an AWS service gets them (Lambda its execution role): the role's trust
+        policy must admit `service`. Returns AssumeRole's Credentials (pass them to `client`)."""
+        from hpo_guardrail.embedded.moto_extensions import SERVICE_PRINCIPAL_HEADER
+
+        sts = self.client("sts")
+        sts.meta.events.register("before-sign", _with_header(SERVICE_PRINCIPAL_HEADER, service))
+        answer = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+        return dict(answer["Credentials"])
 
     def environment_variables(self) -> dict[str, str]:
-        """The variables that point boto3 at the emulator (what `environment()` sets)."""
+        """The variables that point boto3 at the emulator (what `environment()` sets), in this account."""
+        access_key_id, secret_access_key = self._account_credentials()
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": _FAKE_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": _FAKE_SECRET_ACCESS_KEY,
+            "AWS_ACCESS_KEY_ID": access_key_id,
+            "AWS_SECRET_ACCESS_KEY": secret_access_key,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
             # No shared config or credentials file: a developer's own profiles must not leak in.
@@ -140,6 +197,21 @@ class EmbeddedAws:
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+
+    def _account_credentials(self) -> tuple[str, str]:
+        """Keys that act in this view's account: the fake ones for the default account, else the keys of
+        an IAM user the emulator creates there once per server."""
+        if self.account_id == ACCOUNT_ID:
+            return _FAKE_ACCESS_KEY_ID, _FAKE_SECRET_ACCESS_KEY
+        with _account_keys_lock:
+            cache_key = (self.endpoint_url, self.account_id)
+            if cache_key not in _account_keys:
+                iam = self.client("iam")
+                user_name = f"embedded-aws-{uuid.uuid4().hex[:12]}"
+                iam.create_user(UserName=user_name)
+                key = iam.create_access_key(UserName=user_name)["AccessKey"]
+                _account_keys[cache_key] = (key["AccessKeyId"], key["SecretAccessKey"])
+            return _account_keys[cache_key]
 
     @contextmanager
     def environment(self) -> Iterator[None]:
@@ -154,6 +226,19 @@ class EmbeddedAws:
                 yield
             finally:
                 boto3.DEFAULT_SESSION = None
+
+
+def _send_as_account(account_id: str) -> Any:
+    return _with_header(ACCOUNT_HEADER, account_id)
+
+
+def _with_header(name: str, value: str) -> Any:
+    """A botocore before-sign handler that adds one header to every request of a client."""
+
+    def add_header(request: Any, **_: Any) -> None:
+        request.headers[name] = value
+
+    return add_header
 
 
 @contextmanager

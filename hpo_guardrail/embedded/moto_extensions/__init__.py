@@ -7,6 +7,12 @@ the emulator through plain boto3 clients, exactly as it talks to AWS.
 Everything happens in this process: `install()` patches moto's classes before the threaded server
 starts, and the helpers below (`set_tuning_job_status`, `MAILBOX`, `ASYNC_INVOCATIONS`, `PRICE_LIST_CALLS`)
 read or change the same in-memory backends the server serves.
+
+Several accounts: moto serves every account from one server and picks the account per request (the
+credentials' account, or the `x-moto-account-id` header that `EmbeddedAws.in_account` adds). What
+crosses accounts is governed here as in AWS: a role's trust policy (sts.py), an event bus's policy
+(bus_policy.py, evaluated by principals.py), forwarding from bus to bus (bus_forwarding.py) and
+StackSets' automatic deployment to the organization's OUs (stacksets.py).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import threading
 
 from hpo_guardrail.embedded.moto_extensions.awslambda import extend_lambda
+from hpo_guardrail.embedded.moto_extensions.bus_forwarding import FORWARDING, Forwarding, ForwardingLog
+from hpo_guardrail.embedded.moto_extensions.bus_policy import extend_bus_policy
 from hpo_guardrail.embedded.moto_extensions.cloudformation import creates_resource_type, extend_cloudformation
 from hpo_guardrail.embedded.moto_extensions.dynamodb import extend_dynamodb
 from hpo_guardrail.embedded.moto_extensions.eventbridge import (
@@ -38,17 +46,23 @@ from hpo_guardrail.embedded.moto_extensions.sagemaker import (
     set_tuning_job_status,
 )
 from hpo_guardrail.embedded.moto_extensions.sns import MAILBOX, DeliveredEmail, Mailbox, extend_sns
+from hpo_guardrail.embedded.moto_extensions.stacksets import extend_stacksets
+from hpo_guardrail.embedded.moto_extensions.sts import SERVICE_PRINCIPAL_HEADER, extend_sts
 
 __all__ = [
     "ASYNC_INVOCATIONS",
     "CALLS",
+    "FORWARDING",
     "MAILBOX",
     "PRICE_LIST_CALLS",
     "REPLAYED_EVENT_IDS_HEADER",
+    "SERVICE_PRINCIPAL_HEADER",
     "TUNING_JOB_STATUSES",
     "UNDELIVERABLE_HEADER",
     "AsyncInvocation",
     "DeliveredEmail",
+    "Forwarding",
+    "ForwardingLog",
     "Mailbox",
     "PriceListCall",
     "PriceListCalls",
@@ -79,4 +93,7 @@ def install() -> None:
         extend_s3()
         extend_cloudformation()
         extend_pricing()
+        extend_sts()
+        extend_bus_policy()
+        extend_stacksets()
         _installed = True

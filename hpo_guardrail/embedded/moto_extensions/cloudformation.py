@@ -12,6 +12,7 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from moto.utilities.arns import parse_arn
 
+from hpo_guardrail.embedded.moto_extensions.bus_policy import EventBusPolicyResource
 from hpo_guardrail.embedded.moto_extensions.cfn_resource import ExtensionResource
 from hpo_guardrail.embedded.moto_extensions.cloudwatch import CloudWatchAlarmResource
 from hpo_guardrail.embedded.moto_extensions.s3 import S3BucketPolicyResource
@@ -117,6 +118,7 @@ _ADDED_RESOURCE_TYPES: tuple[type[ExtensionResource], ...] = (
     S3BucketPolicyResource,
     SchedulerScheduleResource,
     CloudWatchAlarmResource,
+    EventBusPolicyResource,
 )
 
 

@@ -1,5 +1,6 @@
-"""EventBridge: rule targets that invoke Lambda (with the target's retries and dead-letter queue), and
-replayed event ids."""
+"""EventBridge: rule targets that invoke Lambda (with the target's retries and dead-letter queue),
+replayed event ids, and the way in for events from other accounts and buses (bus_policy.py,
+bus_forwarding.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
 from moto.events.models import EventPattern, EventsBackend, Rule
 from moto.events.responses import EventsHandler
 from moto.events.utils import EventTemplateParser
 from moto.utilities.arns import parse_arn
 
+from hpo_guardrail.embedded.moto_extensions.bus_forwarding import forward_to_bus, is_bus_target
+from hpo_guardrail.embedded.moto_extensions.bus_policy import other_account_bus_arn, put_on_other_account_bus
+from hpo_guardrail.embedded.moto_extensions.dead_letters import send_dead_letter
+from hpo_guardrail.embedded.moto_extensions.event_arrival import Arrival, arriving, current_arrival, delivered_event
 from hpo_guardrail.embedded.moto_extensions.faults import take_fault
+from hpo_guardrail.embedded.moto_extensions.principals import Principal
+from hpo_guardrail.embedded.moto_extensions.sts import caller_of
 
 # An HTTP header the embedded event bus understands on PutEvents: a JSON list of event ids, one per
 # entry. Events that CloudTrail forwards to EventBridge carry the id EventBridge gave them, and
@@ -79,6 +85,7 @@ class AsyncInvocationQueue:
 
 ASYNC_INVOCATIONS = AsyncInvocationQueue()
 _replay = threading.local()
+_MAX_ENTRIES = 10  # PutEvents' limit, which moto checks
 
 
 def extend_eventbridge() -> None:
@@ -90,43 +97,60 @@ def extend_eventbridge() -> None:
         header = self.headers.get(REPLAYED_EVENT_IDS_HEADER)
         _replay.event_ids = json.loads(header) if header else None
         _replay.undeliverable = self.headers.get(UNDELIVERABLE_HEADER) or None
+        _replay.sender = caller_of(self.current_account, self.get_access_key(), self.headers)
         try:
             return original_action(self)
         finally:
             _replay.event_ids = None
             _replay.undeliverable = None
+            _replay.sender = None
 
     def put_events_keeping_ids(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         event_ids = getattr(_replay, "event_ids", None)
-        if not event_ids or len(event_ids) != len(events):
+        if event_ids is not None and len(event_ids) != len(events):
+            event_ids = None
+        sender: Principal | None = getattr(_replay, "sender", None)
+        elsewhere = [other_account_bus_arn(self.account_id, event) if sender else None for event in events]
+        if len(events) > _MAX_ENTRIES or (not event_ids and not any(elsewhere)):
             return original_backend_put(self, events)
         _replay.event_ids = None
         entries: list[dict[str, Any]] = []
-        for event, event_id in zip(events, event_ids, strict=True):
-            _replay.current_event_id = event_id
-            try:
-                entry = original_backend_put(self, [event])[0]
-            finally:
-                _replay.current_event_id = None
-            if "EventId" in entry:
+        for index, (event, bus_arn) in enumerate(zip(events, elsewhere, strict=True)):
+            event_id = event_ids[index] if event_ids else None
+            with arriving(Arrival(envelope={"id": event_id} if event_id else {})):
+                if bus_arn is not None and sender is not None:
+                    entry = put_on_other_account_bus(sender, bus_arn, event)
+                else:
+                    entry = original_backend_put(self, [event])[0]
+            if event_id and "EventId" in entry:
                 entry["EventId"] = event_id
             entries.append(entry)
         return entries
 
     def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
-        event_id = getattr(_replay, "current_event_id", None)
-        if event_id:
-            original_event["id"] = event_id  # put_events hands each rule its own copy
+        arrival = current_arrival()
+        if arrival is not None:
+            original_event.update(copy.deepcopy(dict(arrival.envelope)))  # each rule gets its own copy
+        matches = self.event_pattern.matches_event(original_event)
         lambda_targets = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
-        if lambda_targets and self.event_pattern.matches_event(original_event):
+        bus_targets = [t for t in self.targets if is_bus_target(t)]
+        if matches:
             for target in lambda_targets:
                 _deliver_to_lambda(self, target, _lambda_target_input(target, original_event))
+            for target in bus_targets:
+                forward_to_bus(self, target, original_event)
         # moto raises NotImplementedError (HTTP 500 on PutEvents) for a matching rule with a Lambda
-        # target; the other targets (SQS, logs, buses) keep moto's own delivery.
-        other_targets = [t for t in self.targets if t not in lambda_targets]
+        # target, and forwards to buses as new events; the other targets (SQS, logs) keep moto's delivery.
+        other_targets = [t for t in self.targets if t not in lambda_targets and t not in bus_targets]
         if other_targets:
             original_send(_RuleWithTargets(self, other_targets), original_event, transform_input)  # type: ignore[arg-type]
 
+    # moto's default input (a target without Input or InputTransformer: SQS, logs) leaves out `account`,
+    # which EventBridge delivers; across accounts it says where the event came from.
+    if '"account"' not in EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE:
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE.replace(
+            '"version": "0",', '"version": "0", "account": "<account>",'
+        )
     EventsHandler.put_events = put_events_action  # type: ignore[method-assign]
     EventsHandler.test_event_pattern = _test_event_pattern  # type: ignore[method-assign,assignment]
     EventsBackend.put_events = put_events_keeping_ids  # type: ignore[method-assign]
@@ -176,18 +200,7 @@ def _deliver_to_lambda(rule: Rule, target: dict[str, Any], event: dict[str, Any]
         "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
         "RETRY_ATTEMPTS": str(attempts - 1),
     }
-    _send_dead_letter(dead_letter_arn, event, attributes)
-
-
-def _send_dead_letter(queue_arn: str, event: dict[str, Any], attributes: dict[str, str]) -> None:
-    from moto.sqs.models import sqs_backends
-
-    queue = parse_arn(queue_arn)
-    sqs_backends[queue.account][queue.region].send_message(
-        queue_name=queue.resource_id,
-        message_body=json.dumps(event),
-        message_attributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
-    )
+    send_dead_letter(dead_letter_arn, event, attributes)
 
 
 class _RuleWithTargets:
@@ -201,19 +214,6 @@ class _RuleWithTargets:
         return getattr(self._rule, name)
 
 
-_ENVELOPE_KEYS = (
-    "version",
-    "id",
-    "detail-type",
-    "source",
-    "account",
-    "time",
-    "region",
-    "resources",
-    "detail",
-)
-
-
 def _lambda_target_input(target: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     if "Input" in target:
         return dict(json.loads(target["Input"]))
@@ -224,9 +224,4 @@ def _lambda_target_input(target: dict[str, Any], event: dict[str, Any]) -> dict[
             input_paths_map=transformer.get("InputPathsMap", {}),
             event=copy.deepcopy(event),  # type: ignore[arg-type]
         )
-    # The envelope EventBridge gives a Lambda target: moto keeps `time` as epoch seconds and adds an
-    # `ingestion-time` that real events do not have.
-    envelope = {key: copy.deepcopy(event[key]) for key in _ENVELOPE_KEYS if key in event}
-    if isinstance(envelope.get("time"), int | float):
-        envelope["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(envelope["time"]))
-    return envelope
+    return delivered_event(event)
