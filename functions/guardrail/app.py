@@ -1,7 +1,9 @@
-"""Lambda entry point: EventBridge delivers CloudTrail's CreateHyperParameterTuningJob records here."""
+"""Lambda entry point: EventBridge delivers CloudTrail's CreateHyperParameterTuningJob records here, and the
+alert's "Stop tuning job" button (an AWS Chatbot custom action) invokes it with {"hpoGuardrail": "stop", ...}."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,11 +13,14 @@ from hpo_guardrail.observability import logger, metrics, tracer
 
 # Created once per execution environment (cold start), reused by every invocation.
 SERVICE = build_service()
+# The alerts name this function (Lambda sets the variable), so the chat channel's button can invoke it.
+SERVICE.offer_stop_button(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
-@logger.inject_lambda_context(correlation_id_path="detail.eventID || id", clear_state=True)
+@logger.inject_lambda_context(correlation_id_path="detail.eventID || id || eventId", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Evaluate one event; returns a summary. Malformed events are logged and counted, not raised."""
-    return SERVICE.handle(event).model_dump(mode="json")
+    """Evaluate one event, or stop a job from the chat channel; returns a summary (Chatbot shows the button's).
+    Malformed input is logged, counted and recorded, not raised."""
+    return SERVICE.respond(event)

@@ -205,6 +205,9 @@ class AlertOptions:
 
     policy_spec: str | None = None
     docs_url: str | None = None
+    # The guardrail function an alert's "Stop tuning job" button invokes (chat_stop.py); None: no button.
+    function_name: str | None = None
+    function_region: str | None = None
 
     def lint_policy(self) -> str | None:
         return self.policy_spec if self.policy_spec and self.policy_spec.startswith("ssm:") else None
@@ -608,6 +611,13 @@ def _chatbot(
                 "policyVersion": evaluation.policy.version,
                 "policyScope": cut(evaluation.policy.scope, 256),
                 "team": attribute_value(team, absent=NO_TEAM),
+                # What the Stop button's variables read (template.yaml, StopTuningJobAction).
+                "eventId": context.event_id,
+                **(
+                    {"guardrailFunction": options.function_name, "guardrailRegion": options.function_region}
+                    if options.function_name and options.function_region
+                    else {}
+                ),
             },
         },
     }

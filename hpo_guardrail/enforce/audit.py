@@ -65,6 +65,10 @@ class ActionRecord(BaseModel):
     cost_avoided_usd: float | None = None
     attempts: int = 1
     final: bool = False  # a failure that is not tried again (the stop's last attempt)
+    requested_by: str | None = Field(
+        default=None,
+        description="who asked for the action when the policy did not: 'chat channel' (the alert's Stop button)",
+    )
 
     @property
     def done(self) -> bool:

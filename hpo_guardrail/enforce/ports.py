@@ -113,6 +113,15 @@ class AuditStore(Protocol):
         ...
 
 
+@runtime_checkable
+class AuditReader(Protocol):
+    """An audit store that can read one record back (the DynamoDB table): the Stop button needs it."""
+
+    def get(self, event_id: str) -> AuditRecord | None:
+        """The record of this event id (a consistent read), or None."""
+        ...
+
+
 class ParameterStore(Protocol):
     def get(self, name: str, max_age: int) -> str:
         """A parameter's text, at most `max_age` seconds old."""

@@ -7,9 +7,13 @@ handled half-way does exactly what is left.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
 
 from hpo_guardrail.enforce.alerts import AlertOptions, compose_alert
 from hpo_guardrail.enforce.audit import (
@@ -24,12 +28,22 @@ from hpo_guardrail.enforce.audit import (
     NoAuditStore,
     fallback_event_id,
 )
+from hpo_guardrail.enforce.chat_stop import (
+    CHAT_CHANNEL,
+    FOLLOW_UP,
+    ChatStopReply,
+    ChatStopRequest,
+    ChatStopStatus,
+    follow_up_alert,
+    is_chat_request,
+)
 from hpo_guardrail.enforce.evaluator import Assessment, Evaluator
 from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResult
 from hpo_guardrail.enforce.platform_alerts import policy_problem_alert, policy_problem_key
 from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.ports import (
     AccountAccessFailed,
+    AuditReader,
     AuditStore,
     ExportFailed,
     FindingsExporter,
@@ -45,9 +59,10 @@ from hpo_guardrail.enforce.ports import (
 from hpo_guardrail.enforce.security_hub import asff_findings
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.observability import count, logger, tracer
+from rules.cost import CostEstimate
 from rules.events import AccountMismatch, event_id_of, read_event
 from rules.models import CallContext, TuningJobCall
-from rules.parsing import SkippedCall
+from rules.parsing import InvalidRequest, SkippedCall, read_request
 from rules.prices import PriceBook
 
 # Statuses after which a tuning job runs no more training jobs: nothing to stop.
@@ -90,6 +105,21 @@ class GuardrailService:
     def _now(self) -> str:
         return self.evaluator.now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
+    def offer_stop_button(self, function_name: str | None) -> None:
+        """Put this function's name and region in every alert, so the chat channel's "Stop tuning job" button
+        (template.yaml, StopTuningJobAction) can invoke it; without a name the alerts carry no button."""
+        if function_name:
+            self._alert_options = dataclasses.replace(
+                self._alert_options, function_name=function_name, function_region=self.settings.region
+            )
+
+    def respond(self, event: object) -> dict[str, Any]:
+        """The function's answer to one invocation: the alert's Stop button gets a ChatStopReply (Chatbot shows
+        it), an EventBridge event its Outcome; both as JSON."""
+        if is_chat_request(event):
+            return self.stop_from_chat(event).model_dump(mode="json")
+        return self.handle(event).model_dump(mode="json")
+
     def handle(self, event: object) -> Outcome:
         """Run every step for one EventBridge event. Bad input is rejected and recorded, never raised."""
         count("EventsReceived")
@@ -113,6 +143,119 @@ class GuardrailService:
             count("ForeignEventsRejected")
             return self._record_not_evaluated(Status.REJECTED, event, call.context.event_id, refusal)
         return self._evaluate_and_act(call, event)
+
+    def stop_from_chat(self, payload: object) -> ChatStopReply:
+        """The alert's "Stop tuning job" button: stop the job of a recorded evaluation that only notified.
+
+        Re-reads the audit record by event id and refuses (saying why) unless it is an evaluation whose job
+        was not stopped; then stops the job through the same path as an enforced stop (its account's member
+        role, describe first), records that the chat channel asked for it and the cost avoided, and posts one
+        follow-up in the alert's thread. Pressing again finds the stop recorded. A malformed payload is
+        rejected and recorded like a malformed event; nothing here raises.
+        """
+        count("ChatStopRequests")
+        try:
+            request = ChatStopRequest.read(payload)
+        except ValueError as error:
+            reason = str(error)
+            logger.warning("Rejected a malformed stop request", extra={"reason": reason})
+            count("EventsRejected")
+            self._record_not_evaluated(Status.REJECTED, payload, None, reason)
+            return ChatStopReply(status=ChatStopStatus.REFUSED, message=reason)
+        if not isinstance(self._audit, AuditReader):
+            return self._refused("no audit table is configured: the guardrail cannot look the alert up")
+        record = self._audit.get(request.event_id)
+        refusal = _chat_refusal(request.event_id, record)
+        if refusal is not None or record is None:
+            return self._refused(refusal or "no record", record)
+        claim = Claim(owner=uuid.uuid4().hex, until=self._epoch() + CLAIM_LEASE_SECONDS)
+        current = self._audit.claim(record.event_id, claim, self._epoch())
+        if current is None:
+            count("ConcurrentDeliveries")
+            return self._refused(
+                f"another invocation is acting on event {record.event_id} right now: press again in a minute", record
+            )
+        try:
+            return self._stop_for_chat(current)
+        finally:
+            self._audit.release(record.event_id, claim.owner)
+
+    def _stop_for_chat(self, record: AuditRecord) -> ChatStopReply:
+        refusal = _chat_refusal(record.event_id, record)  # again, under the claim: it may have changed
+        if refusal is not None:
+            return self._refused(refusal, record)
+        earlier = record.actions.get(STOP)
+        if earlier is not None and earlier.result == StopResult.STOPPED:
+            who = earlier.requested_by or "the guardrail's policy (enforce mode)"
+            message = f"already stopped at {earlier.at}, asked for by {who}: nothing more to do"
+            self._follow_up(record, earlier)  # only if an earlier press could not post it
+            return ChatStopReply.about(ChatStopStatus.ALREADY_STOPPED, message, record)
+        assert record.job_name is not None  # _chat_refusal said so
+        action = self._stop_job(
+            record,
+            record.job_name,
+            account=record.account,
+            region=record.region,
+            started=record.occurred_at,
+            cost=self._recorded_cost(record),
+            requested_by=CHAT_CHANNEL,
+        )
+        self._audit.record_action(record.event_id, STOP, action)
+        record = record.with_action(STOP, action)
+        summary = action.stop_outcome().summary()
+        if action.result == StopResult.STOPPED:
+            count("ChatStops")
+            posted = self._follow_up(record, action)
+            thread = "" if posted else " (the follow-up message could not be posted: see the function's logs)"
+            return ChatStopReply.about(ChatStopStatus.STOPPED, f"{summary}{thread}", record)
+        if action.result == StopResult.FAILED:
+            return ChatStopReply.about(ChatStopStatus.FAILED, f"{summary}: press again to retry", record)
+        return ChatStopReply.about(ChatStopStatus.REFUSED, f"{summary}: nothing to stop", record)
+
+    def _refused(self, reason: str, record: AuditRecord | None = None) -> ChatStopReply:
+        count("ChatStopsRefused")
+        logger.info("Refused a stop from the chat channel", extra={"reason": reason})
+        return ChatStopReply.about(ChatStopStatus.REFUSED, reason, record)
+
+    def _recorded_cost(self, record: AuditRecord) -> CostEstimate | None:
+        """The job's worst case, from the request the record keeps, priced as the guardrail prices it now."""
+        if record.request is None:
+            return None
+        context = CallContext(
+            event_id=record.event_id,
+            event_time=record.occurred_at,
+            account=record.account,
+            region=record.region,
+            principal_arn=record.principal_arn,
+            role_arn=record.role_arn,
+            job_arn=record.job_arn,
+        )
+        try:
+            return self.evaluator.assess(read_request(record.request), context).evaluation.cost
+        except (InvalidRequest, ValidationError, ValueError):
+            logger.exception("The recorded request no longer evaluates; the cost avoided stays unknown")
+            return None
+
+    def _follow_up(self, record: AuditRecord, stop: ActionRecord) -> bool:
+        """Post the one follow-up in the alert's thread, unless it was posted already; True when it is."""
+        sent = record.actions.get(FOLLOW_UP)
+        if sent is not None and sent.result == "sent":
+            return True
+        if self._notifier is None:
+            return False
+        try:
+            message_id = self._notifier.publish(follow_up_alert(record, stop))
+        except NotificationFailed as error:
+            logger.exception("Publishing the follow-up message failed")
+            count("NotificationsFailed")
+            self._audit.record_action(
+                record.event_id, FOLLOW_UP, ActionRecord(result=FAILED, at=self._now(), detail=str(error))
+            )
+            return False
+        count("NotificationsSent")
+        posted = ActionRecord(result="sent", at=self._now(), message_id=message_id, requested_by=CHAT_CHANNEL)
+        self._audit.record_action(record.event_id, FOLLOW_UP, posted)
+        return True
 
     def _outside_scope(self, context: CallContext) -> str | None:
         """Why the guardrail must not act on a call in this account, or None when it watches it.
@@ -248,16 +391,39 @@ class GuardrailService:
     # --- the actions: each returns its outcome for the record ------------------------------------
 
     def _stop(self, call: TuningJobCall, assessment: Assessment, record: AuditRecord) -> ActionRecord:
+        """The decision's stop: describe first and stop only an InProgress job (see `_stop_job`)."""
+        context = call.context
+        return self._stop_job(
+            record,
+            call.request.job_name,
+            account=context.account,
+            region=context.region,
+            started=context.event_time,
+            cost=assessment.evaluation.cost,
+        )
+
+    def _stop_job(
+        self,
+        record: AuditRecord,
+        job_name: str,
+        *,
+        account: str | None,
+        region: str | None,
+        started: str | None,
+        cost: CostEstimate | None,
+        requested_by: str | None = None,
+    ) -> ActionRecord:
         """Describe first and stop only an InProgress job; an ended job is reported, not an error.
 
         The intent is recorded before the call: if the call succeeds but recording its result fails, the
-        retry finds the intent and the job Stopping, and knows the guardrail stopped it.
+        retry finds the intent and the job Stopping, and knows the guardrail stopped it. A stop the policy
+        decided is retried by Lambda up to `stop_attempts`; one asked for from the chat channel is final (the
+        person presses again).
         """
-        job_name = call.request.job_name
         earlier = record.actions.get(STOP)
         attempts = (earlier.attempts if earlier is not None else 0) + 1
         try:
-            jobs = self._jobs.controller(call.context.account, call.context.region, event_id=record.event_id)
+            jobs = self._jobs.controller(account, region, event_id=record.event_id)
             status = jobs.status(job_name)
             if status in ENDED_STATUSES and earlier is not None and earlier.result == STOPPING:
                 stop = StopOutcome(
@@ -270,7 +436,9 @@ class GuardrailService:
             elif status != "InProgress":
                 stop = StopOutcome(result=StopResult.FAILED, status_before=status, detail=f"unexpected status {status}")
             else:
-                intent = ActionRecord(result=STOPPING, at=self._now(), attempts=attempts, status_before=status)
+                intent = ActionRecord(
+                    result=STOPPING, at=self._now(), attempts=attempts, status_before=status, requested_by=requested_by
+                )
                 self._audit.record_action(record.event_id, STOP, intent)
                 jobs.stop(job_name)
                 stop = StopOutcome(result=StopResult.STOPPED, status_before=status)
@@ -287,19 +455,23 @@ class GuardrailService:
         count("JobsStopped" if stop.result is StopResult.STOPPED else "StopsNotNeeded")
         if stop.result is StopResult.FAILED:
             count("StopsFailed")
-        logger.info("Stop outcome", extra={"job_name": job_name, "stop": stop.summary(), "attempt": attempts})
-        final = stop.result is not StopResult.FAILED or attempts >= self._stop_attempts
-        return ActionRecord.of_stop(
-            stop, self._now(), self._cost_avoided(call, assessment, stop), attempts=attempts, final=final
+        logger.info(
+            "Stop outcome",
+            extra={"job_name": job_name, "stop": stop.summary(), "attempt": attempts, "requested_by": requested_by},
         )
+        final = requested_by is not None or stop.result is not StopResult.FAILED or attempts >= self._stop_attempts
+        action = ActionRecord.of_stop(
+            stop, self._now(), self._cost_avoided(started, cost, stop), attempts=attempts, final=final
+        )
+        return action.model_copy(update={"requested_by": requested_by}) if requested_by else action
 
-    def _cost_avoided(self, call: TuningJobCall, assessment: Assessment, stop: StopOutcome) -> float | None:
+    def _cost_avoided(self, started: str | None, cost: CostEstimate | None, stop: StopOutcome) -> float | None:
         """The unspent part of the worst case when the job was stopped."""
-        if stop.result is not StopResult.STOPPED or not call.context.event_time:
+        if stop.result is not StopResult.STOPPED or not started or cost is None:
             return None
-        started = datetime.fromisoformat(call.context.event_time.replace("Z", "+00:00"))
-        elapsed = max(0.0, (self.evaluator.now() - started).total_seconds())
-        return round(assessment.evaluation.cost.unspent_after(elapsed), 2)
+        began = datetime.fromisoformat(started.replace("Z", "+00:00"))
+        elapsed = max(0.0, (self.evaluator.now() - began).total_seconds())
+        return round(cost.unspent_after(elapsed), 2)
 
     def _notify(self, call: TuningJobCall, assessment: Assessment, record: AuditRecord) -> ActionRecord:
         """Publish the alert; a failed publish raises (after the loop records it) so Lambda retries the event."""
@@ -338,3 +510,18 @@ class GuardrailService:
             return ActionRecord(result=FAILED, at=self._now(), detail=str(error))
         count("FindingsExported", imported)
         return ActionRecord(result="exported", at=self._now(), detail=f"{imported} finding(s)")
+
+
+def _chat_refusal(event_id: str, record: AuditRecord | None) -> str | None:
+    """Why the Stop button must not act on this record, or None when it may (the job was not stopped)."""
+    if record is None:
+        return f"no audit record for event {event_id}: the button acts only on the guardrail's own alerts"
+    if record.status is not Status.EVALUATED:
+        because = f" ({record.reason})" if record.reason else ""
+        return f"event {event_id} was {record.status.value}{because}, not evaluated: there is no job to stop"
+    if not record.job_name:
+        return f"the record of event {event_id} names no tuning job"
+    stop = record.actions.get(STOP)
+    if stop is not None and stop.result in (StopResult.ALREADY_ENDED, StopResult.NOT_FOUND):
+        return f"{stop.stop_outcome().summary()} (recorded at {stop.at}): nothing to stop"
+    return None
