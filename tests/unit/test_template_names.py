@@ -76,6 +76,18 @@ NAME_LIMITS: dict[str, NameLimit] = {
         "BucketName", 63, r"[a-z0-9][a-z0-9.\-]*[a-z0-9]", "S3 User Guide, bucket naming rules: 3-63"
     ),
     "AWS::KMS::Alias": NameLimit("AliasName", 256, r"alias/[a-zA-Z0-9/_\-]+", "KMS API Reference, CreateAlias: 1-256"),
+    "AWS::IAM::ManagedPolicy": NameLimit(
+        "ManagedPolicyName", 128, r"[\w+=,.@\-]+", "IAM API Reference, CreatePolicy: PolicyName 1-128"
+    ),
+    "AWS::Chatbot::SlackChannelConfiguration": NameLimit(
+        "ConfigurationName", 128, r"[A-Za-z0-9\-_]+", "AWS Chatbot API Reference: ConfigurationName 1-128"
+    ),
+    "AWS::Chatbot::MicrosoftTeamsChannelConfiguration": NameLimit(
+        "ConfigurationName", 128, r"[A-Za-z0-9\-_]+", "AWS Chatbot API Reference: ConfigurationName 1-128"
+    ),
+    "AWS::Chatbot::CustomAction": NameLimit(
+        "ActionName", 64, r"[a-zA-Z0-9_\-]+", "AWS Chatbot API Reference, CreateCustomAction: ActionName 1-64"
+    ),
     # Not names of their own: they refer to another resource (FunctionName, TopicArn, Queues, Bucket).
     "AWS::KMS::Key": NameLimit(None),
     "AWS::SNS::Subscription": NameLimit(None),
