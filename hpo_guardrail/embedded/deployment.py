@@ -55,6 +55,8 @@ class StackParameters:
     policy_parameter_name: str = ""
     policy_cache_seconds: int = 300
     security_hub_export: bool = False
+    organization_id: str = ""  # set: the central stack of an organization (its bus, the member role)
+    member_role_name: str = "HpoGuardrailMember"
 
     def as_cloudformation(self) -> list[dict[str, str]]:
         """The parameters as CreateStack takes them."""
@@ -71,6 +73,8 @@ class StackParameters:
             "PolicyParameterName": self.policy_parameter_name,
             "PolicyCacheSeconds": str(self.policy_cache_seconds),
             "SecurityHubExport": "Enabled" if self.security_hub_export else "Disabled",
+            "OrganizationId": self.organization_id,
+            "MemberRoleName": self.member_role_name,
         }
 
 
