@@ -64,7 +64,7 @@ class StackParameters:
 
     def as_template_values(self) -> dict[str, str]:
         """The parameters by template name, as strings (CloudFormation passes every value as a string)."""
-        return {
+        values = {
             "Mode": self.mode,
             "BudgetCapUsd": _number(self.budget_cap_usd),
             "NotificationEmail": self.notification_email,
@@ -73,9 +73,11 @@ class StackParameters:
             "PolicyParameterName": self.policy_parameter_name,
             "PolicyCacheSeconds": str(self.policy_cache_seconds),
             "SecurityHubExport": "Enabled" if self.security_hub_export else "Disabled",
-            "OrganizationId": self.organization_id,
-            "MemberRoleName": self.member_role_name,
         }
+        if self.organization_id:
+            # Unset, the template's own default decides (a template copy may default to an organization).
+            values |= {"OrganizationId": self.organization_id, "MemberRoleName": self.member_role_name}
+        return values
 
 
 def _number(value: float) -> str:
