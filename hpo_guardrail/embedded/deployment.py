@@ -55,6 +55,8 @@ class StackParameters:
     policy_parameter_name: str = ""
     policy_cache_seconds: int = 300
     security_hub_export: bool = False
+    organization_id: str = ""  # set: the central stack of an organization (its bus, the member role)
+    member_role_name: str = "HpoGuardrailMember"
 
     def as_cloudformation(self) -> list[dict[str, str]]:
         """The parameters as CreateStack takes them."""
@@ -62,7 +64,7 @@ class StackParameters:
 
     def as_template_values(self) -> dict[str, str]:
         """The parameters by template name, as strings (CloudFormation passes every value as a string)."""
-        return {
+        values = {
             "Mode": self.mode,
             "BudgetCapUsd": _number(self.budget_cap_usd),
             "NotificationEmail": self.notification_email,
@@ -72,6 +74,10 @@ class StackParameters:
             "PolicyCacheSeconds": str(self.policy_cache_seconds),
             "SecurityHubExport": "Enabled" if self.security_hub_export else "Disabled",
         }
+        if self.organization_id:
+            # Unset, the template's own default decides (a template copy may default to an organization).
+            values |= {"OrganizationId": self.organization_id, "MemberRoleName": self.member_role_name}
+        return values
 
 
 def _number(value: float) -> str:

@@ -49,6 +49,8 @@ from hpo_guardrail.embedded.moto_extensions import ASYNC_INVOCATIONS
 
 # Lambda's default for asynchronous invocations when no EventInvokeConfig says otherwise.
 _DEFAULT_ASYNC_RETRIES = 2
+# Lambda hands the environment fresh execution role credentials well before the old ones expire.
+_CREDENTIALS_REFRESH_BEFORE_S = 300
 # Not shadowed by the function's code even if it ships a package of the same name.
 _HOST_ONLY_PREFIX = "hpo_guardrail.embedded"
 
@@ -185,6 +187,7 @@ class FunctionRunner:
         self._log_group = f"/aws/lambda/{function_name}"
         self._log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
         self._log_stream_created = False
+        self._credentials: dict[str, Any] | None = None
 
     @classmethod
     def for_stack(
@@ -315,6 +318,9 @@ class FunctionRunner:
         memory = str(self.configuration.get("MemorySize", 128))
         environment: dict[str, str | None] = {
             **self._aws.environment_variables(),
+            # As in Lambda, the function acts as its execution role, not with the emulator's root keys: a
+            # resource or trust policy that names the role (a member account's role) sees the role.
+            **self._execution_role_variables(),
             # Lambda's reserved variables. LAMBDA_TASK_ROOT stays unset on purpose: Powertools Tracer
             # takes it to mean X-Ray is there, and X-Ray is not emulated.
             "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
@@ -329,6 +335,27 @@ class FunctionRunner:
         # Lambda's variables are strings; moto keeps a Number parameter's value as a number.
         environment.update({name: str(value) for name, value in variables.items()})
         return environment
+
+    def _execution_role_variables(self) -> dict[str, str]:
+        """The execution role's credentials, as Lambda puts them in the environment, assumed as the Lambda
+        service (the role's trust policy must admit lambda.amazonaws.com) and renewed before they expire."""
+        if self._credentials is None or time.time() > _epoch(self._credentials["Expiration"]) - (
+            _CREDENTIALS_REFRESH_BEFORE_S
+        ):
+            role_arn = str(self.configuration.get("Role") or "")
+            try:
+                self._credentials = self._aws.assume_role_as_service(
+                    role_arn, service="lambda.amazonaws.com", session_name=self.function_name[:64]
+                )
+            except ClientError as refused:
+                raise RuntimeError(
+                    f"Lambda cannot assume the execution role {role_arn!r} of {self.function_name}: {refused}"
+                ) from refused
+        return {
+            "AWS_ACCESS_KEY_ID": str(self._credentials["AccessKeyId"]),
+            "AWS_SECRET_ACCESS_KEY": str(self._credentials["SecretAccessKey"]),
+            "AWS_SESSION_TOKEN": str(self._credentials["SessionToken"]),
+        }
 
     @contextmanager
     def _environment(self) -> Iterator[None]:
@@ -484,6 +511,13 @@ def _download(aws: EmbeddedAws, s3_uri: str) -> bytes:
     bucket, _, key = s3_uri.removeprefix("s3://").partition("/")
     body: bytes = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     return body
+
+
+def _epoch(expiration: Any) -> float:
+    """AssumeRole's Expiration (a datetime from boto3) in epoch seconds."""
+    if isinstance(expiration, datetime):
+        return expiration.timestamp()
+    return datetime.fromisoformat(str(expiration).replace("Z", "+00:00")).timestamp()
 
 
 def _arn_service_account_name(arn: str) -> tuple[str, str, str]:

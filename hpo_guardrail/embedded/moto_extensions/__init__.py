@@ -47,9 +47,16 @@ from hpo_guardrail.embedded.moto_extensions.sagemaker import (
 )
 from hpo_guardrail.embedded.moto_extensions.sns import MAILBOX, DeliveredEmail, Mailbox, extend_sns
 from hpo_guardrail.embedded.moto_extensions.stacksets import extend_stacksets
-from hpo_guardrail.embedded.moto_extensions.sts import SERVICE_PRINCIPAL_HEADER, extend_sts
+from hpo_guardrail.embedded.moto_extensions.sts import (
+    ASSUME_ROLE_CALLS,
+    SERVICE_PRINCIPAL_HEADER,
+    AssumeRoleCall,
+    AssumeRoleLog,
+    extend_sts,
+)
 
 __all__ = [
+    "ASSUME_ROLE_CALLS",
     "ASYNC_INVOCATIONS",
     "CALLS",
     "FORWARDING",
@@ -59,6 +66,8 @@ __all__ = [
     "SERVICE_PRINCIPAL_HEADER",
     "TUNING_JOB_STATUSES",
     "UNDELIVERABLE_HEADER",
+    "AssumeRoleCall",
+    "AssumeRoleLog",
     "AsyncInvocation",
     "DeliveredEmail",
     "Forwarding",

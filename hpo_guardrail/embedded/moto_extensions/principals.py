@@ -183,9 +183,15 @@ _NEGATED = frozenset({"StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNo
 def _conditions_hold(conditions: Mapping[str, Any], context: ConditionContext) -> tuple[bool, str]:
     """Whether every condition of a statement holds; when not, why (for the refusal's message)."""
     for operator, keys in conditions.items():
-        test = _STRING_OPERATORS.get(operator)
-        if test is None:
+        qualifier, _, base = operator.rpartition(":")
+        test = _STRING_OPERATORS.get(base)
+        if test is None or qualifier not in ("", *_SET_QUALIFIERS) or (qualifier and base in _NEGATED):
             return False, f"the emulator cannot evaluate the condition operator {operator}"
+        if qualifier:
+            held, reason = _set_condition_holds(qualifier, base, test, keys, context)
+            if not held:
+                return False, reason
+            continue
         for key, expected in keys.items():
             value = context.value(key)
             patterns = _as_list(expected)
@@ -200,6 +206,31 @@ def _conditions_hold(conditions: Mapping[str, Any], context: ConditionContext) -
                 matched = any(test(value, pattern) for pattern in patterns)
             if not matched:
                 return False, f"{operator} {key}: {value!r} against {patterns}"
+    return True, ""
+
+
+# Set qualifiers over a key's values. Every key the emulator knows has one value per request (an event's
+# source, a caller's organization), which is the set of one value IAM compares.
+_SET_QUALIFIERS = ("ForAllValues", "ForAnyValue")
+
+
+def _set_condition_holds(
+    qualifier: str,
+    base: str,
+    test: Callable[[str, str], bool],
+    keys: Mapping[str, Any],
+    context: ConditionContext,
+) -> tuple[bool, str]:
+    """ForAllValues: every value of the key matches a pattern (a key without values holds, as in IAM);
+    ForAnyValue: at least one does (a key without values fails)."""
+    for key, expected in keys.items():
+        value = context.value(key)
+        values = [] if value is None else [value]
+        patterns = _as_list(expected)
+        matches = [any(test(v, pattern) for pattern in patterns) for v in values]
+        held = all(matches) if qualifier == "ForAllValues" else any(matches)
+        if not held:
+            return False, f"{qualifier}:{base} {key}: {values!r} against {patterns}"
     return True, ""
 
 

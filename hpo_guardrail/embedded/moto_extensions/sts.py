@@ -17,6 +17,7 @@ target's role) is a request with the `x-embedded-aws-service-principal` header n
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from moto.core.exceptions import ServiceException
@@ -36,6 +37,41 @@ from hpo_guardrail.embedded.moto_extensions.principals import (
 SERVICE_PRINCIPAL_HEADER = "x-embedded-aws-service-principal"
 _PARTITION = "aws"
 _request = threading.local()
+
+
+@dataclass(frozen=True)
+class AssumeRoleCall:
+    """One AssumeRole request: who asked, for which role and session, and whether the trust policy admitted it."""
+
+    caller_arn: str
+    role_arn: str
+    session_name: str
+    admitted: bool
+
+
+class AssumeRoleLog:
+    """Every AssumeRole request the emulator answered (what the member account's CloudTrail would show)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: list[AssumeRoleCall] = []
+
+    def record(self, call: AssumeRoleCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def of_role(self, role_arn: str) -> list[AssumeRoleCall]:
+        """The requests for one role, oldest first."""
+        with self._lock:
+            return [c for c in self._calls if c.role_arn == role_arn]
+
+    def into_account(self, account_id: str) -> list[AssumeRoleCall]:
+        """The requests for any role of one account, oldest first."""
+        with self._lock:
+            return [c for c in self._calls if c.role_arn.split(":")[4:5] == [account_id]]
+
+
+ASSUME_ROLE_CALLS = AssumeRoleLog()
 
 
 class AccessDenied(ServiceException):
@@ -71,6 +107,7 @@ def extend_sts() -> None:
         # None: moto calling itself in-process (CloudFormation, tests), which no trust policy governs.
         if caller is not None:
             refusal = trust_refusal(caller, role_arn, external_id)
+            ASSUME_ROLE_CALLS.record(AssumeRoleCall(caller.arn, role_arn, role_session_name, refusal is None))
             if refusal is not None:
                 raise AccessDenied(
                     f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on resource: "
