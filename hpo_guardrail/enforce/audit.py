@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hpo_guardrail.enforce.outcome import DecisionSummary, FindingSummary, Outcome, Status, StopOutcome, StopResult
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
-from rules.models import TuningJobCall
+from rules.models import CallContext, TuningJobCall
 from rules.policy import BaseLayer
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
@@ -166,6 +166,19 @@ class AuditRecord(DecisionSummary):
     def complete(self) -> bool:
         """Every planned action is done (a failed stop or publish is not: the next delivery retries it)."""
         return not self.pending()
+
+    def call_context(self) -> CallContext:
+        """The API call this record judged, as far as the record keeps it: what judging its stored request again
+        (a replay, a stop asked for from chat) needs."""
+        return CallContext(
+            event_id=self.event_id,
+            event_time=self.occurred_at,
+            account=self.account,
+            region=self.region,
+            principal_arn=self.principal_arn,
+            role_arn=self.role_arn,
+            job_arn=self.job_arn,
+        )
 
     def with_action(self, name: str, action: ActionRecord) -> AuditRecord:
         return self.model_copy(update={"actions": {**self.actions, name: action}})

@@ -221,15 +221,7 @@ class GuardrailService:
         """The job's worst case, from the request the record keeps, priced as the guardrail prices it now."""
         if record.request is None:
             return None
-        context = CallContext(
-            event_id=record.event_id,
-            event_time=record.occurred_at,
-            account=record.account,
-            region=record.region,
-            principal_arn=record.principal_arn,
-            role_arn=record.role_arn,
-            job_arn=record.job_arn,
-        )
+        context = record.call_context()
         try:
             return self.evaluator.assess(read_request(record.request), context).evaluation.cost
         except (InvalidRequest, ValidationError, ValueError):

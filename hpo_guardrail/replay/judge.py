@@ -26,7 +26,6 @@ from hpo_guardrail.replay.compare import (
 from rules.assessment import assess
 from rules.decision import Decision, decide
 from rules.engine import Evaluation
-from rules.models import CallContext
 from rules.parsing import InvalidRequest, read_request
 from rules.policy import BaseLayer, Mode, PolicyDocument
 from rules.prices import PriceBook, PriceQuote
@@ -140,15 +139,7 @@ class Replayer:
             return self._skipped(
                 record, NotReplayableKind.UNREADABLE, f"the stored record no longer reads: {first_line}"
             )
-        context = CallContext(
-            event_id=record.event_id,
-            event_time=record.occurred_at,
-            account=record.account,
-            region=record.region,
-            principal_arn=record.principal_arn,
-            role_arn=record.role_arn,
-            job_arn=record.job_arn,
-        )
+        context = record.call_context()
         evaluation, decision = assess(
             request, self.document, today=_day_of(record), context=context, base=base, prices=prices
         )
