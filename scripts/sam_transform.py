@@ -29,14 +29,25 @@ class _NoManagedPolicies:
         return {}
 
 
-def transformed(template_path: Path) -> dict[str, Any]:
+def transformed(template_path: Path, pseudo: dict[str, str] | None = None) -> dict[str, Any]:
+    """The template as CloudFormation receives it after the SAM transform; `pseudo` overrides the region,
+    account or partition the transform is told (the tests render it for other regions)."""
+    parameters = {**PSEUDO_PARAMETERS, **{k: v for k, v in (pseudo or {}).items() if k in PSEUDO_PARAMETERS}}
     template = yaml_parse(template_path.read_text(encoding="utf-8"))
     for resource in template.get("Resources", {}).values():
         if resource.get("Type") == "AWS::Serverless::Function":
             resource.setdefault("Properties", {})["CodeUri"] = PLACEHOLDER_CODE_URI
-    # The translator reads the region from boto3's default session even when AWS::Region is given.
-    os.environ.setdefault("AWS_DEFAULT_REGION", PSEUDO_PARAMETERS["AWS::Region"])
-    result: dict[str, Any] = transform(template, dict(PSEUDO_PARAMETERS), _NoManagedPolicies())
+    # The translator reads the region from boto3's default session even when AWS::Region is given: set it for
+    # the transform, then put back what was there.
+    saved = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = parameters["AWS::Region"]
+    try:
+        result: dict[str, Any] = transform(template, parameters, _NoManagedPolicies())
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = saved
     return result
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 import tomllib
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +16,7 @@ from hpo_guardrail.linting.documentation import default_docs_url, is_checkout, l
 from hpo_guardrail.linting.output import docs_url
 from rules.checks import all_rules
 from rules.rule import DOCS_PAGE, Category
+from tests.sam_templates import sam_transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER_WORDS = {4: "four", 5: "five", 6: "six", 7: "seven"}
@@ -28,12 +28,7 @@ def _template() -> dict:
 
 @pytest.fixture(scope="module")
 def transformed() -> dict:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from sam_transform import transformed as transform
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return transform(ROOT / "template.yaml")
+    return sam_transformed(ROOT / "template.yaml")
 
 
 def _readme_section(title: str) -> str:

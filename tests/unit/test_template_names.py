@@ -11,15 +11,14 @@ A resource whose name CloudFormation generates fits by construction; where anoth
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
+
+from tests.sam_templates import sam_transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 # CloudFormation CreateStack, StackName: 1-128 characters, [a-zA-Z][-a-zA-Z0-9]*. A StackSet-made one:
@@ -101,28 +100,9 @@ NAME_LIMITS: dict[str, NameLimit] = {
 OTHER_LIMITS = {("AWS::SNS::Topic", "DisplayName"): 100, ("AWS::Scheduler::Schedule", "Description"): 512}
 
 
-class _NoManagedPolicies:
-    def load(self) -> dict[str, str]:
-        return {}
-
-
 def _rendered() -> dict[str, Any]:
-    """template.yaml as CloudFormation receives it after the SAM transform."""
-    template = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
-    saved = os.environ.get("AWS_DEFAULT_REGION")
-    os.environ["AWS_DEFAULT_REGION"] = PSEUDO["AWS::Region"]  # the translator reads boto3's default region
-    try:
-        parameters = {k: v for k, v in PSEUDO.items() if k in ("AWS::Region", "AWS::AccountId", "AWS::Partition")}
-        result: dict[str, Any] = transform(template, parameters, _NoManagedPolicies())
-    finally:
-        if saved is None:
-            os.environ.pop("AWS_DEFAULT_REGION", None)
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = saved
-    return result
+    """template.yaml as CloudFormation receives it after the SAM transform (scripts/sam_transform.py)."""
+    return sam_transformed(ROOT / "template.yaml", PSEUDO)
 
 
 class _Renderer:

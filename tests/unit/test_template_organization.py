@@ -9,16 +9,14 @@ rule's pattern, retries and dead-letter queue, and AssumeRole into the member ro
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail.enforce.settings import Settings
+from tests.sam_templates import sam_transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 ORGANIZATION = "o-a1b2c3d4e5"
@@ -26,27 +24,9 @@ REGION = "eu-west-1"
 _NO_VALUE = object()
 
 
-class _NoManagedPolicies:
-    def load(self) -> dict[str, str]:
-        return {}
-
-
 def _transformed() -> dict[str, Any]:
-    template = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
-    saved = os.environ.get("AWS_DEFAULT_REGION")
-    os.environ["AWS_DEFAULT_REGION"] = REGION  # the translator reads boto3's default region
-    try:
-        pseudo = {"AWS::Region": REGION, "AWS::AccountId": "111111111111", "AWS::Partition": "aws"}
-        result: dict[str, Any] = transform(template, pseudo, _NoManagedPolicies())
-    finally:
-        if saved is None:
-            os.environ.pop("AWS_DEFAULT_REGION", None)
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = saved
-    return result
+    pseudo = {"AWS::Region": REGION, "AWS::AccountId": "111111111111", "AWS::Partition": "aws"}
+    return sam_transformed(ROOT / "template.yaml", pseudo)
 
 
 TRANSFORMED = _transformed()
