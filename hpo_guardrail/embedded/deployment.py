@@ -179,7 +179,7 @@ def deploy_template(
         undelivered_event_queue_url=outputs["UndeliveredEventQueueUrl"],
         failed_invocation_queue_url=outputs["FailedInvocationQueueUrl"],
         code_s3_uri=code_s3_uri,
-        skipped_resource_types=skipped_resource_types(transformed),
+        skipped_resource_types=skipped_resource_types(transformed, parameters.as_template_values()),
     )
 
 
@@ -237,7 +237,54 @@ def _wait_for_create_complete(cloudformation: Any, stack_name: str, timeout_s: f
         time.sleep(0.2)
 
 
-def skipped_resource_types(template: dict[str, Any]) -> tuple[str, ...]:
-    """Resource types of a (transformed) template that the emulator's CloudFormation does not create."""
-    types = {resource["Type"] for resource in template.get("Resources", {}).values()}
+def skipped_resource_types(template: dict[str, Any], values: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """Resource types of a (transformed) template that the stack would create, given the parameter `values`,
+    and that the emulator's CloudFormation does not create. A resource whose Condition is false is no part of
+    the stack in AWS either (the Slack channel of a stack deployed without Slack ids)."""
+    conditions = _Conditions(template, values or {})
+    types = {
+        resource["Type"]
+        for resource in template.get("Resources", {}).values()
+        if "Condition" not in resource or conditions.holds(resource["Condition"])
+    }
     return tuple(sorted(t for t in types if not moto_extensions.creates_resource_type(t)))
+
+
+class _Conditions:
+    """A template's Conditions for given parameter values: Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition,
+    Ref to a parameter and Fn::Join over those. Anything else counts as true, so a resource the evaluator
+    cannot decide is still reported when the emulator cannot create it."""
+
+    def __init__(self, template: dict[str, Any], values: dict[str, Any]) -> None:
+        self._conditions = template.get("Conditions", {})
+        defaults = {name: spec.get("Default", "") for name, spec in template.get("Parameters", {}).items()}
+        self._values = {**defaults, **values}
+
+    def holds(self, name: str) -> bool:
+        return bool(self._truth(self._conditions.get(name, True)))
+
+    def _truth(self, node: Any) -> Any:
+        if not isinstance(node, dict) or len(node) != 1:
+            return node if isinstance(node, bool) else True
+        ((function, argument),) = node.items()
+        if function == "Fn::Equals":
+            return self._value(argument[0]) == self._value(argument[1])
+        if function == "Fn::Not":
+            return not self._truth(argument[0])
+        if function == "Fn::And":
+            return all(self._truth(part) for part in argument)
+        if function == "Fn::Or":
+            return any(self._truth(part) for part in argument)
+        if function == "Condition":
+            return self.holds(argument)
+        return True
+
+    def _value(self, node: Any) -> Any:
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            value = self._values.get(node["Ref"], "")
+            return ",".join(value) if isinstance(value, list) else str(value)
+        if isinstance(node, dict) and set(node) == {"Fn::Join"}:
+            separator, parts = node["Fn::Join"]
+            values = [self._value(part) for part in (parts if isinstance(parts, list) else [parts])]
+            return separator.join(str(v) for v in values)
+        return str(node)
