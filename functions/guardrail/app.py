@@ -1,5 +1,5 @@
 """Lambda entry point: EventBridge delivers CloudTrail's CreateHyperParameterTuningJob records here, and the
-alert's "Stop tuning job" button (an AWS Chatbot custom action) invokes it with {"hpoGuardrail": "stop", ...}."""
+operator may ask it to stop a job it flagged with {"hpoGuardrail": "stop", "eventId": ...} (docs/alerts.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hpo_guardrail.observability import logger, metrics, tracer
 
 # Created once per execution environment (cold start), reused by every invocation.
 SERVICE = build_service()
-# The alerts name this function (Lambda sets the variable), so the chat channel's button can invoke it.
+# The alerts name this function (Lambda sets the variable), so a stop request can be sent to it (docs/alerts.md).
 SERVICE.offer_stop_button(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 

@@ -611,7 +611,7 @@ def _chatbot(
                 "policyVersion": evaluation.policy.version,
                 "policyScope": cut(evaluation.policy.scope, 256),
                 "team": attribute_value(team, absent=NO_TEAM),
-                # What the Stop button's variables read (template.yaml, StopTuningJobAction).
+                # What a stop request needs (hpo_guardrail/enforce/chat_stop.py, docs/alerts.md).
                 "eventId": context.event_id,
                 **(
                     {"guardrailFunction": options.function_name, "guardrailRegion": options.function_region}

@@ -1,14 +1,13 @@
-"""The alert's "Stop tuning job" button: the payload it sends, the reply the channel shows, the follow-up message.
+"""A request to stop the job of an alert the guardrail only notified about: the payload, the reply, the follow-up.
 
-An AWS Chatbot custom action (template.yaml, StopTuningJobAction) is attached to the guardrail's custom
-notifications and shown only on alerts that notified without stopping. Pressed, it runs
+An operator sends it with `lambda invoke` (docs/alerts.md); the command a chat button would run is
 
     lambda invoke --function-name $fn --region $rg --payload {"hpoGuardrail":"stop","eventId":"$id"}
 
-with the variables taken from the alert's metadata.additionalContext (alerts.py). Chatbot passes nothing about
-the person who pressed it: the function records that the stop came from the chat channel, and when.
-The function answers with a `ChatStopReply`, which Chatbot shows in the channel, and posts one follow-up in
-the alert's thread when it stopped the job.
+with the variables taken from the alert's metadata.additionalContext (alerts.py). The stack deploys no such
+button yet: granting a chat channel the function would let anyone in it invoke the function with any event,
+so the button waits for an entry point of its own. The function answers with a `ChatStopReply` and posts
+one follow-up in the alert's thread when it stopped the job.
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ from hpo_guardrail.enforce.security_hub import asff_findings
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.observability import count, logger, tracer
 from rules.cost import CostEstimate
+from rules.decision import Action
 from rules.events import AccountMismatch, event_id_of, read_event
 from rules.models import CallContext, TuningJobCall
 from rules.parsing import InvalidRequest, SkippedCall, read_request
@@ -106,8 +107,8 @@ class GuardrailService:
         return self.evaluator.now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def offer_stop_button(self, function_name: str | None) -> None:
-        """Put this function's name and region in every alert, so the chat channel's "Stop tuning job" button
-        (template.yaml, StopTuningJobAction) can invoke it; without a name the alerts carry no button."""
+        """Put this function's name and region in every alert, so an operator (or, once it has an entry point of
+        its own, a chat button) can ask it to stop the alert's job (docs/alerts.md)."""
         if function_name:
             self._alert_options = dataclasses.replace(
                 self._alert_options, function_name=function_name, function_region=self.settings.region
@@ -513,6 +514,9 @@ def _chat_refusal(event_id: str, record: AuditRecord | None) -> str | None:
         return f"event {event_id} was {record.status.value}{because}, not evaluated: there is no job to stop"
     if not record.job_name:
         return f"the record of event {event_id} names no tuning job"
+    if record.decision not in (Action.NOTIFY, Action.STOP):
+        # Only a job the guardrail alerted on: a request to stop a job the policy let run is refused.
+        return f"the guardrail did not flag event {event_id} (decision {record.decision}): it stops only flagged jobs"
     stop = record.actions.get(STOP)
     if stop is not None and stop.result in (StopResult.ALREADY_ENDED, StopResult.NOT_FOUND):
         return f"{stop.stop_outcome().summary()} (recorded at {stop.at}): nothing to stop"

@@ -15,7 +15,7 @@ from tests.builders import cloudtrail_event, continuous, training_definition, tu
 
 pytestmark = pytest.mark.emulator
 
-# The custom action's variables (template.yaml, StopTuningJobAction) -> where they are in the alert.
+# A chat button's variables (hpo_guardrail/enforce/chat_stop.py) -> where they are in the alert.
 VARIABLES = {
     "id": ("metadata", "additionalContext", "eventId"),
     "fn": ("metadata", "additionalContext", "guardrailFunction"),

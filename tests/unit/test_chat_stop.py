@@ -61,7 +61,7 @@ def without_request_parameters(event: dict) -> dict:
 
 
 def press(event_id: str = EVENT_ID) -> dict:
-    """Exactly what the button's command sends (template.yaml, StopTuningJobAction)."""
+    """Exactly what the stop request's command sends (hpo_guardrail/enforce/chat_stop.py)."""
     return {"hpoGuardrail": "stop", "eventId": event_id}
 
 
@@ -282,3 +282,23 @@ def test_without_an_audit_table_the_button_is_refused():
     service = GuardrailService(Settings(mode=Mode.MONITOR), FakeJobs({NAME: "InProgress"}), FakeNotifier())
     reply = service.respond(press())
     assert reply["status"] == "refused" and "no audit table" in reply["message"]
+
+
+def test_a_job_the_guardrail_did_not_flag_is_refused(monitored):
+    service, jobs, *_ = monitored
+    quiet = cloudtrail_event(
+        tuning_request(
+            "quiet-job",
+            continuous_ranges=[continuous("learning_rate", "0.0001", "0.1", "Logarithmic")],
+            max_jobs=4,
+            definition=training_definition("ml.m5.large", 1, 600),
+        ),
+        event_id="evt-quiet",
+    )
+    jobs.statuses["quiet-job"] = "InProgress"
+    assert service.handle(quiet).decision == "none"
+
+    reply = service.respond(press("evt-quiet"))
+
+    assert reply["status"] == "refused" and "did not flag event evt-quiet (decision none)" in reply["message"]
+    assert jobs.stopped == []
