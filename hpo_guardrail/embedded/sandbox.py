@@ -30,7 +30,7 @@ from hpo_guardrail.embedded.deployment import DeployedStack, StackParameters, de
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
 from hpo_guardrail.embedded.moto_extensions import REPLAYED_EVENT_IDS_HEADER, UNDELIVERABLE_HEADER
-from hpo_guardrail.embedded.sns_capture import SnsCapture, SnsNotification
+from hpo_guardrail.embedded.sns_capture import SnsCapture, SnsNotification, allow_topic
 from hpo_guardrail.embedded.tuning_jobs import create_tuning_job_for_event
 from rules.events import event_id_of
 
@@ -327,19 +327,8 @@ def subscribe_queue(
     try:
         queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue_arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-                }
-            ],
-        }
-        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+        policy = json.dumps(allow_topic(queue_arn, topic_arn))
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
         subscription = sns.subscribe(
             TopicArn=topic_arn,
             Protocol="sqs",

@@ -68,7 +68,7 @@ class SnsCapture:
         ]
         # The policy a real queue needs before SNS may deliver to it.
         self._sqs.set_queue_attributes(
-            QueueUrl=self.queue_url, Attributes={"Policy": json.dumps(_allow_topic(queue_arn, topic_arn))}
+            QueueUrl=self.queue_url, Attributes={"Policy": json.dumps(allow_topic(queue_arn, topic_arn))}
         )
         attributes = (
             {"FilterPolicyScope": "MessageAttributes", "FilterPolicy": json.dumps(filter_policy)}
@@ -98,7 +98,8 @@ class SnsCapture:
         return MAILBOX.emails(recipient=recipient, topic_arn=self.topic_arn)
 
 
-def _allow_topic(queue_arn: str, topic_arn: str) -> dict[str, Any]:
+def allow_topic(queue_arn: str, topic_arn: str) -> dict[str, Any]:
+    """A queue policy that lets one SNS topic, and nothing else, send to the queue."""
     return {
         "Version": "2012-10-17",
         "Statement": [
