@@ -137,7 +137,7 @@ class GuardrailService:
             logger.info("Skipped event", extra={"kind": call.kind, "reason": call.reason})
             count("EventsSkipped")
             return self._record_not_evaluated(Status.SKIPPED, event, call.event_id or event_id_of(event), call.reason)
-        refusal = self._outside_scope(call.context)
+        refusal = self._outside_scope(call.context, event)
         if refusal is not None:
             logger.warning("Rejected an event of an account the guardrail does not watch", extra={"reason": refusal})
             count("EventsRejected")
@@ -250,14 +250,22 @@ class GuardrailService:
         self._audit.record_action(record.event_id, FOLLOW_UP, posted)
         return True
 
-    def _outside_scope(self, context: CallContext) -> str | None:
+    def _outside_scope(self, context: CallContext, event: object) -> str | None:
         """Why the guardrail must not act on a call in this account, or None when it watches it.
 
         With an organization, the central bus admits only the organization's forwarders, and a member role
         exists only in its accounts; the account must at least be named. Without one, only the guardrail's own
-        account is watched (when the deployment says which it is).
+        account is watched (when the deployment says which it is). A deployed guardrail knows its account:
+        then the envelope must name one too, so read_event could hold it against recipientAccountId
+        (EventBridge always writes it; an event without it did not come through a bus).
         """
         settings = self.settings
+        knows_its_account = settings.watches_organization or settings.account_id is not None
+        if knows_its_account and not (isinstance(event, Mapping) and isinstance(event.get("account"), str)):
+            return (
+                "the event's envelope names no account (EventBridge always writes one), so it cannot be checked "
+                "against the CloudTrail record's recipientAccountId: not acted on"
+            )
         if settings.watches_organization:
             if context.account is None:
                 return "the CloudTrail record names no recipientAccountId: no account to act in"

@@ -136,6 +136,29 @@ def test_an_organization_guardrail_needs_the_record_to_name_the_account():
     assert outcome.status == "rejected" and "no recipientAccountId" in outcome.reason and jobs.stopped == []
 
 
+@pytest.mark.parametrize("organization", [ORGANIZATION, None], ids=["organization", "single-account"])
+def test_a_deployed_guardrail_needs_the_envelope_to_name_the_account(organization, counted):
+    """EventBridge always writes the envelope's account; without it the record's recipientAccountId could not
+    be checked, so an event invoked straight into the function with only the inner account acts nowhere."""
+    audit, jobs, notifier = FakeAuditStore(), FakeJobs({JOB: "InProgress"}), FakeNotifier()
+    settings = Settings(mode=Mode.ENFORCE, organization_id=organization, account_id=HOME)
+    event = costly_event(HOME, event_id="evt-no-envelope-account")
+    del event["account"]
+    outcome = GuardrailService(settings, jobs, notifier, audit=audit).handle(event)
+    assert outcome.status == "rejected" and "envelope names no account" in outcome.reason
+    assert jobs.stopped == [] and notifier.sent == []
+    assert audit.records["evt-no-envelope-account"].status == "rejected"
+    assert "ForeignEventsRejected" in counted
+
+
+def test_a_guardrail_that_does_not_know_its_account_reads_an_envelope_without_one():
+    """The CLI's evaluation and a guardrail without GUARDRAIL_ACCOUNT_ID have no account to hold it against."""
+    jobs = FakeJobs({JOB: "InProgress"})
+    event = costly_event(HOME)
+    del event["account"]
+    assert GuardrailService(Settings(mode=Mode.ENFORCE), jobs, FakeNotifier()).handle(event).decision == "stop"
+
+
 def test_an_organization_needs_the_guardrails_own_account():
     with pytest.raises(SettingsError, match=r"GUARDRAIL_ACCOUNT_ID: .*required with ORGANIZATION_ID"):
         Settings.from_environ({"ORGANIZATION_ID": ORGANIZATION})

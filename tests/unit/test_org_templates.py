@@ -252,8 +252,11 @@ def test_every_name_a_member_template_gives_fits_its_services_limit(path, monkey
 # --- member-roles.yaml --------------------------------------------------------------------------------------
 
 
-def test_the_member_role_has_the_fixed_name_the_central_function_assumes():
-    assert _member_role("true")["RoleName"] == "HpoGuardrailMember"
+def test_the_member_role_is_named_as_the_central_stack_assumes_it_with_the_same_default():
+    assert _member_role("true")["RoleName"] == {"Ref": "MemberRoleName"}
+    member, central = _load(ROLES)["Parameters"]["MemberRoleName"], _load(ROOT / "template.yaml")["Parameters"]
+    assert member["Default"] == central["MemberRoleName"]["Default"] == "HpoGuardrailMember"
+    assert member["AllowedPattern"] == central["MemberRoleName"]["AllowedPattern"]
 
 
 def test_the_member_role_trusts_exactly_the_central_function_role_inside_the_organization():

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail.enforce.settings import Settings
 from tests.sam_templates import sam_transformed
@@ -182,6 +183,13 @@ def test_the_member_role_trusts_the_function_role_the_stack_outputs(deployment):
 # --- an organization: the central bus ----------------------------------------------------------------------
 
 
+def _forwarder_rule_name() -> str:
+    """The fixed name org/member-forwarder.yaml gives its rule in every account and region."""
+    template = yaml_parse((ROOT / "org" / "member-forwarder.yaml").read_text(encoding="utf-8"))
+    (rule,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Events::Rule")
+    return str(rule["Properties"]["Name"])
+
+
 def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sagemaker_cloudtrail_events():
     (bus,) = ORG.of_type("AWS::Events::EventBus").values()
     assert bus["Name"] == {"Fn::Sub": "${AWS::StackName}-org-events"}
@@ -196,8 +204,8 @@ def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sage
             "events:detail-type": "AWS API Call via CloudTrail",
         },
         "ForAllValues:StringEquals": {"events:source": ["aws.sagemaker"]},
-        # Only a rule sends with a source ARN: a direct PutEvents call has none.
-        "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:events:*:*:rule/*"}},
+        # Only a rule sends with a source ARN (a direct PutEvents call has none), and only the forwarder's.
+        "ArnLike": {"aws:SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:events:*:*:rule/{_forwarder_rule_name()}"}},
     }
     assert ORG.outputs["CentralEventBusArn"]["Value"] == {"Fn::GetAtt": ["CentralEventBus", "Arn"]}
 

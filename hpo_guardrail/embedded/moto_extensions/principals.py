@@ -11,8 +11,9 @@ so a policy never admits more here than in AWS.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,10 +141,10 @@ def _no_allow_reason(statements: Iterable[Any], action: str, resource: str, cont
 
 def _statement_applies(statement: Mapping[str, Any], action: str, resource: str, principal: Principal) -> bool:
     actions = _as_list(statement.get("Action", []))
-    if not any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in actions):
+    if not any(_like(action.lower(), pattern.lower()) for pattern in actions):
         return False
     resources = _as_list(statement.get("Resource", "*"))
-    if not any(fnmatch.fnmatchcase(resource, pattern) for pattern in resources):
+    if not any(_arn_like(resource, pattern) for pattern in resources):
         return False
     return _principal_matches(statement.get("Principal"), principal)
 
@@ -166,16 +167,38 @@ def _principal_matches(principal_element: Any, principal: Principal) -> bool:
     return False
 
 
+@functools.cache
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """IAM's wildcards: `*` any run of characters (none too), `?` exactly one; nothing else is special
+    (no character classes, unlike fnmatch)."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+
+
+def _like(value: str, pattern: str) -> bool:
+    """StringLike: the whole value matches the pattern."""
+    return _wildcard(pattern).fullmatch(value) is not None
+
+
+def _arn_like(value: str, pattern: str) -> bool:
+    """ArnLike (and a statement's Resource): "each of the six colon-delimited components of the ARN is checked
+    separately" (IAM User Guide, condition operators), so a `*` never reaches across a colon into the next
+    component; the resource part after the fifth colon is one component, colons and all."""
+    if pattern == "*":
+        return True
+    values, patterns = value.split(":", 5), pattern.split(":", 5)
+    return len(values) == len(patterns) == 6 and all(_like(v, p) for v, p in zip(values, patterns, strict=True))
+
+
 _STRING_OPERATORS: dict[str, Callable[[str, str], bool]] = {
     "StringEquals": lambda value, pattern: value == pattern,
     "StringNotEquals": lambda value, pattern: value != pattern,
     "StringEqualsIgnoreCase": lambda value, pattern: value.lower() == pattern.lower(),
-    "StringLike": lambda value, pattern: fnmatch.fnmatchcase(value, pattern),
-    "StringNotLike": lambda value, pattern: not fnmatch.fnmatchcase(value, pattern),
+    "StringLike": _like,
+    "StringNotLike": lambda value, pattern: not _like(value, pattern),
     "ArnEquals": lambda value, pattern: value == pattern,
-    "ArnLike": lambda value, pattern: fnmatch.fnmatchcase(value, pattern),
+    "ArnLike": _arn_like,
     "ArnNotEquals": lambda value, pattern: value != pattern,
-    "ArnNotLike": lambda value, pattern: not fnmatch.fnmatchcase(value, pattern),
+    "ArnNotLike": lambda value, pattern: not _arn_like(value, pattern),
 }
 _NEGATED = frozenset({"StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike"})
 
