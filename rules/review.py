@@ -239,7 +239,11 @@ class ActualSpend(_Frozen):
 
     usd: float = Field(description="the priced part; a lower bound when not complete")
     complete: bool = Field(description="False when a price or a billable time is missing")
-    upper_bound: bool = Field(description="True when managed spot training jobs are priced on demand")
+    upper_bound: bool = Field(
+        description="True when managed spot training jobs are priced on demand, or training jobs at the dearest of "
+        "their definition's InstanceConfigs"
+    )
+    managed_spot: bool = Field(default=False, description="True when some training jobs ran on managed spot")
     instance_hours: float
     definitions: tuple[DefinitionSpend, ...]
     unpriced_instance_types: tuple[str, ...] = ()
@@ -259,8 +263,10 @@ class ActualSpend(_Frozen):
         """The spend in words: '$412.80 (upper bound: managed spot priced on demand) against a worst case ...'."""
         words = f"{'at least ' if not self.complete else ''}{_usd(self.usd)}"
         words += f" over {_hours(self.instance_hours)} instance-hours"
-        if self.upper_bound:
+        if self.managed_spot:
             words += " (an upper bound: managed spot training jobs priced on demand)"
+        elif self.upper_bound:
+            words += " (an upper bound: training jobs priced at the dearest instance type they could have used)"
         if self.worst_case_usd is not None:
             share = self.share_of_worst_case
             at_least = "at least " if not self.worst_case_complete else ""
@@ -564,7 +570,8 @@ def actual_spend(job: FinishedTuningJob, prices: PriceBook) -> tuple[ActualSpend
     spend = ActualSpend(
         usd=round(sum(line.usd for line in lines), 2),
         complete=all(line.complete for line in lines),
-        upper_bound=any(line.managed_spot for line in lines) or any(line.dearest_alternative_assumed for line in lines),
+        upper_bound=any(line.managed_spot or line.dearest_alternative_assumed for line in lines),
+        managed_spot=any(line.managed_spot for line in lines),
         instance_hours=round(sum(line.instance_hours for line in lines), 4),
         definitions=tuple(lines),
         unpriced_instance_types=unpriced_all,
@@ -618,7 +625,8 @@ def _spend_finding(job: FinishedTuningJob, spend: ActualSpend) -> Finding:
                 f"{dearest} training job(s) without their instance type were priced at the dearest of their "
                 "definition's InstanceConfigs"
             )
-        message += " " + "; ".join(reasons).capitalize() + "."
+        because = "; ".join(reasons)
+        message += f" {because[0].upper()}{because[1:]}."
         evidence["spot_definitions"] = sum(1 for line in spend.definitions if line.managed_spot)
     if not spend.complete:
         severity = Severity.LOW

@@ -65,6 +65,7 @@ def description(
     request = request or tuning_request(continuous_ranges=[continuous("learning_rate", "0.0001", "0.1")])
     described = {**request, "HyperParameterTuningJobStatus": status}
     config = dict(described["HyperParameterTuningJobConfig"])
+    config.pop("HyperParameterTuningJobObjective", None)
     if objective is not None:
         config["HyperParameterTuningJobObjective"] = {"MetricName": objective[0], "Type": objective[1]}
     if early_stopping is not None:
