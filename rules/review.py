@@ -72,7 +72,9 @@ class ReviewSettings(_Frozen):
     min_training_jobs: int = Field(
         default=5, ge=1, description="training jobs a share needs before the review reads anything into it"
     )
-    failed_share: float = Field(default=0.1, gt=0, le=1, description="failed share from which failures are a finding")
+    failed_share: float = Field(
+        default=0.1, gt=0, le=1, description="failed share from which failures are a medium finding (below it: low)"
+    )
     high_failed_share: float = Field(default=0.5, gt=0, le=1)
     early_best_share: float = Field(
         default=0.5,
@@ -166,8 +168,8 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
     ReviewRule(
         FAILED_TRIALS,
         "Failed and stopped training jobs",
-        "medium from `failed_share` (10%) failed; high from `high_failed_share` (50%); info when training jobs "
-        "were only stopped",
+        "low below `failed_share` (10%) failed, medium from it, high from `high_failed_share` (50%); info when "
+        "training jobs were only stopped (all failed: `review-no-results`)",
         "The training jobs that failed, their share and their most common FailureReason, and the training jobs "
         "stopped (by early stopping or with the tuning job) and their share.",
         "Evidence: 12 of 100 training jobs failed (12%), most often: AlgorithmError: CUDA out of memory. "

@@ -29,7 +29,9 @@ def two_definitions(spot: bool = False) -> dict:
 
 def test_spend_is_billable_time_times_instances_times_price_per_definition_and_in_total():
     summaries = [summary(1, LR, 0.3, definition="cpu"), summary(2, LR, 0.2, definition="gpu")]
-    job = finished_job(summaries, describe=two_definitions(), seconds={"job-001": 1800, "job-002": 7200}, worst_case_usd=100)
+    job = finished_job(
+        summaries, describe=two_definitions(), seconds={"job-001": 1800, "job-002": 7200}, worst_case_usd=100
+    )
     spend, per_run = actual_spend(job, PRICES)
     cpu, gpu = spend.definitions
     # cpu: 0.5 h x 2 instances x $0.23 = $0.23; gpu: 2 h x 1 x $1.408 = $2.816.
@@ -144,7 +146,9 @@ def test_each_price_is_asked_once_per_review():
             Counting.calls += 1
             return super().quote(region, instance_type)
 
-    table = PriceTable.model_validate({"source": "t", "as_of": "2026-11-01", "regions": {"us-east-1": {"ml.m5.xlarge": 1}}})
+    table = PriceTable.model_validate(
+        {"source": "t", "as_of": "2026-11-01", "regions": {"us-east-1": {"ml.m5.xlarge": 1}}}
+    )
     job = finished_job([summary(i, LR, 0.3) for i in range(1, 50)])
     review_tuning_job(job, Counting(table))
     assert Counting.calls <= 2  # the spend's book and the early-stopping estimate's
