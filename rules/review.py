@@ -72,6 +72,12 @@ class ReviewSettings(_Frozen):
     min_training_jobs: int = Field(
         default=5, ge=1, description="training jobs a share needs before the review reads anything into it"
     )
+    objective_margin: float = Field(
+        default=0.1,
+        ge=0,
+        lt=1,
+        description="share of the objective's spread (best to worst) within which two medians count as the same",
+    )
     failed_share: float = Field(
         default=0.1, gt=0, le=1, description="failed share from which failures are a medium finding (below it: low)"
     )
@@ -143,8 +149,8 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
     ReviewRule(
         WASTED_TRIALS,
         "Training jobs spent in the top decade of a wide linear range",
-        "medium; high when the other training jobs' median objective was better than the top decade's; low when "
-        "it was worse",
+        "medium; high when the other training jobs' median objective was better than the top decade's, low when "
+        "it was worse, by more than `objective_margin` (10%) of the objective's spread",
         "A range the `log-scale` rule calls wide (MaxValue/MinValue from its `min_ratio`, 100, or "
         "`hinted_min_ratio`, 10, for log-natured names) searched on a Linear or Auto scale: the share of training "
         "jobs whose value landed in the top decade (MaxValue/10 .. MaxValue), reported from "
@@ -525,7 +531,10 @@ def _is_spot(run: TrainingRun, definition: TrainingDefinition | None) -> bool:
 
 def actual_spend(job: FinishedTuningJob, prices: PriceBook) -> tuple[ActualSpend, dict[str, float]]:
     """The actual spend, and the priced cost of each training job by name (for the budget-fit evidence)."""
-    book = _Prices(prices, job.region)
+    return _actual_spend(job, _Prices(prices, job.region))
+
+
+def _actual_spend(job: FinishedTuningJob, book: _Prices) -> tuple[ActualSpend, dict[str, float]]:
     per_run: dict[str, float] = {}
     lines: list[DefinitionSpend] = []
     grouped = _runs_by_definition(job)
@@ -888,6 +897,7 @@ def _wasted_findings(
                 rest_values,
                 objective,
                 threshold,
+                settings,
                 multi=len(job.request.definitions) > 1,
             )
 
@@ -902,6 +912,7 @@ def _wasted_finding(
     rest_values: list[float],
     objective: TuningObjective | None,
     threshold: float,
+    settings: ReviewSettings,
     *,
     multi: bool,
 ) -> Finding:
@@ -933,10 +944,15 @@ def _wasted_finding(
         )
         evidence["top_decade_median_objective"] = top_median
         evidence["rest_median_objective"] = rest_median
-        if objective.better(rest_median, top_median):
+        # Medians closer than `objective_margin` of the spread (best to worst) are noise, not a difference.
+        values = top_values + rest_values
+        margin = settings.objective_margin * (max(values) - min(values))
+        if abs(top_median - rest_median) <= margin:
+            message += ": about the same"
+        elif objective.better(rest_median, top_median):
             severity = Severity.HIGH
             message += ": the budget went where results were worse"
-        elif objective.better(top_median, rest_median):
+        else:
             severity = Severity.LOW
             message += ": the top decade did better, so a narrower range may serve as well"
     elif rest_median is None and in_top == searched:
@@ -1179,8 +1195,8 @@ def review_tuning_job(
     policy = policy if policy is not None else Policy()
     if settings is None:
         settings = ReviewSettings.under(policy)
-    spend, per_run_usd = actual_spend(job, prices)
     book = _Prices(prices, job.region)
+    spend, per_run_usd = _actual_spend(job, book)
     objective = job.objective
     runs = job.training_jobs
     ordered = _in_creation_order(runs)

@@ -111,3 +111,12 @@ def test_training_jobs_without_an_objective_count_in_the_share_but_not_in_the_me
     (finding,) = wasted(job_with("learning_rate", "0.0001", "1.0", values))
     assert finding.evidence["top_decade_training_jobs"] == 6
     assert finding.evidence["top_decade_median_objective"] == 0.3
+
+
+@pytest.mark.parametrize("rest, severity", [(0.46, Severity.MEDIUM), (0.54, Severity.MEDIUM), (0.3, Severity.HIGH)])
+def test_medians_within_a_tenth_of_the_spread_are_about_the_same(rest, severity):
+    top = [0.1, 1.0] + [0.5] * 7  # spread 0.9: medians within 0.09 of each other are noise
+    values = [(str(0.1 + 0.1 * i), objective) for i, objective in enumerate(top)] + [("0.001", rest)]
+    (finding,) = wasted(job_with("learning_rate", "0.0001", "1.0", values))
+    assert finding.severity is severity
+    assert ("about the same" in finding.message) is (severity is Severity.MEDIUM)
