@@ -16,6 +16,7 @@ from typing import Any
 from pydantic.fields import FieldInfo
 
 from hpo_guardrail.tools.permissions_doc import render_permissions_markdown
+from hpo_guardrail.tools.review_docs import render_review_rules_markdown
 from rules.checks import all_rules
 from rules.policy import ARBITRARY_NAME_PROBES, DEFAULT_LOG_NATURED_NAMES, Policy
 from rules.policy_file import policy_json_schema
@@ -82,7 +83,7 @@ def render_rules_markdown() -> str:
             "",
             *_settings_table(rule),
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + render_review_rules_markdown()
 
 
 def _rule_thresholds(rule: Rule[Any]) -> str:
