@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from hpo_guardrail.adapters.clients import aws_call
+from hpo_guardrail.adapters.clients import AwsCallFailed, aws_call
 from hpo_guardrail.enforce.ports import JobController, JobNotFound, JobNotStoppable
 
 if TYPE_CHECKING:
@@ -186,5 +186,14 @@ class TrainingJobReader:
         return training_jobs
 
     def _described_fields(self, summary: dict[str, Any]) -> dict[str, Any]:
-        response = self._client.describe_training_job(TrainingJobName=summary["TrainingJobName"])
-        return {name: response[name] for name in _DESCRIBED_FIELDS if name in response}
+        name = summary["TrainingJobName"]
+        try:
+            response = self._client.describe_training_job(TrainingJobName=name)
+        except ClientError as error:
+            if _code(error) in _NOT_FOUND:
+                # Not the tuning job missing (JobNotFound): one of its training jobs, listed a moment ago.
+                raise AwsCallFailed(
+                    f"the training job {name} was listed but cannot be described: {_code(error)}"
+                ) from error
+            raise
+        return {field: response[field] for field in _DESCRIBED_FIELDS if field in response}
