@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from hpo_guardrail.adapters.clients import aws_call
+from hpo_guardrail.adapters.clients import AwsCallFailed, aws_call
 from hpo_guardrail.enforce.ports import JobController, JobNotFound, JobNotStoppable
 
 if TYPE_CHECKING:
@@ -132,3 +132,68 @@ class TuningJobReader:
             for page in self._client.get_paginator("list_tags").paginate(ResourceArn=arn):
                 tags.extend(page.get("Tags", []))
         return tags
+
+
+# ListTrainingJobsForHyperParameterTuningJob's MaxResults maximum (botocore's service model: 1..100, default 10).
+_TRAINING_JOBS_PAGE_SIZE = 100
+# What DescribeTrainingJob adds that the list's HyperParameterTrainingJobSummary lacks and a review needs: the
+# billed and trained seconds, the instances (with HyperParameterTuningResourceConfig each training job may get
+# another) and whether it ran on managed spot.
+_DESCRIBED_FIELDS = ("BillableTimeInSeconds", "TrainingTimeInSeconds", "ResourceConfig", "EnableManagedSpotTraining")
+
+
+class TrainingJobReader:
+    """The training jobs a tuning job launched, for the post-run review, over an injected SageMaker client.
+
+    A tuning job that is gone raises JobNotFound; any other failure AwsCallFailed.
+    """
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = (
+        "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+        "sagemaker:DescribeTrainingJob",
+    )
+
+    def __init__(self, client: Any, *, describe_workers: int = 8) -> None:
+        if describe_workers < 1:
+            raise ValueError(f"describe_workers must be at least 1, not {describe_workers}")
+        self._client = client
+        # DescribeTrainingJob is one call per training job (up to 750 by default, 10,000 for Random): a few
+        # at a time keep a large job's review within the function's timeout.
+        self._describe_workers = describe_workers
+
+    def training_jobs(self, tuning_job_name: str) -> list[dict[str, Any]]:
+        """Every training job of the tuning job, in launch order (CreationTime ascending): its
+        HyperParameterTrainingJobSummary with the DescribeTrainingJob fields it lacks merged in
+        (BillableTimeInSeconds, TrainingTimeInSeconds, ResourceConfig, EnableManagedSpotTraining, when
+        SageMaker reports them). Field names are the API's."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        paginator = self._client.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
+        pages = paginator.paginate(
+            HyperParameterTuningJobName=tuning_job_name,
+            SortBy="CreationTime",
+            SortOrder="Ascending",
+            PaginationConfig={"PageSize": _TRAINING_JOBS_PAGE_SIZE},
+        )
+        training_jobs: list[dict[str, Any]] = []
+        with aws_call(), _missing_as_not_found(tuning_job_name), ThreadPoolExecutor(self._describe_workers) as pool:
+            for page in pages:
+                # One page's describe answers at a time; of each only the few fields the review needs stay.
+                summaries = [dict(summary) for summary in page["TrainingJobSummaries"]]
+                for summary, described in zip(summaries, pool.map(self._described_fields, summaries), strict=True):
+                    summary.update(described)
+                    training_jobs.append(summary)
+        return training_jobs
+
+    def _described_fields(self, summary: dict[str, Any]) -> dict[str, Any]:
+        name = summary["TrainingJobName"]
+        try:
+            response = self._client.describe_training_job(TrainingJobName=name)
+        except ClientError as error:
+            if _code(error) in _NOT_FOUND:
+                # Not the tuning job missing (JobNotFound): one of its training jobs, listed a moment ago.
+                raise AwsCallFailed(
+                    f"the training job {name} was listed but cannot be described: {_code(error)}"
+                ) from error
+            raise
+        return {field: response[field] for field in _DESCRIBED_FIELDS if field in response}

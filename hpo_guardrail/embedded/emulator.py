@@ -7,8 +7,9 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -182,6 +183,38 @@ class EmbeddedAws:
         sts.meta.events.register("before-sign", _with_header(SERVICE_PRINCIPAL_HEADER, service))
         answer = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
         return dict(answer["Credentials"])
+
+    def run_tuning_job(
+        self,
+        name: str,
+        training_jobs: Iterable[moto_extensions.TrainingJobRun],
+        final_status: str,
+        *,
+        failure_reason: str | None = None,
+        end_time: datetime | None = None,
+        copies: int = 1,
+    ) -> list[str]:
+        """Make this account's (and region's) tuning job `name` run `training_jobs` and finish in
+        `final_status` (Completed, Stopped or Failed), as SageMaker would have run it; returns the ids of the
+        state-change events put on the default bus (`copies` per change). See moto_extensions/training_jobs.py.
+
+        Works in the process that runs the emulator (the emulated jobs live in its memory).
+        """
+        return moto_extensions.run_tuning_job(
+            name,
+            training_jobs,
+            final_status,
+            account_id=self.account_id,
+            region=self.region,
+            failure_reason=failure_reason,
+            end_time=end_time,
+            copies=copies,
+        )
+
+    def emit_tuning_job_state_change(self, name: str, *, copies: int = 1) -> list[str]:
+        """Put a "SageMaker HyperParameter Tuning Job State Change" event with the job's current state on
+        this account's default bus (`copies` separate events); returns their ids."""
+        return moto_extensions.emit_state_change(name, account_id=self.account_id, region=self.region, copies=copies)
 
     def environment_variables(self) -> dict[str, str]:
         """The variables that point boto3 at the emulator (what `environment()` sets), in this account."""

@@ -5,8 +5,8 @@ what real AWS does and why the flow needs it. Product code never knows about any
 the emulator through plain boto3 clients, exactly as it talks to AWS.
 
 Everything happens in this process: `install()` patches moto's classes before the threaded server
-starts, and the helpers below (`set_tuning_job_status`, `MAILBOX`, `ASYNC_INVOCATIONS`, `PRICE_LIST_CALLS`)
-read or change the same in-memory backends the server serves.
+starts, and the helpers below (`set_tuning_job_status`, `run_tuning_job`, `emit_state_change`, `MAILBOX`,
+`ASYNC_INVOCATIONS`, `PRICE_LIST_CALLS`) read or change the same in-memory backends the server serves.
 
 Several accounts: moto serves every account from one server and picks the account per request (the
 credentials' account, or the `x-moto-account-id` header that `EmbeddedAws.in_account` adds). What
@@ -54,6 +54,13 @@ from hpo_guardrail.embedded.moto_extensions.sts import (
     AssumeRoleLog,
     extend_sts,
 )
+from hpo_guardrail.embedded.moto_extensions.training_jobs import (
+    STATE_CHANGE_DETAIL_TYPE,
+    TrainingJobRun,
+    emit_state_change,
+    extend_training_jobs,
+    run_tuning_job,
+)
 
 __all__ = [
     "ASSUME_ROLE_CALLS",
@@ -64,6 +71,7 @@ __all__ = [
     "PRICE_LIST_CALLS",
     "REPLAYED_EVENT_IDS_HEADER",
     "SERVICE_PRINCIPAL_HEADER",
+    "STATE_CHANGE_DETAIL_TYPE",
     "TUNING_JOB_STATUSES",
     "UNDELIVERABLE_HEADER",
     "AssumeRoleCall",
@@ -75,10 +83,13 @@ __all__ = [
     "Mailbox",
     "PriceListCall",
     "PriceListCalls",
+    "TrainingJobRun",
     "clear_faults",
     "creates_resource_type",
+    "emit_state_change",
     "inject_faults",
     "install",
+    "run_tuning_job",
     "set_tuning_job_status",
     "short_pages",
 ]
@@ -94,6 +105,7 @@ def install() -> None:
         if _installed:
             return
         extend_sagemaker()
+        extend_training_jobs()
         extend_dynamodb()
         extend_faults()
         extend_sns()
