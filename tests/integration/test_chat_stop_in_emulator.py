@@ -159,3 +159,17 @@ def test_the_press_helper_invokes_only_the_stacks_button_function_and_only_where
     stopped["metadata"]["additionalContext"] = {**alert["metadata"]["additionalContext"], "action": "stop"}
     with pytest.raises(ButtonNotShown):
         press_stop_button(embedded_aws, deployed_stack, stopped)
+
+
+def test_the_deployed_button_function_runs_as_the_guardrails_role_and_is_never_retried(embedded_aws, deployed_stack):
+    functions = embedded_aws.client("lambda")
+    button = deployed_stack.outputs["StopButtonFunctionName"]
+    configuration = functions.get_function_configuration(FunctionName=button)
+    guardrail = functions.get_function_configuration(FunctionName=deployed_stack.function_name)
+    assert configuration["Role"] == guardrail["Role"] == deployed_stack.outputs["GuardrailFunctionRoleArn"]
+    assert configuration["Handler"] == "functions.stop_button.app.lambda_handler"
+    assert guardrail["Environment"]["Variables"]["STOP_BUTTON_FUNCTION_NAME"] == button
+    invoke_config = functions.get_function_event_invoke_config(FunctionName=button)
+    assert invoke_config["MaximumRetryAttempts"] == 0
+    failed = deployed_stack.failed_invocation_queue_url.rstrip("/").rsplit("/", 1)[-1]
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"].endswith(f":{failed}")
