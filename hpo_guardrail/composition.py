@@ -54,8 +54,19 @@ FUNCTION_ADAPTERS: Mapping[str, tuple[type, ...]] = {
 }
 
 
+# Functions that run as another function's execution role -> that function. The Stop button's function stops jobs
+# exactly as the guardrail function does (the member roles trust that one role ARN, GuardrailFunctionRoleArn), so
+# it is held to the guardrail's declaration rather than given a role of its own (template.yaml, a test checks it).
+SHARED_EXECUTION_ROLES: Mapping[str, str] = {"StopButtonFunction": "GuardrailFunction"}
+
+# The variable through which template.yaml tells the guardrail function the Stop button's function name, which
+# every alert then carries for the chat channel's button (alerts.py, additionalContext.stopFunction).
+STOP_BUTTON_FUNCTION_VARIABLE = "STOP_BUTTON_FUNCTION_NAME"
+
+
 def required_permissions(function: str) -> frozenset[str]:
-    """The IAM actions a function's adapters declare."""
+    """The IAM actions a function's adapters declare (for a function sharing a role, those of the role's owner)."""
+    function = SHARED_EXECUTION_ROLES.get(function, function)
     return frozenset(action for adapter in FUNCTION_ADAPTERS[function] for action in adapter.PERMISSIONS)  # type: ignore[attr-defined]
 
 

@@ -1,5 +1,7 @@
-"""Lambda entry point: EventBridge delivers CloudTrail's CreateHyperParameterTuningJob records here, and the
-operator may ask it to stop a job it flagged with {"hpoGuardrail": "stop", "eventId": ...} (docs/alerts.md)."""
+"""Lambda entry point: EventBridge delivers CloudTrail's CreateHyperParameterTuningJob records here.
+
+It takes events only. A stop request ({"hpoGuardrail": "stop", ...}) is rejected and recorded as a malformed
+event: the Stop button's function (functions/stop_button/app.py) is the one entry point for stops."""
 
 from __future__ import annotations
 
@@ -8,19 +10,20 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hpo_guardrail.composition import build_service
+from hpo_guardrail.composition import STOP_BUTTON_FUNCTION_VARIABLE, build_service
 from hpo_guardrail.observability import logger, metrics, tracer
 
 # Created once per execution environment (cold start), reused by every invocation.
 SERVICE = build_service()
-# The alerts name this function (Lambda sets the variable), so a stop request can be sent to it (docs/alerts.md).
-SERVICE.offer_stop_button(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+# The alerts name the Stop button's function (template.yaml sets the variable), so the chat channel's button can
+# invoke it; without it the alerts carry no button.
+SERVICE.offer_stop_button(os.environ.get(STOP_BUTTON_FUNCTION_VARIABLE))
 
 
-@logger.inject_lambda_context(correlation_id_path="detail.eventID || id || eventId", clear_state=True)
+@logger.inject_lambda_context(correlation_id_path="detail.eventID || id", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Evaluate one event, or stop a job from the chat channel; returns a summary (Chatbot shows the button's).
-    Malformed input is logged, counted and recorded, not raised."""
+    """Evaluate one event and act on the decision; returns its outcome. Malformed input (a stop request
+    included) is logged, counted and recorded, not raised."""
     return SERVICE.respond(event)

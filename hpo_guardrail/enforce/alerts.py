@@ -205,9 +205,10 @@ class AlertOptions:
 
     policy_spec: str | None = None
     docs_url: str | None = None
-    # The guardrail function an alert's "Stop tuning job" button invokes (chat_stop.py); None: no button.
-    function_name: str | None = None
-    function_region: str | None = None
+    # The Stop button's function an alert's "Stop tuning job" button invokes (chat_stop.py, template.yaml
+    # StopButtonFunction), and its region; None: no button.
+    stop_function_name: str | None = None
+    stop_function_region: str | None = None
 
     def lint_policy(self) -> str | None:
         return self.policy_spec if self.policy_spec and self.policy_spec.startswith("ssm:") else None
@@ -611,11 +612,11 @@ def _chatbot(
                 "policyVersion": evaluation.policy.version,
                 "policyScope": cut(evaluation.policy.scope, 256),
                 "team": attribute_value(team, absent=NO_TEAM),
-                # What a stop request needs (hpo_guardrail/enforce/chat_stop.py, docs/alerts.md).
+                # What the Stop button's variables read (template.yaml StopTuningJobAction, chat_stop.py).
                 "eventId": context.event_id,
                 **(
-                    {"guardrailFunction": options.function_name, "guardrailRegion": options.function_region}
-                    if options.function_name and options.function_region
+                    {"stopFunction": options.stop_function_name, "stopRegion": options.stop_function_region}
+                    if options.stop_function_name and options.stop_function_region
                     else {}
                 ),
             },

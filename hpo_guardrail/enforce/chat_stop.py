@@ -1,13 +1,17 @@
-"""A request to stop the job of an alert the guardrail only notified about: the payload, the reply, the follow-up.
+"""The alert's "Stop tuning job" button: the payload it sends, the reply the channel shows, the follow-up message.
 
-An operator sends it with `lambda invoke` (docs/alerts.md); the command a chat button would run is
+An AWS Chatbot custom action (template.yaml, StopTuningJobAction) is attached to the guardrail's custom
+notifications and shown only on alerts that notified without stopping. Pressed, it runs
 
     lambda invoke --function-name $fn --region $rg --payload {"hpoGuardrail":"stop","eventId":"$id"}
 
-with the variables taken from the alert's metadata.additionalContext (alerts.py). The stack deploys no such
-button yet: granting a chat channel the function would let anyone in it invoke the function with any event,
-so the button waits for an entry point of its own. The function answers with a `ChatStopReply` and posts
-one follow-up in the alert's thread when it stopped the job.
+with the variables taken from the alert's metadata.additionalContext (alerts.py). `$fn` is the Stop button's own
+function (functions/stop_button/app.py, template.yaml StopButtonFunction), the one entry point for stops: it
+accepts nothing but this payload, and the chat channel's role may invoke it and nothing else. The guardrail
+function, which EventBridge invokes, rejects a stop request as a malformed event. Chatbot passes nothing about
+the person who pressed the button: the audit record says the stop came from the chat channel, and when. The
+function answers with a `ChatStopReply`, which Chatbot shows in the channel, and posts one follow-up in the
+alert's thread when it stopped the job.
 """
 
 from __future__ import annotations
@@ -31,11 +35,19 @@ CHAT_CHANNEL = "chat channel"
 # The follow-up message's action in the audit record: sent once, even when the button is pressed again.
 FOLLOW_UP = "chat-follow-up"
 # The custom action's command (template.yaml holds the same text; a test compares them). AWS Chatbot allows
-# at most 100 characters of CommandText, so the function's name and region are variables, not literals.
+# at most 100 characters of CommandText (Chatbot API reference, CustomActionDefinition: "Length Constraints:
+# Minimum length of 1. Maximum length of 100"), so the function's name and region are variables, not literals.
 BUTTON_COMMAND = 'lambda invoke --function-name $fn --region $rg --payload {"hpoGuardrail":"stop","eventId":"$id"}'
 COMMAND_TEXT_LIMIT = 100
 # An event id as the guardrail records it: a CloudTrail or EventBridge id (a uuid), or a fallback digest.
 EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+
+# Why the guardrail function rejects a stop request (it evaluates EventBridge events only).
+NOT_AN_EVENT = (
+    f"a stop request ({CHAT_REQUEST_KEY!r} key) is not an EventBridge event: the guardrail function takes events "
+    "only; send stop requests to the Stop button's function (stack output StopButtonFunctionName)"
+)
 
 
 def is_chat_request(event: object) -> bool:

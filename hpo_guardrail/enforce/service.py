@@ -31,6 +31,7 @@ from hpo_guardrail.enforce.audit import (
 from hpo_guardrail.enforce.chat_stop import (
     CHAT_CHANNEL,
     FOLLOW_UP,
+    NOT_AN_EVENT,
     ChatStopReply,
     ChatStopRequest,
     ChatStopStatus,
@@ -106,24 +107,30 @@ class GuardrailService:
     def _now(self) -> str:
         return self.evaluator.now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
-    def offer_stop_button(self, function_name: str | None) -> None:
-        """Put this function's name and region in every alert, so an operator (or, once it has an entry point of
-        its own, a chat button) can ask it to stop the alert's job (docs/alerts.md)."""
-        if function_name:
+    def offer_stop_button(self, stop_function_name: str | None) -> None:
+        """Put the Stop button's function (its name, in this stack's region) in every alert, so the chat channel's
+        "Stop tuning job" button (template.yaml, StopTuningJobAction) can invoke it; without a name the alerts
+        carry no button."""
+        if stop_function_name:
             self._alert_options = dataclasses.replace(
-                self._alert_options, function_name=function_name, function_region=self.settings.region
+                self._alert_options, stop_function_name=stop_function_name, stop_function_region=self.settings.region
             )
 
     def respond(self, event: object) -> dict[str, Any]:
-        """The function's answer to one invocation: the alert's Stop button gets a ChatStopReply (Chatbot shows
-        it), an EventBridge event its Outcome; both as JSON."""
-        if is_chat_request(event):
-            return self.stop_from_chat(event).model_dump(mode="json")
+        """The guardrail function's answer to one invocation: the Outcome of an EventBridge event, as JSON.
+
+        It takes no stop request: the Stop button's function (`stop_from_chat`) is the one entry point for stops,
+        so whoever may invoke this function cannot stop a job through it; `handle` rejects one as malformed."""
         return self.handle(event).model_dump(mode="json")
 
     def handle(self, event: object) -> Outcome:
         """Run every step for one EventBridge event. Bad input is rejected and recorded, never raised."""
         count("EventsReceived")
+        if is_chat_request(event):
+            # Recorded under its own digest, never under the event id it names (that is the alert's record).
+            logger.warning("Rejected malformed event", extra={"reason": NOT_AN_EVENT, "event_id": None})
+            count("EventsRejected")
+            return self._record_not_evaluated(Status.REJECTED, event, None, NOT_AN_EVENT)
         try:
             call = read_event(event)
         except (ValueError, TypeError) as error:  # InvalidRequest names the field

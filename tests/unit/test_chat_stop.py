@@ -1,4 +1,5 @@
-"""The alert's "Stop tuning job" button, function side: the payload, the refusals, the stop and its follow-up."""
+"""The alert's "Stop tuning job" button, function side: the payload, the refusals, the stop and its follow-up; and
+the guardrail function's refusal of stop requests (the button's function is the one entry point for stops)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tests.unit.fakes import FakeAuditStore, FakeJobs, FakeNotifier
 
 NAME = "costly-linear"
 EVENT_ID = "evt-chat-1"
-FUNCTION = "hpo-guardrail-GuardrailFunction-AbC123"
+FUNCTION = "hpo-guardrail-StopButtonFunction-AbC123"
 # One hour after the builders' eventTime: part of the worst case is spent, the rest is avoided.
 CLOCK = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 
@@ -63,6 +64,11 @@ def without_request_parameters(event: dict) -> dict:
 def press(event_id: str = EVENT_ID) -> dict:
     """Exactly what the stop request's command sends (hpo_guardrail/enforce/chat_stop.py)."""
     return {"hpoGuardrail": "stop", "eventId": event_id}
+
+
+def button(service: GuardrailService, payload: object) -> dict:
+    """What the Stop button's function answers (functions/stop_button/app.py)."""
+    return service.stop_from_chat(payload).model_dump(mode="json")
 
 
 @pytest.fixture
@@ -113,13 +119,14 @@ def test_a_malformed_payload_is_refused_naming_the_field(payload, problem):
 # --- the alert carries what the button's variables read --------------------------------------------------
 
 
-def test_a_notify_alert_names_the_event_the_function_and_its_region(monitored):
+def test_a_notify_alert_names_the_event_the_stop_buttons_function_and_its_region(monitored):
     *_, notifier, _ = monitored
     (alert,) = notifier.sent
     context = alert.chatbot["metadata"]["additionalContext"]
     assert context["eventId"] == EVENT_ID
-    assert (context["guardrailFunction"], context["guardrailRegion"]) == (FUNCTION, "eu-west-1")
+    assert (context["stopFunction"], context["stopRegion"]) == (FUNCTION, "eu-west-1")
     assert context["action"] == "notify"
+    assert "guardrailFunction" not in context, "the button never names the guardrail function"
 
 
 def test_without_a_function_name_the_alert_offers_no_button():
@@ -127,7 +134,7 @@ def test_without_a_function_name_the_alert_offers_no_button():
     service = GuardrailService(Settings(mode=Mode.MONITOR), FakeJobs({NAME: "InProgress"}), notifier)
     service.handle(costly_misconfigured())
     context = notifier.sent[0].chatbot["metadata"]["additionalContext"]
-    assert "guardrailFunction" not in context and context["eventId"] == EVENT_ID
+    assert "stopFunction" not in context and context["eventId"] == EVENT_ID
 
 
 # --- the stop ---------------------------------------------------------------------------------------------
@@ -136,7 +143,7 @@ def test_without_a_function_name_the_alert_offers_no_button():
 def test_the_button_stops_the_job_through_its_accounts_controller_and_records_the_chat_channel(monitored):
     service, jobs, controllers, _, audit = monitored
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "stopped" and reply["message"] == "stopped (InProgress -> Stopping)"
     assert jobs.stopped == [NAME]
@@ -153,7 +160,7 @@ def test_one_follow_up_goes_to_the_alerts_thread(monitored):
     service, _, _, notifier, audit = monitored
     (alert,) = notifier.sent
 
-    service.respond(press())
+    button(service, press())
 
     assert len(notifier.sent) == 2
     follow_up = notifier.sent[1]
@@ -167,9 +174,9 @@ def test_one_follow_up_goes_to_the_alerts_thread(monitored):
 
 def test_a_second_press_finds_the_stop_recorded_and_does_nothing_more(monitored):
     service, jobs, _, notifier, _ = monitored
-    service.respond(press())
+    button(service, press())
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "already-stopped"
     assert "already stopped at 2026-11-26T10:30:00Z, asked for by chat channel" in reply["message"]
@@ -179,12 +186,12 @@ def test_a_second_press_finds_the_stop_recorded_and_does_nothing_more(monitored)
 def test_a_follow_up_that_failed_is_posted_by_the_next_press(monitored):
     service, jobs, _, notifier, audit = monitored
     notifier.fail = True
-    first = service.respond(press())
+    first = button(service, press())
     assert first["status"] == "stopped" and "could not be posted" in first["message"]
     assert audit.records[EVENT_ID].actions[FOLLOW_UP].result == "failed"
     notifier.fail = False
 
-    assert service.respond(press())["status"] == "already-stopped"
+    assert button(service, press())["status"] == "already-stopped"
     assert len(notifier.sent) == 2 and jobs.stopped == [NAME]
 
 
@@ -193,7 +200,7 @@ def test_a_follow_up_that_failed_is_posted_by_the_next_press(monitored):
 
 def test_an_unknown_event_id_is_refused(monitored):
     service, jobs, *_ = monitored
-    reply = service.respond(press("evt-unknown"))
+    reply = button(service, press("evt-unknown"))
     assert reply["status"] == "refused" and "no audit record for event evt-unknown" in reply["message"]
     assert jobs.stopped == []
 
@@ -203,12 +210,12 @@ def test_a_job_that_already_ended_is_not_stopped(monitored, status):
     service, jobs, _, notifier, _ = monitored
     jobs.statuses[NAME] = status
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "refused"
     assert reply["message"] == f"not stopped: job already {status}: nothing to stop"
     assert jobs.stopped == [] and len(notifier.sent) == 1
-    assert service.respond(press())["message"].startswith(f"not stopped: job already {status} (recorded at")
+    assert button(service, press())["message"].startswith(f"not stopped: job already {status} (recorded at")
 
 
 def test_a_job_stopped_by_the_policy_is_not_stopped_again():
@@ -217,7 +224,7 @@ def test_a_job_stopped_by_the_policy_is_not_stopped_again():
     service.handle(costly_misconfigured())
     assert jobs.stopped == [NAME]
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "already-stopped" and "the guardrail's policy (enforce mode)" in reply["message"]
     assert jobs.stopped == [NAME]
@@ -237,7 +244,7 @@ def test_a_record_that_was_not_an_evaluation_is_refused(event, said):
     service.handle(event)
     assert audit.records[EVENT_ID].status != "evaluated"
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "refused"
     assert said in reply["message"] and "there is no job to stop" in reply["message"]
@@ -248,7 +255,7 @@ def test_a_press_while_another_invocation_holds_the_record_is_refused(monitored)
     service, jobs, _, _, audit = monitored
     audit.claims[EVENT_ID] = Claim(owner="someone-else", until=CLOCK.timestamp() + 30)
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "refused" and "press again in a minute" in reply["message"]
     assert jobs.stopped == []
@@ -258,7 +265,7 @@ def test_a_malformed_payload_is_refused_and_recorded_never_raised(monitored):
     service, jobs, _, _, audit = monitored
     before = set(audit.records)
 
-    reply = service.respond({"hpoGuardrail": "stop", "eventId": "$id"})
+    reply = button(service, {"hpoGuardrail": "stop", "eventId": "$id"})
 
     assert reply["status"] == "refused" and "eventId" in reply["message"]
     (new,) = set(audit.records) - before
@@ -270,17 +277,17 @@ def test_a_failed_stop_is_recorded_and_a_second_press_tries_again(monitored):
     service, jobs, _, _, audit = monitored
     jobs.broken = RuntimeError("throttled")
 
-    reply = service.respond(press())
+    reply = button(service, press())
 
     assert reply["status"] == "failed" and "press again" in reply["message"]
     assert audit.records[EVENT_ID].actions["stop"].result == "failed"
     jobs.broken = None
-    assert service.respond(press())["status"] == "stopped" and jobs.stopped == [NAME]
+    assert button(service, press())["status"] == "stopped" and jobs.stopped == [NAME]
 
 
 def test_without_an_audit_table_the_button_is_refused():
     service = GuardrailService(Settings(mode=Mode.MONITOR), FakeJobs({NAME: "InProgress"}), FakeNotifier())
-    reply = service.respond(press())
+    reply = button(service, press())
     assert reply["status"] == "refused" and "no audit table" in reply["message"]
 
 
@@ -298,7 +305,50 @@ def test_a_job_the_guardrail_did_not_flag_is_refused(monitored):
     jobs.statuses["quiet-job"] = "InProgress"
     assert service.handle(quiet).decision == "none"
 
-    reply = service.respond(press("evt-quiet"))
+    reply = button(service, press("evt-quiet"))
 
     assert reply["status"] == "refused" and "did not flag event evt-quiet (decision none)" in reply["message"]
     assert jobs.stopped == []
+
+
+# --- one entry point for stops ------------------------------------------------------------------------------
+
+
+def test_a_forged_event_sent_to_the_button_is_refused_recorded_and_never_evaluated(monitored):
+    """The chat channel's role may invoke the button's function: an EventBridge event through it stops nothing."""
+    service, jobs, controllers, notifier, audit = monitored
+    before, asked = set(audit.records), len(controllers.asked)
+    forged = costly_misconfigured("evt-forged")
+
+    reply = button(service, forged)
+
+    assert reply["status"] == "refused" and reply["message"].startswith("not a stop request")
+    assert "Extra inputs are not permitted" in reply["message"] and "hpoGuardrail: Field required" in reply["message"]
+    (new,) = set(audit.records) - before
+    assert new != "evt-forged", "recorded under its own digest, never under the id the payload names"
+    assert audit.records[new].status == "rejected" and audit.records[new].decision is None
+    assert jobs.stopped == [] and len(controllers.asked) == asked and len(notifier.sent) == 1
+
+
+def test_the_guardrail_function_rejects_a_stop_request_as_a_malformed_event(monitored):
+    service, jobs, controllers, notifier, audit = monitored
+    before, asked = set(audit.records), len(controllers.asked)
+    alert_record = audit.records[EVENT_ID]
+
+    outcome = service.respond(press())
+
+    assert outcome["status"] == "rejected"
+    assert "not an EventBridge event" in outcome["reason"] and "StopButtonFunctionName" in outcome["reason"]
+    (new,) = set(audit.records) - before
+    assert new != EVENT_ID and audit.records[new].status == "rejected"
+    assert audit.records[EVENT_ID] == alert_record, "the alert's record is untouched"
+    assert jobs.stopped == [] and len(controllers.asked) == asked and len(notifier.sent) == 1
+
+
+def test_the_guardrail_rejects_any_payload_with_the_stop_key_whatever_else_it_carries(monitored):
+    service, jobs, *_ = monitored
+    event = costly_misconfigured("evt-with-key") | {"hpoGuardrail": "stop"}
+
+    outcome = service.handle(event)
+
+    assert outcome.status == "rejected" and jobs.stopped == []
