@@ -125,8 +125,9 @@ def main(argv: Sequence[str] = ()) -> int:
 
 
 def seed_emulator(aws: EmbeddedAws, seed: int) -> None:
-    """Seed the random ids the emulator makes (account and organization ids, ARNs, message ids): moto's
-    documented /moto-api/seed endpoint. Only for an emulator the demo started: the ids repeat."""
+    """Seed the random ids the emulator makes (account and organization ids, ARNs, message ids). moto's server
+    answers POST /moto-api/seed?a=<n> by seeding its mock_random (moto/moto_api/_internal/responses.py, `seed`).
+    Only for an emulator the demo started: with the same seed, the ids repeat."""
     request = urllib.request.Request(f"{aws.endpoint_url}/moto-api/seed?a={seed}", method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:  # the emulator, on 127.0.0.1
         response.read()
@@ -317,9 +318,10 @@ class _OrgDemo:
         alerts = self._new_alerts(call)
         self.line(WORKLOAD_B, call.region, f"job {call.job} {stop} through {WORKLOAD_B}'s member role")
         cap = d.central.parameters.budget_cap_usd
-        self.fact(
-            f"findings {_rules(result)}; worst case {_usd(result)}, cap ${cap:,.0f}; decision {_decision(result)}"
-        )
+        self.fact(f"findings {_rules(result)}")
+        self.fact(f"worst case {_usd(result)} (cap ${cap:,.0f}); decision {_decision(result)}")
+        for price in result.get("prices") or []:
+            self.fact(f"price {price}")
         for session in sessions:
             self.fact(f"role session seen in {WORKLOAD_B}: {_session_arn(session)}")
         record = d.audit_record(call.event_id)
@@ -349,7 +351,8 @@ class _OrgDemo:
         alerts = self._new_alerts(call)
         scope = f"scope {result.get('policy_scope')}, mode {result.get('mode')}"
         self.line(WORKLOAD_C, call.region, f"job {call.job} only alerted ({scope}); no role assumed")
-        self.fact(f"findings {_rules(result)}; worst case {_usd(result)}; decision {_decision(result)}")
+        self.fact(f"findings {_rules(result)}")
+        self.fact(f"worst case {_usd(result)}; decision {_decision(result)}")
         self.fact(f"AssumeRole into {WORKLOAD_C}: {len(assumed)}; DescribeHyperParameterTuningJob: {status}")
         self.fact(f"{len(alerts)} alert, {_alert_words(alerts)}")
         if (result.get("mode"), result.get("decision"), status) != ("monitor", "notify", "InProgress"):
