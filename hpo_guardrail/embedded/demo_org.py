@@ -152,7 +152,7 @@ def run_org_demo(
         enforced_ous=("Workloads",),
         monitored=(WORKLOAD_C,),
         regions=REGIONS,
-        stack_name=STACK_NAME if management_account_id else None,
+        stack_name=STACK_NAME,  # the tooling account is new with each organization: the name is free
     )
     result = OrgDemoResult(deployment)
     base = json.loads(BASE_EVENT.read_text(encoding="utf-8"))

@@ -20,7 +20,8 @@ ACCOUNT = "210987654321"
 
 
 def test_a_call_moved_to_a_member_account_names_it_in_the_envelope_the_record_the_caller_and_the_jobs_arn():
-    event = cloudtrail_event(tuning_request("Lr-Sweep", continuous_ranges=[continuous("lr", "0.001", "0.1", "Logarithmic")]))
+    lr = continuous("lr", "0.001", "0.1", "Logarithmic")
+    event = cloudtrail_event(tuning_request("Lr-Sweep", continuous_ranges=[lr]))
     original = copy.deepcopy(event)
 
     moved = call_in(event, ACCOUNT, "eu-west-1")
