@@ -36,9 +36,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from hpo_guardrail.embedded.chat_button import STOP_BUTTON_OUTPUT, button_press, deployed_template, press_stop_button
 from hpo_guardrail.embedded.demo import DemoFailed
 from hpo_guardrail.embedded.demo_clock import DemoClock, PinnedClockRunner, event_time
-from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack
+from hpo_guardrail.embedded.deployment import REPO_ROOT
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
 from hpo_guardrail.embedded.moto_extensions import ASSUME_ROLE_CALLS
@@ -175,7 +176,16 @@ def run_org_demo(
         tooling = deployment.tooling
         alerts = SnsCapture(tooling, deployment.central.topic_arn)
         runner = PinnedClockRunner.at(clock, tooling, deployment.central, workdir / "code", echo=function_log)
-        demo = _OrgDemo(deployment, runner, clock, alerts, result, out)
+        # The button's own function (the chat channel may invoke it and nothing else), on the same clock.
+        button_runner = PinnedClockRunner.at(
+            clock,
+            tooling,
+            deployment.central,
+            workdir / "code",
+            echo=function_log,
+            function_name=deployment.central.outputs[STOP_BUTTON_OUTPUT],
+        )
+        demo = _OrgDemo(deployment, runner, button_runner, clock, alerts, result, out)
         demo.topology()
         demo.enforced_in_b(enforced)
         demo.monitored_in_c(monitored)
@@ -205,6 +215,7 @@ class _OrgDemo:
         self,
         deployment: GuardrailOrganization,
         runner: FunctionRunner,
+        button_runner: FunctionRunner,
         clock: DemoClock,
         alerts: SnsCapture,
         result: OrgDemoResult,
@@ -212,6 +223,7 @@ class _OrgDemo:
     ) -> None:
         self.deployment = deployment
         self.runner = runner
+        self.button_runner = button_runner
         self.clock = clock
         self.alerts = alerts
         self.result = result
@@ -405,7 +417,7 @@ class _OrgDemo:
         self.line(WORKLOAD_C, call.region, f"job {call.job} alerted ({_rules(result)}); {status_before}")
         before = len(ASSUME_ROLE_CALLS.into_account(c))
         self.clock.set(self.clock.now() + PRESSED_AFTER)
-        reply = _press_stop_button(d.tooling, d.central, alert, runner=self.runner)
+        reply = press_stop_button(d.tooling, d.central, alert, runner=self.button_runner)
         status = d.job_status(call.account, call.region, call.job)
         sessions = ASSUME_ROLE_CALLS.into_account(c)[before:]
         record = d.audit_record(call.event_id)
@@ -414,7 +426,8 @@ class _OrgDemo:
         minutes = int(PRESSED_AFTER.total_seconds() // 60)
         pressed = f"{reply.get('message')} by the Stop button ({minutes} min later)"
         self.line(WORKLOAD_C, call.region, f"job {call.job} {pressed}")
-        self.fact(f"payload {json.dumps(_stop_payload(alert), separators=(',', ':'))}")
+        press = button_press(deployed_template(d.tooling, d.central.stack_name), alert)
+        self.fact(f"{press.function_name} invoked with {json.dumps(press.payload, separators=(',', ':'))}")
         for session in sessions:
             self.fact(f"role session seen in {WORKLOAD_C}: {_session_arn(session)}")
         cost = reply.get("cost_avoided_usd")
@@ -519,30 +532,6 @@ def _event_id_of(notification: SnsNotification) -> str | None:
     except (json.JSONDecodeError, KeyError, TypeError):
         return None
     return str(context["eventId"]) if isinstance(context, dict) and context.get("eventId") else None
-
-
-def _stop_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload the button's command sends (hpo_guardrail/enforce/chat_stop.py BUTTON_COMMAND): the event id
-    from the alert's metadata.additionalContext."""
-    return {"hpoGuardrail": "stop", "eventId": alert["metadata"]["additionalContext"]["eventId"]}
-
-
-def _press_stop_button(
-    aws: EmbeddedAws, stack: DeployedStack, alert: Mapping[str, Any], *, runner: FunctionRunner
-) -> dict[str, Any]:
-    """Press the alert's Stop tuning job button: invoke the function the alert names (its additionalContext's
-    guardrailFunction, in guardrailRegion) with the button's payload. The embedded AWS has no Chatbot, so this
-    is what the button's command does. `aws` is the stack's account and region."""
-    context = alert["metadata"]["additionalContext"]
-    named = (context.get("guardrailFunction"), context.get("guardrailRegion"))
-    if named != (stack.function_name, aws.region) or runner.function_name != stack.function_name:
-        raise DemoFailed(
-            f"the alert's button names {named[0]} in {named[1]}, not {stack.function_name} in {aws.region}"
-        )
-    reply = runner.invoke(_stop_payload(alert))
-    if not isinstance(reply, dict):
-        raise DemoFailed(f"the function answered the button with {reply!r}")
-    return reply
 
 
 def _clean_up(workdir: Path) -> None:

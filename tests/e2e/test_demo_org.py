@@ -136,8 +136,9 @@ def test_the_alert_only_job_is_stopped_through_the_buttons_payload_recorded_as_t
     line = demo_run.line(
         "workload-c", call.region, f"job {call.job} stopped (InProgress -> Stopping) by the Stop button"
     )
+    # The button's own function (not the guardrail's), with exactly the payload the button sends.
     payload = json.dumps({"hpoGuardrail": "stop", "eventId": call.event_id}, separators=(",", ":"))
-    assert f"payload {payload}" in demo_run.facts_after(line)
+    assert f"{d.central.outputs['StopButtonFunctionName']} invoked with {payload}" in demo_run.facts_after(line)
     follow_ups = [
         n for n in demo_run.result.alerts if n.message_attributes.get("action") == "stop" and call.job in n.message
     ]
@@ -226,3 +227,8 @@ def test_the_command_exits_0_with_the_same_lines_on_every_run_as_deploy_org_md_s
     documented = DOCS.read_text(encoding="utf-8").split("hpo-guardrail demo --org", 1)[1]
     # Account and organization ids, event ids and job names are seeded or fixed: the documented run is this run.
     assert _step_lines(documented) == lines, "docs/deploy-org.md shows another run: paste the demo's output there"
+    # And every fact below them (resource names are seeded too), but the emulator's port and the run's folder.
+    varying = ("Embedded AWS on http://127.0.0.1:", str(tmp_path))
+    facts = [line for line in completed.stdout.splitlines() if line.strip() and not any(v in line for v in varying)]
+    missing = [line for line in facts if line not in documented]
+    assert not missing, f"docs/deploy-org.md shows another run: paste the demo's output there; differs at {missing}"

@@ -20,72 +20,72 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.yaml_helper import yaml_parse
 
-from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack, StackParameters, deploy_template
+from hpo_guardrail.embedded.deployment import DeployedStack
 from hpo_guardrail.embedded.emulator import EmbeddedAws
-from hpo_guardrail.embedded.event_bus import put_event
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
-from hpo_guardrail.embedded.moto_extensions import ASSUME_ROLE_CALLS, ASYNC_INVOCATIONS, FORWARDING, inject_faults
+from hpo_guardrail.embedded.moto_extensions import ASSUME_ROLE_CALLS, FORWARDING, inject_faults
+from hpo_guardrail.embedded.org_deployment import (
+    FORWARDER_RULE,
+    HOME,
+    MEMBER_ROLE,
+    SECOND,
+    GuardrailOrganization,
+    deploy_guardrail_organization,
+)
+from hpo_guardrail.embedded.org_deployment import call_in as moved_to
 from hpo_guardrail.embedded.organization import EmulatedOrganization, build_organization
 from hpo_guardrail.embedded.sns_capture import SnsCapture
-from hpo_guardrail.embedded.tuning_jobs import EmulatedTuningJobs
 from tests.builders import cloudtrail_event as recorded_call
 from tests.builders import continuous, training_definition, tuning_request
 
 pytestmark = pytest.mark.emulator
 
-HOME = "us-east-1"  # the central stack's region, and the member role's
-SECOND = "eu-west-1"  # a second region with the forwarder
 UNWATCHED = "ap-southeast-2"  # a region without the forwarder
-MEMBER_ROLE = "HpoGuardrailMember"
-FORWARDER_RULE = "HpoGuardrailForwarder"
 
 
 @dataclass(frozen=True)
 class Organization:
-    """The organization with the guardrail deployed: the central stack, its running function, its alerts."""
+    """The organization with the guardrail deployed (org_deployment.py), its running function and its alerts."""
 
-    aws: EmbeddedAws
-    org: EmulatedOrganization
-    central: DeployedStack
+    deployed: GuardrailOrganization
     runner: FunctionRunner
     alerts: SnsCapture
 
+    @property
+    def aws(self) -> EmbeddedAws:
+        return self.deployed.aws
+
+    @property
+    def org(self) -> EmulatedOrganization:
+        return self.deployed.org
+
+    @property
+    def central(self) -> DeployedStack:
+        return self.deployed.central
+
     def account(self, name: str) -> str:
-        return self.org.account_id(name)
+        return self.deployed.account(name)
 
     def view(self, name: str, region: str) -> EmbeddedAws:
-        return self.aws.in_account(self.account(name), region=region)
+        return self.deployed.view(name, region)
 
     def member_role_arn(self, name: str) -> str:
-        return f"arn:aws:iam::{self.account(name)}:role/{MEMBER_ROLE}"
+        return self.deployed.member_role_arn(name)
 
     def audit_records(self, account_name: str) -> list[dict[str, Any]]:
-        """The central audit table's records of one account (its by-account attribute)."""
-        dynamodb = self.aws.in_account(self.account("tooling"), region=HOME).client("dynamodb")
-        items = dynamodb.scan(TableName=self.central.outputs["AuditTableName"])["Items"]
-        return [
-            json.loads(item["record"]["S"]) | {"actions": item.get("actions", {}).get("M", {})}
-            for item in items
-            if item.get("account", {}).get("S") == self.account(account_name)
-        ]
+        return self.deployed.audit_records(account_name)
 
     def created_in(self, name: str, region: str, event: dict[str, Any]) -> str:
-        """The tuning job of a create call, created in the member account and region (as the call did)."""
-        job = EmulatedTuningJobs(self.view(name, region)).create_for_event(event)
-        assert job is not None
-        return job
+        return self.deployed.created_in(name, region, event)
 
     def job_status(self, name: str, region: str, job: str) -> str:
-        return EmulatedTuningJobs(self.view(name, region)).status(job)
+        return self.deployed.job_status(name, region, job)
 
     def put_in(self, name: str, region: str, event: dict[str, Any]) -> list[Invocation]:
         """Put the event on the member account's default bus in `region`, as CloudTrail does; run the central
         function for every invocation it caused there (none: it never reached the central rule)."""
-        event_id = put_event(self.view(name, region), event)
-        queued = ASYNC_INVOCATIONS.take_event(event_id)
-        invocations = [self.runner.invoke_async(q.event) for q in queued if q.function_arn == self.runner.function_arn]
+        invocations = self.deployed.put_in(name, region, event, self.runner)
         for invocation in invocations:
             sys.stdout.write(invocation.logs)  # shown by pytest when a test fails
         return invocations
@@ -94,19 +94,7 @@ class Organization:
 def call_in(account: str, region: str, request: dict[str, Any]) -> dict[str, Any]:
     """A CreateHyperParameterTuningJob call's event as CloudTrail and EventBridge give it for `account` and
     `region`: the envelope and the record (recipientAccountId, awsRegion, the caller's account, the job's ARN)."""
-    event = recorded_call(request)
-    detail = event["detail"]
-    detail["recipientAccountId"] = account
-    detail["awsRegion"] = region
-    detail["userIdentity"]["accountId"] = account
-    detail["userIdentity"]["arn"] = f"arn:aws:sts::{account}:assumed-role/DataScientist/alice"
-    detail["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = f"arn:aws:iam::{account}:role/DataScientist"
-    name = request["HyperParameterTuningJobName"].lower()
-    detail["responseElements"] = {
-        "hyperParameterTuningJobArn": f"arn:aws:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{name}"
-    }
-    event["account"], event["region"] = account, region
-    return event
+    return moved_to(recorded_call(request), account, region)
 
 
 def costly_misconfigured(prefix: str) -> dict[str, Any]:
@@ -117,19 +105,6 @@ def costly_misconfigured(prefix: str) -> dict[str, Any]:
         max_jobs=100,
         definition=training_definition("ml.p3.2xlarge", 1, 36_000),
     )
-
-
-def _stack_set(management: EmbeddedAws, name: str, template: str, parameters: dict[str, str]) -> Any:
-    cloudformation = management.client("cloudformation")
-    cloudformation.create_stack_set(
-        StackSetName=name,
-        TemplateBody=json.dumps(yaml_parse((REPO_ROOT / template).read_text(encoding="utf-8"))),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-        PermissionModel="SERVICE_MANAGED",
-        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
-    )
-    return cloudformation
 
 
 @pytest.fixture(scope="module")
@@ -144,50 +119,20 @@ def organization(embedded_aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFac
             "workload-d": "OptedOut",
         },
     )
-    tooling = embedded_aws.in_account(org.account_id("tooling"), region=HOME)
-    # The policy: enforce by default (the stack's Mode), workload-c scoped to monitor.
-    policy_name = f"/hpo-guardrail/{uuid.uuid4().hex[:8]}/policy"
-    policy = f"scopes:\n  - name: workload-c-monitor\n    match: {{accounts: ['{org.account_id('workload-c')}']}}\n"
-    policy += "    mode: monitor\n"
-    tooling.client("ssm").put_parameter(Name=policy_name, Value=policy, Type="String")
-    central = deploy_template(
-        tooling,
-        StackParameters(
-            mode="enforce",
-            budget_cap_usd=1000,
-            policy_parameter_name=policy_name,
-            organization_id=org.organization_id,
-        ),
+    # Enforce by default (the stack's Mode), workload-c scoped to monitor; the member role without the stop
+    # permission for the OptedOut OU; the forwarder in HOME and SECOND.
+    deployed = deploy_guardrail_organization(
+        embedded_aws,
+        org,
+        enforced_ous=("Workloads",),
+        opted_out_ous=("OptedOut",),
+        monitored=("workload-c",),
+        regions=(HOME, SECOND),
     )
-    role_arn = central.outputs["GuardrailFunctionRoleArn"]
-    bus_arn = central.outputs["CentralEventBusArn"]
-
-    management = embedded_aws.in_account(org.management_account_id, region=HOME)
-    roles = {"CentralFunctionRoleArn": role_arn, "OrganizationId": org.organization_id}
-    _stack_set(management, "hpo-guardrail-member-roles", "org/member-roles.yaml", {**roles, "AllowStop": "true"})
-    _stack_set(
-        management, "hpo-guardrail-member-roles-opted-out", "org/member-roles.yaml", {**roles, "AllowStop": "false"}
+    runner = FunctionRunner.for_stack(
+        deployed.tooling, deployed.central, Path(tmp_path_factory.mktemp("org-lambda-code"))
     )
-    cloudformation = _stack_set(
-        management, "hpo-guardrail-member-forwarder", "org/member-forwarder.yaml", {"CentralEventBusArn": bus_arn}
-    )
-    cloudformation.create_stack_instances(
-        StackSetName="hpo-guardrail-member-roles",
-        DeploymentTargets={"OrganizationalUnitIds": [org.ou_id("Workloads")]},
-        Regions=[HOME],
-    )
-    cloudformation.create_stack_instances(
-        StackSetName="hpo-guardrail-member-roles-opted-out",
-        DeploymentTargets={"OrganizationalUnitIds": [org.ou_id("OptedOut")]},
-        Regions=[HOME],
-    )
-    cloudformation.create_stack_instances(
-        StackSetName="hpo-guardrail-member-forwarder",
-        DeploymentTargets={"OrganizationalUnitIds": [org.ou_id("Workloads"), org.ou_id("OptedOut")]},
-        Regions=[HOME, SECOND],
-    )
-    runner = FunctionRunner.for_stack(tooling, central, Path(tmp_path_factory.mktemp("org-lambda-code")))
-    return Organization(embedded_aws, org, central, runner, SnsCapture(tooling, central.topic_arn))
+    return Organization(deployed, runner, SnsCapture(deployed.tooling, deployed.central.topic_arn))
 
 
 WORKLOADS = ("workload-b", "workload-c", "workload-d")
