@@ -355,7 +355,7 @@ def cost_avoided(record: AuditRecord) -> CostAvoided | None:
     spent = review.spend_usd
     # A lower-bound spend leaves at most the rest avoided; spot priced on demand overstates both sides alike.
     upper = review.spend_bound is not None
-    worst = review.worst_case_usd if review.worst_case_usd is not None else record.worst_case_usd
+    worst = _worst_case_of(record)
     pace = review.pace
     per_job = pace.usd_per_training_job if pace is not None else None
     if pace is not None and per_job is not None:
@@ -387,13 +387,20 @@ class _Spend(_Frozen):
 
 def _spend_figures(records: Sequence[AuditRecord]) -> dict[str, Any]:
     """Actual spend of the reviewed jobs among `records`, with its bounds and the same jobs' worst case."""
-    reviewed = [r.review for r in _reviewed(records) if r.review is not None]
+    pairs = [(record, record.review) for record in _reviewed(records) if record.review is not None]
     return _Spend(
-        actual_spend_usd=_money(sum(r.spend_usd for r in reviewed)),
-        actual_spend_is_lower_bound=any(r.spend_bound == "at least" for r in reviewed),
-        actual_spend_is_upper_bound=any(r.spend_bound == "at most" for r in reviewed),
-        worst_case_reviewed_usd=_money(sum(r.worst_case_usd or 0.0 for r in reviewed)),
+        actual_spend_usd=_money(sum(review.spend_usd for _, review in pairs)),
+        actual_spend_is_lower_bound=any(review.spend_bound == "at least" for _, review in pairs),
+        actual_spend_is_upper_bound=any(review.spend_bound == "at most" for _, review in pairs),
+        worst_case_reviewed_usd=_money(sum(_worst_case_of(record) or 0.0 for record, _ in pairs)),
     ).model_dump()
+
+
+def _worst_case_of(record: AuditRecord) -> float | None:
+    """The worst case the review compared with (the record's when the review was given none)."""
+    if record.review is not None and record.review.worst_case_usd is not None:
+        return record.review.worst_case_usd
+    return record.worst_case_usd
 
 
 def _flagged_cost(record: AuditRecord) -> float:

@@ -115,6 +115,13 @@ def test_totals_sum_the_actual_spend_of_reviewed_jobs_next_to_their_own_worst_ca
     assert (t.actual_spend_is_lower_bound, t.actual_spend_is_upper_bound) == (True, True)
 
 
+def test_a_review_given_no_worst_case_is_compared_with_the_records():
+    record = with_review(evaluated("w1", "2026-11-02T10:00:00Z", worst_case=900.0), 90.0)
+    record = record.with_review(record.review.model_copy(update={"worst_case_usd": None}))
+    figures = compute_figures([record], FIXTURE_PERIOD, GENERATED)
+    assert (figures.totals.actual_spend_usd, figures.totals.worst_case_reviewed_usd) == (90.0, 900.0)
+
+
 def test_teams_and_accounts_count_reviewed_jobs_and_their_spend(spend_figures):
     teams = {g.name: g for g in spend_figures.by_team}
     assert (teams["vision"].reviewed, teams["vision"].actual_spend_usd, teams["vision"].worst_case_reviewed_usd) == (
