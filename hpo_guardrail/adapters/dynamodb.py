@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, ReviewRecord
+from hpo_guardrail.enforce.ports import AuditRecordNotFound
 from hpo_guardrail.pricing.lookup import CachedPrice, PriceCacheUnavailable
 
 # Every record carries this constant so one index can list all records by time.
@@ -22,7 +23,8 @@ INDEX_BY_TEAM = "by-team"
 
 
 def _item(record: AuditRecord) -> dict[str, Any]:
-    body = record.model_dump(mode="json", exclude={"actions"})
+    # The review is an attribute of its own, so that attaching it once is a conditional update of that attribute.
+    body = record.model_dump(mode="json", exclude={"actions", "review"})
     item: dict[str, Any] = {
         "event_id": {"S": record.event_id},
         "record_type": {"S": RECORD_TYPE},
@@ -31,6 +33,8 @@ def _item(record: AuditRecord) -> dict[str, Any]:
         "record": {"S": json.dumps(body, separators=(",", ":"))},
         "actions": {"M": {name: {"S": a.model_dump_json()} for name, a in record.actions.items()}},
     }
+    if record.review is not None:
+        item["review"] = {"S": record.review.model_dump_json()}
     # Index keys must be absent rather than empty: a record without a team stays out of by-team.
     for name in ("account", "team", "decision"):
         value = getattr(record, name)
@@ -44,7 +48,9 @@ def _record(item: dict[str, Any]) -> AuditRecord:
     actions = {
         name: ActionRecord.model_validate_json(v["S"]) for name, v in item.get("actions", {}).get("M", {}).items()
     }
-    return AuditRecord.model_validate({**body, "actions": actions})
+    review = item.get("review", {}).get("S")
+    stored = {"review": ReviewRecord.model_validate_json(review)} if review is not None else {}
+    return AuditRecord.model_validate({**body, "actions": actions, **stored})
 
 
 class DynamoDbAuditStore:
@@ -133,6 +139,27 @@ class DynamoDbAuditStore:
             ExpressionAttributeValues={":action": {"S": action.model_dump_json()}},
             ConditionExpression="attribute_exists(event_id)",
         )
+
+    def attach_review(self, event_id: str, review: ReviewRecord) -> ReviewRecord | None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"event_id": {"S": event_id}},
+                UpdateExpression="SET review = :review",
+                ConditionExpression="attribute_exists(event_id) AND attribute_not_exists(review)",
+                ExpressionAttributeValues={":review": {"S": review.model_dump_json()}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            # Either no record, or a review is there already: a consistent read tells which.
+            record = self.get(event_id)
+            if record is None:
+                raise AuditRecordNotFound(f"no audit record for event id {event_id}") from None
+            if record.review is None:  # the condition failed on a record without a review: cannot happen
+                raise
+            return record.review
+        return None
 
 
 class DynamoDbAuditQuery:

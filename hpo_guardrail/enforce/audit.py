@@ -20,8 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hpo_guardrail.enforce.outcome import DecisionSummary, FindingSummary, Outcome, Status, StopOutcome, StopResult
 from rules.decision import Action, Decision
 from rules.engine import Evaluation
+from rules.findings import Severity
 from rules.models import CallContext, TuningJobCall
 from rules.policy import BaseLayer
+from rules.review import RANGE_EDGE, TuningJobReview
+from rules.review_pace import TrainingJobPace
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
 # A stop was asked for and its answer is not recorded yet (the function may have died in between).
@@ -41,6 +44,14 @@ RECORD_BUDGET = 350_000
 # Values of the training containers' environment are never evaluated and are where secrets end up: not stored.
 ENVIRONMENT_KEYS = frozenset({"environment", "Environment"})
 NOT_STORED = "(not stored)"
+# The review of the finished job, stored on its record: at most this many bytes of JSON. With RECORD_BUDGET that is
+# 390,000 bytes, leaving DynamoDB's 400 KB (409,600 bytes) item limit room for keys, indexes, actions and claim.
+# Findings beyond it are dropped, least severe first, and counted (`findings_omitted`); the counts the report
+# reads (rule severities, range edges) are kept whole.
+REVIEW_LIMIT = 40_000
+REVIEW_TEXT_LIMIT = 600  # one finding's message or advice, one spend description
+REVIEW_EDGES_LIMIT = 100  # range-edge findings kept for the report (30 ranges x 2 edges, and definitions)
+REVIEW_VALUE_LIMIT = 200  # one hyperparameter value of the best training job
 
 
 class Claim(BaseModel):
@@ -103,6 +114,206 @@ class ActionRecord(BaseModel):
         return StopOutcome(result=StopResult(self.result), status_before=self.status_before, detail=detail)
 
 
+def _cut(text: str, limit: int = REVIEW_TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+class _Stored(BaseModel):
+    # Stored JSON outlives code: fields a later version drops are ignored when an old record is read.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ReviewedDefinition(_Stored):
+    """What one training job definition's training jobs actually cost."""
+
+    definition: str
+    training_jobs: int
+    usd: float
+    complete: bool
+    instance_hours: float
+    managed_spot: bool = False
+
+
+class ReviewedBest(_Stored):
+    """The best training job: its objective value and where in the budget it came."""
+
+    name: str
+    definition: str | None = None
+    metric: str
+    objective_type: str | None = Field(default=None, description="Minimize or Maximize")
+    objective_value: float
+    position: int
+    of: int
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+
+class ReviewedFinding(_Stored):
+    """One review finding as the record keeps it (rules/review.py: rule id, severity, words and evidence)."""
+
+    rule: str
+    severity: str
+    message: str
+    fix: str = ""
+    parameter: str | None = None
+    definition: str | None = None
+    evidence: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class RangeEdge(_Stored):
+    """A range whose best training job(s) sat at an edge (a `review-range-edge` finding)."""
+
+    parameter: str
+    edge: str = Field(description="lower or upper")
+    definition: str | None = None
+    severity: str = Field(description="medium: the best sat there; low: most of the best few did")
+
+
+class ReviewCounts(_Stored):
+    launched: int
+    completed: int
+    failed: int
+    stopped: int
+    other: int = 0
+    with_objective: int = 0
+
+
+class ReviewRecord(_Stored):
+    """The review of the finished tuning job, as its audit record keeps it: actual spend, best objective, review
+    findings, and when and by which trigger it ran. Compact (REVIEW_LIMIT): not every training job, only the
+    spend per definition and the findings."""
+
+    reviewed_at: str = Field(description="when the review ran (ISO 8601 UTC)")
+    trigger: str = Field(min_length=1, description="what ran it, e.g. 'state-change Stopped' (the SageMaker event)")
+    job_status: str = Field(description="the tuning job's terminal status: Completed, Stopped or Failed")
+    spend_usd: float = Field(description="the priced actual spend; a lower bound when not spend_complete")
+    spend_complete: bool = Field(description="False when a price or a billable time was missing: 'at least'")
+    spend_upper_bound: bool = Field(
+        default=False, description="True when spot (or InstanceConfigs) training jobs were priced on demand: 'at most'"
+    )
+    managed_spot: bool = False
+    instance_hours: float = 0.0
+    worst_case_usd: float | None = Field(default=None, description="the worst case estimated at creation")
+    spend_description: str = Field(default="", description="the spend in words, as the review wrote it")
+    definitions: list[ReviewedDefinition] = Field(default_factory=list)
+    training_jobs: ReviewCounts
+    best: ReviewedBest | None = None
+    findings: list[ReviewedFinding] = Field(default_factory=list, description="most severe first; see omitted")
+    findings_omitted: int = Field(default=0, description="findings left out to keep the record within its size")
+    rule_severities: dict[str, str] = Field(
+        default_factory=dict, description="each review rule that found something, with its highest severity"
+    )
+    range_edges: list[RangeEdge] = Field(default_factory=list)
+    has_something_to_say: bool = False
+    pace: TrainingJobPace | None = Field(
+        default=None, description="the completed training jobs' cost and the training-job budget (cost avoided)"
+    )
+
+    @classmethod
+    def of(
+        cls, review: TuningJobReview, *, trigger: str, reviewed_at: str, pace: TrainingJobPace | None = None
+    ) -> ReviewRecord:
+        """The stored form of a review (rules.review.review_tuning_job), with the job's pace
+        (rules.review_pace.pace_of) when known: without it a stopped job's cost avoided stays the estimate."""
+        spend, best = review.spend, review.best
+        severities: dict[str, str] = {}
+        for finding in review.findings:
+            held = severities.get(finding.rule)
+            if held is None or finding.severity.rank > Severity(held).rank:
+                severities[finding.rule] = finding.severity.value
+        edges = [
+            RangeEdge(
+                parameter=f.parameter,
+                edge=str(f.evidence.get("edge")),
+                definition=f.definition,
+                severity=f.severity.value,
+            )
+            for f in review.findings
+            if f.rule == RANGE_EDGE and f.parameter is not None and f.evidence.get("edge") in ("lower", "upper")
+        ]
+        record = cls(
+            reviewed_at=reviewed_at,
+            trigger=trigger,
+            job_status=review.status.value,
+            spend_usd=spend.usd,
+            spend_complete=spend.complete,
+            spend_upper_bound=spend.upper_bound,
+            managed_spot=spend.managed_spot,
+            instance_hours=spend.instance_hours,
+            worst_case_usd=spend.worst_case_usd,
+            spend_description=_cut(spend.describe()),
+            definitions=[
+                ReviewedDefinition(
+                    definition=_cut(line.definition, 200),
+                    training_jobs=line.training_jobs,
+                    usd=line.usd,
+                    complete=line.complete,
+                    instance_hours=line.instance_hours,
+                    managed_spot=line.managed_spot,
+                )
+                for line in spend.definitions
+            ],
+            training_jobs=ReviewCounts.model_validate(review.counts.model_dump()),
+            best=None
+            if best is None
+            else ReviewedBest(
+                name=best.name,
+                definition=best.definition,
+                metric=best.metric,
+                objective_type=review.objective.type.value if review.objective is not None else None,
+                objective_value=best.objective_value,
+                position=best.position,
+                of=best.of,
+                hyperparameters={k: _cut(v, REVIEW_VALUE_LIMIT) for k, v in sorted(best.hyperparameters.items())},
+            ),
+            findings=[
+                ReviewedFinding(
+                    rule=f.rule,
+                    severity=f.severity.value,
+                    message=_cut(f.message),
+                    fix=_cut(f.fix),
+                    parameter=f.parameter,
+                    definition=f.definition,
+                    evidence={
+                        k: _cut(v, REVIEW_VALUE_LIMIT) if isinstance(v, str) else v for k, v in f.evidence.items()
+                    },
+                )
+                for f in review.findings
+            ],
+            rule_severities=severities,
+            range_edges=edges[:REVIEW_EDGES_LIMIT],
+            has_something_to_say=review.has_something_to_say,
+            pace=pace,
+        )
+        return record.within(REVIEW_LIMIT)
+
+    def size(self) -> int:
+        """Bytes of its stored JSON."""
+        return len(self.model_dump_json().encode())
+
+    def within(self, limit: int) -> ReviewRecord:
+        """This review with its least severe findings left out (and counted) until its JSON fits `limit` bytes."""
+        record = self
+        while record.findings and record.size() > limit:
+            # Findings are most severe first (rules/review.py sorts them): drop from the end.
+            keep = max(0, len(record.findings) - max(1, len(record.findings) // 4))
+            record = record.model_copy(
+                update={
+                    "findings": record.findings[:keep],
+                    "findings_omitted": record.findings_omitted + len(record.findings) - keep,
+                }
+            )
+        return record
+
+    @property
+    def spend_bound(self) -> str | None:
+        """'at least' when a price or billable time was missing, 'at most' when spot was priced on demand."""
+        if not self.spend_complete:
+            return "at least"
+        if self.spend_upper_bound:
+            return "at most"
+        return None
+
+
 class AuditRecord(DecisionSummary):
     """One evaluation, skip or rejection, as the audit table keeps it: the summary, and who, where and how."""
 
@@ -148,6 +359,9 @@ class AuditRecord(DecisionSummary):
         description="the deployment's mode and budget cap (GUARDRAIL_MODE, BUDGET_CAP_USD) the policy was "
         "resolved over (rules.policy.BaseLayer: the values and where each came from)",
     )
+    review: ReviewRecord | None = Field(
+        default=None, description="the review after the job finished (attached once: AuditStore.attach_review)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -182,6 +396,9 @@ class AuditRecord(DecisionSummary):
 
     def with_action(self, name: str, action: ActionRecord) -> AuditRecord:
         return self.model_copy(update={"actions": {**self.actions, name: action}})
+
+    def with_review(self, review: ReviewRecord) -> AuditRecord:
+        return self.model_copy(update={"review": review})
 
     def stop_outcome(self) -> StopOutcome | None:
         """What the stop did, when it ran."""
@@ -260,7 +477,7 @@ class AuditRecord(DecisionSummary):
         if len(text) > REQUEST_LIMIT:
             reason = f"the request's {len(text):,} bytes exceed the {REQUEST_LIMIT:,}-byte limit of a stored request"
             return self.model_copy(update={"request_omitted": reason})
-        size = len(json.dumps(self.model_dump(mode="json", exclude={"actions"}), separators=(",", ":")))
+        size = len(json.dumps(self.model_dump(mode="json", exclude={"actions", "review"}), separators=(",", ":")))
         if size + len(text) > RECORD_BUDGET:
             reason = (
                 f"the record with the request ({size + len(text):,} bytes) would exceed the {RECORD_BUDGET:,} "
@@ -350,4 +567,7 @@ class NoAuditStore:
         return True
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
+        return None
+
+    def attach_review(self, event_id: str, review: ReviewRecord) -> ReviewRecord | None:
         return None

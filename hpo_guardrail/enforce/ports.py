@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from rules.prices import PriceBook
 
 if TYPE_CHECKING:
-    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim
+    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, ReviewRecord
 
 
 class JobNotFound(Exception):
@@ -23,6 +23,10 @@ class JobNotStoppable(Exception):
 class AccountAccessFailed(Exception):
     """The guardrail could not act in a member account: its role could not be assumed (the account opted out,
     has no member role, or is outside the organization). The message says which account and why."""
+
+
+class AuditRecordNotFound(Exception):
+    """No audit record exists for the event id given (nothing to attach a review to)."""
 
 
 class StopFailed(Exception):
@@ -110,6 +114,12 @@ class AuditStore(Protocol):
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
         """Store the outcome of one action on an existing record."""
+        ...
+
+    def attach_review(self, event_id: str, review: ReviewRecord) -> ReviewRecord | None:
+        """Attach the finished job's review to its existing record, once (a conditional write): returns None when
+        this call stored it, or the review stored before (this one is dropped: repeated state-change events
+        review a job once). Raises AuditRecordNotFound when no record exists for `event_id`."""
         ...
 
 

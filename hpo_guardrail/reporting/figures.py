@@ -4,6 +4,10 @@ Nothing here reads the audit table or writes a file; `hpo-guardrail report` and 
 query the table and hand the records over, and `report_render` turns the figures into HTML, Markdown,
 CSV or JSON. The JSON form of `Figures` is documented in docs/reports.md: change both together and bump
 SCHEMA_VERSION when a field changes meaning or disappears.
+
+A job's review (attached to its record after it finished) adds its actual spend next to the worst case, turns
+a stopped job's cost avoided from an estimate into a projection of its own pace (COST_AVOIDED_METHOD), and feeds
+"What the reviews taught". A job without a review is never counted as $0: it is "not reviewed".
 """
 
 from __future__ import annotations
@@ -12,15 +16,32 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hpo_guardrail.enforce import AuditRecord, Status, StopResult
 
-SCHEMA_VERSION = 1
+# 2: totals.cost_avoided_usd (and the groups' and jobs') projects a reviewed stopped job's own pace instead of
+# the estimate made at the stop; review figures added.
+SCHEMA_VERSION = 2
 # A principal or team with this many flagged jobs in the period is a repeat offender.
 REPEAT_OFFENDER_MIN_JOBS = 2
 COSTLIEST_JOBS_SHOWN = 10
+LESSONS_SHOWN = 10
+
+# How a stopped job's cost avoided was reached (JobRow.cost_avoided_method).
+PACE = "pace"  # reviewed, with completed training jobs: their mean cost x the budget, capped at the worst case
+WORST_CASE_LESS_SPEND = "worst case less spend"  # reviewed, no training job completed: no pace to project
+ESTIMATE = "estimate at stop"  # not reviewed: the unspent part of the worst case at full parallelism
+COST_AVOIDED_METHOD = (
+    "Cost avoided by a stopped job: when the job has been reviewed, its own pace (the mean cost of its completed "
+    "training jobs x its training-job budget: MaxNumberOfTrainingJobs, the Grid combinations or the default "
+    "quota), capped at its worst case, less what it actually spent up to the stop; when no training job had "
+    "completed, its worst case less its actual spend. Not reviewed yet: the estimate made at the stop (the worst "
+    "case less what full parallelism would have spent by then), labelled 'estimate'. 'At most' when the actual "
+    "spend was a lower bound or priced spot on demand."
+)
 
 _RELATIVE = re.compile(r"^(?P<count>\d+)(?P<unit>[hdw])$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -133,6 +154,15 @@ class Totals(_Frozen):
     costs_complete: int = 0
     costs_estimated: int = 0
     costs_unknown: int = 0
+    # The reviews of finished jobs: actual spend next to the worst case of the same jobs.
+    jobs_reviewed: int = 0
+    actual_spend_usd: float = 0.0
+    actual_spend_is_lower_bound: bool = False
+    actual_spend_is_upper_bound: bool = False
+    worst_case_reviewed_usd: float = 0.0
+    # Stopped jobs by how their cost avoided was reached (PACE, WORST_CASE_LESS_SPEND, ESTIMATE).
+    stops_by_cost_method: dict[str, int] = Field(default_factory=dict)
+    cost_avoided_is_upper_bound: bool = False
 
 
 class RuleFigures(_Frozen):
@@ -151,6 +181,11 @@ class GroupFigures(_Frozen):
     stopped: int
     worst_case_flagged_usd: float
     cost_avoided_usd: float
+    reviewed: int = 0
+    actual_spend_usd: float = 0.0
+    actual_spend_is_lower_bound: bool = False
+    actual_spend_is_upper_bound: bool = False
+    worst_case_reviewed_usd: float = Field(default=0.0, description="the worst case of the reviewed jobs")
 
 
 class Offender(_Frozen):
@@ -221,6 +256,42 @@ class JobRow(_Frozen):
     cost_avoided_usd: float | None
     mode: str | None = None
     mode_origin: str | None = Field(default=None, description="where the mode came from (rules.policy.Policy.origin)")
+    reviewed: bool = False
+    job_status: str | None = Field(default=None, description="the terminal status the review saw")
+    actual_spend_usd: float | None = Field(default=None, description="None: not reviewed (never $0)")
+    actual_spend_bound: str | None = Field(default=None, description="'at least', 'at most' or None (exact)")
+    best_objective: str | None = Field(default=None, description="'validation:loss 0.28 (Minimize), 14 of 100'")
+    review_findings: list[str] = Field(default_factory=list, description="review rules that found more than info")
+    cost_avoided_method: str | None = None
+    cost_avoided_bound: str | None = None
+
+
+class ReviewLesson(_Frozen):
+    """A review rule: in how many reviewed jobs it found something (above info), and their share."""
+
+    rule: str
+    jobs: int
+    share_of_reviewed: float
+    findings: int
+
+
+class EdgeLesson(_Frozen):
+    """A hyperparameter whose best value sat at the same edge of its range in several reviewed jobs."""
+
+    parameter: str
+    edge: str
+    jobs: int
+
+
+class ReviewLessons(_Frozen):
+    """What the reviews taught: the most frequent review findings and the ranges most often at an edge."""
+
+    jobs_reviewed: int
+    jobs_not_reviewed: int = Field(
+        default=0, description="evaluated jobs without a review (still running, or reviewed never)"
+    )
+    findings: list[ReviewLesson]
+    range_edges: list[EdgeLesson]
 
 
 class Figures(_Frozen):
@@ -239,6 +310,9 @@ class Figures(_Frozen):
     exemptions: ExemptionFigures
     costliest_flagged_jobs: list[JobRow]
     platform_notes: list[PlatformNote] = []
+    costliest_reviewed_jobs: list[JobRow] = []
+    reviews: ReviewLessons = ReviewLessons(jobs_reviewed=0, findings=[], range_edges=[])
+    cost_avoided_method: str = COST_AVOIDED_METHOD
 
 
 # --- facts about one record -------------------------------------------------------------------
@@ -262,9 +336,71 @@ def _notified(record: AuditRecord) -> bool:
     return notify is not None and notify.result == "sent"
 
 
+class CostAvoided(_Frozen):
+    """A stopped job's cost avoided, how it was reached, and whether it is at most that."""
+
+    usd: float
+    method: str
+    upper_bound: bool = False
+
+
+def cost_avoided(record: AuditRecord) -> CostAvoided | None:
+    """The cost a stop avoided (COST_AVOIDED_METHOD), or None when the guardrail did not stop the job."""
+    if not _stopped(record):
+        return None
+    review = record.review
+    if review is None:
+        stop = record.actions["stop"]
+        return CostAvoided(usd=_money(stop.cost_avoided_usd or 0.0), method=ESTIMATE)
+    spent = review.spend_usd
+    # A lower-bound spend leaves at most the rest avoided; spot priced on demand overstates both sides alike.
+    upper = review.spend_bound is not None
+    worst = _worst_case_of(record)
+    pace = review.pace
+    per_job = pace.usd_per_training_job if pace is not None else None
+    if pace is not None and per_job is not None:
+        projected = max(spent, per_job * pace.training_job_budget)
+        if worst is not None:
+            projected = min(projected, worst)
+        return CostAvoided(usd=_money(max(0.0, projected - spent)), method=PACE, upper_bound=upper)
+    if worst is None:  # nothing to project from and nothing to cap at: keep what the stop estimated
+        stop = record.actions["stop"]
+        return CostAvoided(usd=_money(stop.cost_avoided_usd or 0.0), method=ESTIMATE)
+    return CostAvoided(usd=_money(max(0.0, worst - spent)), method=WORST_CASE_LESS_SPEND, upper_bound=upper)
+
+
 def _cost_avoided(record: AuditRecord) -> float:
-    stop = record.actions.get("stop")
-    return (stop.cost_avoided_usd or 0.0) if stop is not None else 0.0
+    avoided = cost_avoided(record)
+    return avoided.usd if avoided is not None else 0.0
+
+
+def _reviewed(records: Iterable[AuditRecord]) -> list[AuditRecord]:
+    return [r for r in _evaluated(records) if r.review is not None]
+
+
+class _Spend(_Frozen):
+    actual_spend_usd: float
+    actual_spend_is_lower_bound: bool
+    actual_spend_is_upper_bound: bool
+    worst_case_reviewed_usd: float
+
+
+def _spend_figures(records: Sequence[AuditRecord]) -> dict[str, Any]:
+    """Actual spend of the reviewed jobs among `records`, with its bounds and the same jobs' worst case."""
+    pairs = [(record, record.review) for record in _reviewed(records) if record.review is not None]
+    return _Spend(
+        actual_spend_usd=_money(sum(review.spend_usd for _, review in pairs)),
+        actual_spend_is_lower_bound=any(review.spend_bound == "at least" for _, review in pairs),
+        actual_spend_is_upper_bound=any(review.spend_bound == "at most" for _, review in pairs),
+        worst_case_reviewed_usd=_money(sum(_worst_case_of(record) or 0.0 for record, _ in pairs)),
+    ).model_dump()
+
+
+def _worst_case_of(record: AuditRecord) -> float | None:
+    """The worst case the review compared with (the record's when the review was given none)."""
+    if record.review is not None and record.review.worst_case_usd is not None:
+        return record.review.worst_case_usd
+    return record.worst_case_usd
 
 
 def _flagged_cost(record: AuditRecord) -> float:
@@ -286,6 +422,9 @@ def _week_of(record: AuditRecord) -> str:
 def job_row(record: AuditRecord) -> JobRow:
     """The report's row for one evaluated job."""
     stop = record.actions.get("stop")
+    avoided = cost_avoided(record)
+    review = record.review
+    best = review.best if review is not None else None
     return JobRow(
         event_id=record.event_id,
         occurred_at=record.occurred_at,
@@ -298,10 +437,29 @@ def job_row(record: AuditRecord) -> JobRow:
         cost_complete=record.cost_complete,
         decision=record.decision,
         stop_result=stop.result if stop else None,
-        cost_avoided_usd=stop.cost_avoided_usd if stop else None,
+        cost_avoided_usd=avoided.usd if avoided is not None else (stop.cost_avoided_usd if stop else None),
         mode=record.mode,
         mode_origin=record.setting_origins.get("mode"),
+        reviewed=review is not None,
+        job_status=review.job_status if review is not None else None,
+        actual_spend_usd=review.spend_usd if review is not None else None,
+        actual_spend_bound=review.spend_bound if review is not None else None,
+        best_objective=None
+        if best is None
+        else f"{best.metric} {best.objective_value:.6g}"
+        + (f" ({best.objective_type})" if best.objective_type else "")
+        + f", {best.position} of {best.of}",
+        review_findings=_lessons_of(record),
+        cost_avoided_method=avoided.method if avoided is not None else None,
+        cost_avoided_bound="at most" if avoided is not None and avoided.upper_bound else None,
     )
+
+
+def _lessons_of(record: AuditRecord) -> list[str]:
+    """The review rules that found more than context (above info) in this job's review, sorted."""
+    if record.review is None:
+        return []
+    return sorted(rule for rule, severity in record.review.rule_severities.items() if severity != "info")
 
 
 def job_rows(records: Iterable[AuditRecord]) -> list[JobRow]:
@@ -329,6 +487,41 @@ def compute_figures(
         exemptions=exemptions(records),
         costliest_flagged_jobs=costliest_flagged_jobs(records),
         platform_notes=platform_notes(records),
+        costliest_reviewed_jobs=costliest_reviewed_jobs(records),
+        reviews=review_lessons(records),
+    )
+
+
+def costliest_reviewed_jobs(records: Sequence[AuditRecord], limit: int = COSTLIEST_JOBS_SHOWN) -> list[JobRow]:
+    """The reviewed jobs with the highest actual spend."""
+    reviewed = _reviewed(records)
+    reviewed.sort(key=lambda r: (-(r.review.spend_usd if r.review else 0.0), r.occurred_at, r.event_id))
+    return [job_row(r) for r in reviewed[:limit]]
+
+
+def review_lessons(records: Sequence[AuditRecord], limit: int = LESSONS_SHOWN) -> ReviewLessons:
+    """The review rules that found something (above info) in most reviewed jobs, and the (hyperparameter, edge)
+    pairs most often at an edge, each counted once per job; most jobs first."""
+    reviewed = _reviewed(records)
+    jobs: Counter[str] = Counter()
+    findings: Counter[str] = Counter()
+    edges: Counter[tuple[str, str]] = Counter()
+    for record in reviewed:
+        assert record.review is not None
+        jobs.update(_lessons_of(record))
+        findings.update(f.rule for f in record.review.findings if f.severity != "info")
+        edges.update({(e.parameter, e.edge) for e in record.review.range_edges})
+    total = len(reviewed)
+    lessons = [
+        ReviewLesson(rule=rule, jobs=n, share_of_reviewed=round(n / total, 4), findings=findings[rule])
+        for rule, n in jobs.items()
+    ]
+    edge_rows = [EdgeLesson(parameter=p, edge=e, jobs=n) for (p, e), n in edges.items()]
+    return ReviewLessons(
+        jobs_reviewed=total,
+        jobs_not_reviewed=len(_evaluated(records)) - total,
+        findings=sorted(lessons, key=lambda row: (-row.jobs, -row.findings, row.rule))[:limit],
+        range_edges=sorted(edge_rows, key=lambda row: (-row.jobs, row.parameter, row.edge))[:limit],
     )
 
 
@@ -364,6 +557,10 @@ def totals(records: Sequence[AuditRecord]) -> Totals:
         worst_case_flagged_is_lower_bound=any(r.cost_complete is False for r in flagged),
         cost_avoided_usd=_money(sum(_cost_avoided(r) for r in evaluated)),
         **_price_bases(evaluated),
+        jobs_reviewed=len(_reviewed(evaluated)),
+        **_spend_figures(evaluated),
+        stops_by_cost_method=dict(Counter(a.method for r in evaluated if (a := cost_avoided(r)) is not None)),
+        cost_avoided_is_upper_bound=any(a.upper_bound for r in evaluated if (a := cost_avoided(r)) is not None),
     )
 
 
@@ -401,6 +598,8 @@ def by_group(records: Sequence[AuditRecord], key: Callable[[AuditRecord], str | 
             stopped=sum(_stopped(r) for r in members),
             worst_case_flagged_usd=_money(sum(_flagged_cost(r) for r in members)),
             cost_avoided_usd=_money(sum(_cost_avoided(r) for r in members)),
+            reviewed=len(_reviewed(members)),
+            **_spend_figures(members),
         )
         for name, members in groups.items()
     ]

@@ -29,7 +29,16 @@ from hpo_guardrail.reporting.charts import (
     horizontal_bars,
     swatch,
 )
-from hpo_guardrail.reporting.figures import Figures, GroupFigures, JobRow, Offender
+from hpo_guardrail.reporting.figures import (
+    ESTIMATE,
+    PACE,
+    WORST_CASE_LESS_SPEND,
+    Figures,
+    GroupFigures,
+    JobRow,
+    Offender,
+    ReviewLessons,
+)
 
 FORMATS = ("html", "md", "csv", "json")
 CSV_COLUMNS = (
@@ -46,12 +55,25 @@ CSV_COLUMNS = (
     "cost_avoided_usd",
     "mode",
     "mode_origin",
+    "reviewed",
+    "job_status",
+    "actual_spend_usd",
+    "actual_spend_bound",
+    "review_findings",
+    "cost_avoided_method",
 )
 # Spreadsheets run a cell starting with these as a formula; a team tag is free text anyone can set.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NONE = "-"
 _NO_NAME = "(none)"
 _NAMES_SHOWN = 5
+NOT_REVIEWED = "not reviewed"
+_SPEND_NOTE = (
+    "Actual spend: billable time x instance count x the on-demand price, from the review run when the job "
+    "finished; 'at least' when a price or a billable time was missing, 'at most' when managed spot training "
+    "was priced on demand. A job not reviewed yet (still running, or finished before reviews) is not counted "
+    "as $0: it says 'not reviewed'."
+)
 _COST_NOTE = (
     "Worst case: the most a job could cost at on-demand prices (storage, warm pools and data transfer "
     "not included); 'at least' means an instance price was unknown."
@@ -75,6 +97,49 @@ def usd(amount: float | None, lower_bound: bool = False) -> str:
         return "$0"
     text = f"${amount:,.0f}" if abs(amount) >= 1000 else f"${amount:,.2f}"
     return f"at least {text}" if lower_bound else text
+
+
+def bounded_usd(amount: float | None, lower_bound: bool = False, upper_bound: bool = False) -> str:
+    """Dollars with the bound the figure carries: 'at least $5', 'at most $5', or both kinds summed together."""
+    if amount is None:
+        return NOT_REVIEWED
+    text = usd(amount)
+    if lower_bound and upper_bound:
+        return f"{text} (some at least, some at most)"
+    if lower_bound:
+        return f"at least {text}"
+    if upper_bound:
+        return f"at most {text}"
+    return text
+
+
+def _job_spend(job: JobRow) -> str:
+    return bounded_usd(job.actual_spend_usd, job.actual_spend_bound == "at least", job.actual_spend_bound == "at most")
+
+
+# The method itself is written once, under the cost avoided figure of the summary; tables point to it.
+_METHOD_POINTER = (
+    "Cost avoided says how it was reached: (pace), (worst case less spend) or (estimate); the method is under "
+    "the summary."
+)
+_METHOD_WORDS = {PACE: "pace", WORST_CASE_LESS_SPEND: "worst case less spend", ESTIMATE: "estimate"}
+
+
+def _cost_avoided_cell(job: JobRow) -> str:
+    """The cost avoided and how it was reached: '$4,200 (pace)', 'at most $900 (pace)', '$9,500 (estimate)'."""
+    if job.cost_avoided_usd is None:
+        return _NONE
+    text = usd(job.cost_avoided_usd)
+    if job.cost_avoided_bound == "at most":
+        text = f"at most {text}"
+    method = _METHOD_WORDS.get(job.cost_avoided_method or "")
+    return f"{text} ({method})" if method else text
+
+
+def _share(part: float | None, whole: float | None) -> str:
+    if part is None or not whole:
+        return _NONE
+    return f"{part / whole:.0%}" if part / whole >= 0.01 else "<1%"
 
 
 def usd_compact(amount: float) -> str:
@@ -137,10 +202,27 @@ class Table:
         return " ".join(name for name, columns in (("num", self.numeric), ("nowrap", self.nowrap)) if column in columns)
 
 
+def _group_spend(g: GroupFigures) -> str:
+    if not g.reviewed:
+        return NOT_REVIEWED
+    spend = bounded_usd(g.actual_spend_usd, g.actual_spend_is_lower_bound, g.actual_spend_is_upper_bound)
+    return f"{spend} of {usd(g.worst_case_reviewed_usd)}"
+
+
 def _group_table(title: str, noun: str, groups: list[GroupFigures]) -> Table:
     return Table(
         title=title,
-        columns=(noun, "Evaluated", "Flagged", "Findings", "Stopped", "Worst case flagged", "Cost avoided"),
+        columns=(
+            noun,
+            "Evaluated",
+            "Flagged",
+            "Findings",
+            "Stopped",
+            "Worst case flagged",
+            "Cost avoided",
+            "Reviewed",
+            "Actual of worst case",
+        ),
         rows=[
             (
                 g.name or _NO_NAME,
@@ -150,11 +232,14 @@ def _group_table(title: str, noun: str, groups: list[GroupFigures]) -> Table:
                 str(g.stopped),
                 usd(g.worst_case_flagged_usd),
                 usd(g.cost_avoided_usd),
+                f"{g.reviewed} of {g.evaluated}",
+                _group_spend(g),
             )
             for g in groups
         ],
-        numeric=frozenset(range(1, 7)),
+        numeric=frozenset(range(1, 9)),
         empty="No jobs evaluated in this period.",
+        note="Actual of worst case: what the reviewed jobs actually spent, against the worst case of the same jobs.",
     )
 
 
@@ -187,7 +272,18 @@ def _decision_cell(job: JobRow) -> str:
 def _job_table(jobs: list[JobRow]) -> Table:
     return Table(
         title="Costliest flagged jobs",
-        columns=("Job", "When (UTC)", "Team", "Account", "Rules", "Worst case", "Decision", "Stop", "Cost avoided"),
+        columns=(
+            "Job",
+            "When (UTC)",
+            "Team",
+            "Account",
+            "Rules",
+            "Worst case",
+            "Actual spend",
+            "Decision",
+            "Stop",
+            "Cost avoided",
+        ),
         rows=[
             (
                 j.job_name or j.event_id,
@@ -196,17 +292,82 @@ def _job_table(jobs: list[JobRow]) -> Table:
                 j.account or _NONE,
                 ", ".join(j.rules),
                 usd(j.worst_case_usd, j.cost_complete is False),
+                _job_spend(j),
                 _decision_cell(j),
                 j.stop_result or _NONE,
-                usd(j.cost_avoided_usd),
+                _cost_avoided_cell(j),
             )
             for j in jobs
         ],
-        numeric=frozenset({5, 8}),
+        numeric=frozenset({5, 6, 9}),
         nowrap=frozenset({1}),
         empty="No job was flagged in this period.",
-        note=f"{_COST_NOTE} {_DECISION_NOTE}",
+        note=f"{_COST_NOTE} {_DECISION_NOTE} {_METHOD_POINTER}",
     )
+
+
+def _reviewed_job_table(jobs: list[JobRow]) -> Table:
+    return Table(
+        title="Actual spend by job",
+        columns=(
+            "Job",
+            "Team",
+            "Account",
+            "Status",
+            "Actual spend",
+            "Worst case",
+            "Share",
+            "Best objective",
+            "Review findings",
+            "Cost avoided",
+        ),
+        rows=[
+            (
+                j.job_name or j.event_id,
+                j.team or _NONE,
+                j.account or _NONE,
+                j.job_status or _NONE,
+                _job_spend(j),
+                usd(j.worst_case_usd, j.cost_complete is False),
+                _share(j.actual_spend_usd, j.worst_case_usd),
+                j.best_objective or _NONE,
+                ", ".join(j.review_findings) or _NONE,
+                _cost_avoided_cell(j),
+            )
+            for j in jobs
+        ],
+        numeric=frozenset({4, 5, 6, 9}),
+        empty="No job was reviewed in this period.",
+        note=f"The reviewed jobs with the highest actual spend. {_SPEND_NOTE} {_METHOD_POINTER}",
+    )
+
+
+def _lesson_tables(lessons: ReviewLessons) -> list[Table]:
+    reviewed = (
+        f"{lessons.jobs_reviewed} job(s) reviewed in the period"
+        + (f"; {lessons.jobs_not_reviewed} evaluated job(s) not reviewed" if lessons.jobs_not_reviewed else "")
+        + "."
+    )
+    return [
+        Table(
+            title="What the reviews taught: findings",
+            columns=("Review rule", "Jobs", "Share of reviewed jobs", "Findings"),
+            rows=[(r.rule, str(r.jobs), f"{r.share_of_reviewed:.0%}", str(r.findings)) for r in lessons.findings],
+            numeric=frozenset({1, 2, 3}),
+            empty=f"No review found anything beyond its context. {reviewed}",
+            note=f"{reviewed} The review rules that found something (above info) most often, each counted once per "
+            "job; the rules are in docs/rules.md.",
+        ),
+        Table(
+            title="What the reviews taught: ranges at an edge",
+            columns=("Hyperparameter", "Edge", "Jobs"),
+            rows=[(e.parameter, e.edge, str(e.jobs)) for e in lessons.range_edges],
+            numeric=frozenset({2}),
+            empty="No reviewed job had its best training jobs at the edge of a range.",
+            note="Hyperparameters whose best training job (or most of the best few) sat at the lower or upper edge "
+            "of the range: the optimum may lie outside it, so widen the range that way.",
+        ),
+    ]
 
 
 def report_tables(figures: Figures) -> list[Table]:
@@ -237,6 +398,8 @@ def report_tables(figures: Figures) -> list[Table]:
         ),
         _offender_table("Repeat offenders: teams", "Team", offenders.teams, str),
         _job_table(figures.costliest_flagged_jobs),
+        _reviewed_job_table(figures.costliest_reviewed_jobs),
+        *_lesson_tables(figures.reviews),
         Table(
             title="Exempted findings",
             columns=("Exemption", "Findings set aside", "Jobs", "Rules"),
@@ -307,6 +470,12 @@ def render_csv(rows: list[JobRow]) -> str:
             row.cost_avoided_usd,
             row.mode,
             row.mode_origin,
+            "yes" if row.reviewed else "no",
+            row.job_status,
+            row.actual_spend_usd,
+            row.actual_spend_bound,
+            ";".join(row.review_findings),
+            row.cost_avoided_method,
         )
         writer.writerow([_csv_cell(v) for v in values])
     return out.getvalue()
@@ -377,8 +546,22 @@ def _templates() -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters.update(md=markdown_text, usd=usd, usd_compact=usd_compact)
-    environment.globals.update(exact=_exact, cost_note=_COST_NOTE)
+    environment.globals.update(
+        exact=_exact,
+        cost_note=_COST_NOTE,
+        spend_note=_SPEND_NOTE,
+        bounded_usd=bounded_usd,
+        cost_method_counts=_cost_method_counts,
+    )
     return environment
+
+
+def _cost_method_counts(figures: Figures) -> str:
+    """How the stops' cost avoided was reached: '2 from the job's pace, 1 estimated at the stop'."""
+    counts = figures.totals.stops_by_cost_method
+    words = ((PACE, "from the job's pace"), (WORST_CASE_LESS_SPEND, "worst case less spend"), (ESTIMATE, "estimated"))
+    parts = [f"{counts[method]} {label}" for method, label in words if counts.get(method)]
+    return ", ".join(parts) or "no stops"
 
 
 def _context(figures: Figures) -> dict[str, object]:

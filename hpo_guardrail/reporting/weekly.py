@@ -20,7 +20,7 @@ from hpo_guardrail.enforce import Alert, Notifier, chat_text, plain_text
 from hpo_guardrail.observability import count, logger
 from hpo_guardrail.reporting.figures import Figures, ReportPeriod, Totals, compute_figures, iso_utc, iso_week_of
 from hpo_guardrail.reporting.ports import AuditQuery, ReportArchive
-from hpo_guardrail.reporting.render import period_label, render_html, usd
+from hpo_guardrail.reporting.render import bounded_usd, period_label, render_html, usd
 
 PRODUCT = "HPO Guardrail"
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
@@ -153,6 +153,17 @@ def _exemptions_line(figures: Figures, text: Callable[[object], str]) -> str | N
     return line
 
 
+def _reviewed_line(figures: Figures) -> str | None:
+    """'2 of 8; actual spend at least $415.00 of a worst case of $5,120', when a job was reviewed."""
+    t = figures.totals
+    if not t.jobs_reviewed:
+        return None
+    spend = bounded_usd(t.actual_spend_usd, t.actual_spend_is_lower_bound, t.actual_spend_is_upper_bound)
+    return (
+        f"{t.jobs_reviewed} of {t.evaluated}; actual spend {spend} of a worst case of {usd(t.worst_case_reviewed_usd)}"
+    )
+
+
 def _next_steps(figures: Figures, location: str) -> list[str]:
     steps = [f"Open the full report from the link above, or: aws s3 cp {location} ."]
     if any(group.flagged and group.name is not None for group in figures.by_team):
@@ -177,10 +188,12 @@ def compose_summary(figures: Figures, week: str, location: str, region: str) -> 
     )
     # Team tag values and exemption names are other people's text: escaped for each sink.
     chat_optional = [
+        ("Reviewed jobs", _reviewed_line(figures)),
         ("Flagged jobs by team", _teams_line(figures, chat_text)),
         ("Exemptions", _exemptions_line(figures, chat_text)),
     ]
     optional = [
+        ("Reviewed jobs", _reviewed_line(figures)),
         ("Flagged jobs by team", _teams_line(figures, plain_text)),
         ("Exemptions", _exemptions_line(figures, plain_text)),
     ]

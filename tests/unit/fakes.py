@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim
-from hpo_guardrail.enforce.ports import Alert, JobNotFound, JobNotStoppable, NotificationFailed
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, ReviewRecord
+from hpo_guardrail.enforce.ports import Alert, AuditRecordNotFound, JobNotFound, JobNotStoppable, NotificationFailed
 
 
 @dataclass
@@ -76,3 +76,12 @@ class FakeAuditStore:
 
     def record_action(self, event_id: str, name: str, action: ActionRecord) -> None:
         self.records[event_id] = self.records[event_id].with_action(name, action)
+
+    def attach_review(self, event_id: str, review: ReviewRecord) -> ReviewRecord | None:
+        record = self.records.get(event_id)
+        if record is None:
+            raise AuditRecordNotFound(f"no audit record for event id {event_id}")
+        if record.review is not None:
+            return record.review
+        self.records[event_id] = record.with_review(review)
+        return None

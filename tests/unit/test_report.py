@@ -195,7 +195,7 @@ def test_json_round_trips_to_the_same_figures(figures):
 
     assert Figures.model_validate_json(text) == figures
     document = json.loads(text)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert list(document) == [
         "schema_version",
         "generated_at",
@@ -210,6 +210,9 @@ def test_json_round_trips_to_the_same_figures(figures):
         "exemptions",
         "costliest_flagged_jobs",
         "platform_notes",
+        "costliest_reviewed_jobs",
+        "reviews",
+        "cost_avoided_method",
     ]
 
 
