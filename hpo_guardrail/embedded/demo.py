@@ -108,7 +108,7 @@ def run_demo(events_dir: Path, out: TextIO) -> None:
     try:
         _run(event_files, workdir, out)
     finally:
-        _clean_up(workdir)
+        clean_up(workdir)
 
 
 def _run(event_files: list[Path], workdir: Path, out: TextIO) -> None:
@@ -153,10 +153,11 @@ def _week_start(week: str) -> datetime:
     return datetime.fromisoformat(ReportPeriod.iso_week(week).since.replace("Z", "+00:00"))
 
 
-def _clean_up(workdir: Path) -> None:
-    """Remove what the demo made in `workdir` (the functions' code, anything else), keeping KEPT_FILES."""
+def clean_up(workdir: Path, kept: Sequence[str] = KEPT_FILES) -> None:
+    """Remove what a demo made in `workdir` (the functions' code, anything else), keeping the files named `kept`;
+    the folder too when nothing is kept."""
     for entry in workdir.iterdir():
-        if entry.name in KEPT_FILES and entry.is_file():
+        if entry.name in kept and entry.is_file():
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

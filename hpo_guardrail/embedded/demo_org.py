@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shutil
 import sys
 import tempfile
 import urllib.request
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hpo_guardrail.embedded.chat_button import STOP_BUTTON_OUTPUT, button_press, deployed_template, press_stop_button
-from hpo_guardrail.embedded.demo import DemoFailed
+from hpo_guardrail.embedded.demo import DemoFailed, clean_up
 from hpo_guardrail.embedded.demo_clock import DemoClock, PinnedClockRunner, event_time
 from hpo_guardrail.embedded.deployment import REPO_ROOT
 from hpo_guardrail.embedded.emulator import EmbeddedAws
@@ -121,7 +120,7 @@ def main(argv: Sequence[str] = ()) -> int:
         print(f"\nDEMO FAILED: {type(failure).__name__}: {failure}", file=out)
         return 1
     finally:
-        _clean_up(workdir)
+        clean_up(workdir, KEPT_FILES)
     return 0
 
 
@@ -532,17 +531,6 @@ def _event_id_of(notification: SnsNotification) -> str | None:
     except (json.JSONDecodeError, KeyError, TypeError):
         return None
     return str(context["eventId"]) if isinstance(context, dict) and context.get("eventId") else None
-
-
-def _clean_up(workdir: Path) -> None:
-    """Remove what the demo made in `workdir` (the function's code), keeping KEPT_FILES."""
-    for entry in workdir.iterdir():
-        if entry.name in KEPT_FILES and entry.is_file():
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
