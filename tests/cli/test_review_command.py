@@ -237,3 +237,17 @@ def test_fail_on_never_exits_0_and_a_bad_policy_exits_2(embedded_aws, tmp_path):
     assert high.returncode == 1 and "at or above --fail-on high" in high.stdout
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("hpo-guardrail review: error: invalid policy bad.yaml")
+
+
+def test_a_failed_job_that_launched_no_training_jobs_is_reviewed_and_says_nothing_was_learnt(embedded_aws, tmp_path):
+    job = _create(embedded_aws, wide_linear_request(unique("review-failed")))
+    embedded_aws.run_tuning_job(job, [], "Failed", failure_reason="ClientError: no such image")
+
+    run = _review(embedded_aws, tmp_path, job, "--prices", "bundled", "--format", "json")
+
+    assert run.returncode == 1, run.stderr
+    report = run.json()
+    assert report["status"] == "Failed" and report["best_objective"] is None
+    assert report["actual_spend_usd"] == 0 and report["worst_case_usd"] > 0
+    (no_results,) = [f for f in report["review"]["findings"] if f["rule"] == "review-no-results"]
+    assert no_results["severity"] == "high" and "launched no training jobs" in no_results["message"]
