@@ -54,3 +54,13 @@ def test_the_help_documents_the_exit_codes():
 
     assert "Exit codes: 0 nothing reaches --fail-on" in text
     assert "1 a finding does" in text and "2 the review could not run" in text
+
+
+def test_docs_cli_names_every_action_the_review_needs():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = page.split("## `hpo-guardrail review JOB_NAME`", 1)[1].split("\n## ", 1)[0]
+    iam = " ".join(section.split("\nIAM: ", 1)[1].split("\n\n", 1)[0].split())
+
+    assert review.PERMISSIONS and all(f"`{action}`" in iam for action in review.PERMISSIONS)
