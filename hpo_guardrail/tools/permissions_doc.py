@@ -89,7 +89,7 @@ def render_permissions_markdown() -> str:
         "",
         "## Every adapter",
         "",
-        "The CLI (`lint --prices live`, `scan`, `report`, `prices`) runs with the caller's own credentials",
+        "The CLI (`lint --prices live`, `scan`, `review`, `report`, `prices`) runs with the caller's own credentials",
         "and needs the actions of the adapters it uses; those no function is wired with are the CLI's only.",
         "",
         "| adapter | actions | deployed in |",

@@ -22,7 +22,8 @@ def render_review_rules_markdown() -> str:
         "their billable time (DescribeTrainingJob) and reports what the job actually cost and taught. Each point "
         "is a finding with a rule id, a severity, evidence and advice, like the creation rules above. Info "
         "findings give context (the spend, where the best came); from low on, the review has something to say. "
-        "The review judges a job that already ran: it never stops anything.",
+        "The review judges a job that already ran: it never stops anything. Run it yourself on any finished job, "
+        "with your own credentials: `hpo-guardrail review JOB_NAME [--region R]` (docs/cli.md).",
         "",
         "| id | title | severity |",
         "| --- | --- | --- |",
