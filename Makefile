@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Keep the SAM CLI quiet and offline-friendly.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint typecheck samlint checkov build clean venv browser build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction
+.PHONY: demo test lint typecheck samlint checkov build clean venv browser build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction build-ReconcileFunction
 
 venv: $(STAMP)
 
@@ -70,7 +70,8 @@ build: $(STAMP)
 build-GuardrailFunction: REQUIREMENTS := functions/guardrail/requirements.txt
 build-ReporterFunction: REQUIREMENTS := functions/reporter/requirements.txt
 build-PriceRefreshFunction: REQUIREMENTS := functions/prices/requirements.txt
-build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction:
+build-ReconcileFunction: REQUIREMENTS := functions/reconcile/requirements.txt
+build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction build-ReconcileFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from hpo_guardrail.enforce.alerts import AlertOptions, compose_alert
 from hpo_guardrail.enforce.audit import (
+    CLOUDTRAIL,
     EXPORT,
     FAILED,
     NOTIFY,
@@ -25,8 +26,10 @@ from hpo_guardrail.enforce.audit import (
     ActionRecord,
     AuditRecord,
     Claim,
+    JobClaim,
     NoAuditStore,
     fallback_event_id,
+    job_claim_key,
 )
 from hpo_guardrail.enforce.chat_stop import (
     CHAT_CHANNEL,
@@ -37,6 +40,7 @@ from hpo_guardrail.enforce.chat_stop import (
     follow_up_alert,
     is_chat_request,
 )
+from hpo_guardrail.enforce.described import DescribedJob
 from hpo_guardrail.enforce.evaluator import Assessment, Evaluator
 from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResult
 from hpo_guardrail.enforce.platform_alerts import policy_problem_alert, policy_problem_key
@@ -47,6 +51,7 @@ from hpo_guardrail.enforce.ports import (
     AuditStore,
     ExportFailed,
     FindingsExporter,
+    JobClaims,
     JobController,
     JobControllers,
     JobNotFound,
@@ -144,6 +149,39 @@ class GuardrailService:
             count("ForeignEventsRejected")
             return self._record_not_evaluated(Status.REJECTED, event, call.context.event_id, refusal)
         return self._evaluate_and_act(call, event)
+
+    def evaluate_described_job(self, job: DescribedJob, *, trigger: str) -> Outcome:
+        """Judge a tuning job that reached the guardrail without its creation event, exactly as if that event had
+        come: the same evaluator, decision, audit record (saying which `trigger` found it), stop path and alert.
+
+        The record's event id is `described_event_id(...)`, the same every time the trigger finds the
+        job, so a trigger that runs again resumes or skips its own record; and the job's claim (see `audit`)
+        makes a job its CloudTrail event already judged, or judges later, one alert in all. Like `handle`, a
+        stop that failed raises StopFailed and an alert that could not be sent NotificationFailed, both recorded
+        as pending: running the trigger again does what is left.
+        """
+        count("DescribedJobsReceived")
+        event_id = described_event_id(trigger, job.account, job.region, job.name)
+        try:
+            call = job.call(event_id)
+        except (ValueError, TypeError) as error:  # InvalidRequest names the field
+            reason = f"the description of tuning job {job.name or '?'} could not be read: {error}"
+            logger.warning("Rejected a described tuning job", extra={"reason": reason, "trigger": trigger})
+            count("EventsRejected")
+            return self._record_not_evaluated(Status.REJECTED, dict(job.description), event_id, reason)
+        refusal = self._outside_scope(call.context)
+        if refusal is not None:
+            logger.warning("Rejected a job of an account the guardrail does not watch", extra={"reason": refusal})
+            count("EventsRejected")
+            return self._record_not_evaluated(Status.REJECTED, None, event_id, refusal)
+        return self._evaluate_and_act(call, None, trigger=trigger, request=job.request_parameters())
+
+    def job_judged_by(self, account: str, region: str, job_name: str) -> JobClaim | None:
+        """Which event's record judged this tuning job (its CloudTrail event, or a trigger that found it
+        without one), or None when none did, or the audit store cannot say (no table)."""
+        if not isinstance(self._audit, JobClaims):
+            return None
+        return self._audit.job_claim(job_claim_key(account, region, job_name))
 
     def stop_from_chat(self, payload: object) -> ChatStopReply:
         """The alert's "Stop tuning job" button: stop the job of a recorded evaluation that only notified.
@@ -276,8 +314,38 @@ class GuardrailService:
         self._audit.begin(record)  # a duplicate delivery finds its record and stores nothing
         return record.outcome()
 
+    def _judged_already(self, call: TuningJobCall, trigger: str, event: object) -> Outcome | None:
+        """Claim the call's job for its event; when another event's record judged the job already (its CloudTrail
+        event and a trigger that found it without one), record this one as skipped and return that outcome."""
+        context = call.context
+        account = context.account or self.settings.account_id
+        if not isinstance(self._audit, JobClaims) or account is None:
+            return None  # no table (the CLI), or no account to key the job by: each event stands alone
+        region = context.region or self.settings.region
+        claim = JobClaim(event_id=context.event_id, trigger=trigger, at=self._now())
+        held = self._audit.claim_job(job_claim_key(account, region, call.request.job_name), claim)
+        if held.event_id == claim.event_id:
+            return None
+        count("JobsJudgedAlready")
+        reason = (
+            f"tuning job {call.request.job_name} was already judged through {held.trigger} "
+            f"(event {held.event_id}, at {held.at}): not judged again"
+        )
+        logger.info("Job already judged through another trigger", extra={"reason": reason})
+        return self._record_not_evaluated(Status.SKIPPED, event, context.event_id, reason)
+
     @tracer.capture_method
-    def _evaluate_and_act(self, call: TuningJobCall, event: object = None) -> Outcome:
+    def _evaluate_and_act(
+        self,
+        call: TuningJobCall,
+        event: object = None,
+        *,
+        trigger: str = CLOUDTRAIL,
+        request: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        judged = self._judged_already(call, trigger, event)
+        if judged is not None:
+            return judged
         # A policy that cannot be read or is invalid does not stop the guardrail: the evaluator uses the last
         # good one (or the packaged default) and says so; the record keeps it and the platform team is told.
         assessment = self.evaluator.assess(call.request, call.context)
@@ -291,6 +359,8 @@ class GuardrailService:
             exports=self._exporter is not None,
             event=event,  # the record keeps the request, and the base layer, for `hpo-guardrail replay`
             base=self.evaluator.base,
+            trigger=trigger,
+            request=request,
         )
         if assessment.policy_problem:
             record = record.model_copy(
@@ -503,6 +573,12 @@ class GuardrailService:
             return ActionRecord(result=FAILED, at=self._now(), detail=str(error))
         count("FindingsExported", imported)
         return ActionRecord(result="exported", at=self._now(), detail=f"{imported} finding(s)")
+
+
+def described_event_id(trigger: str, account: str, region: str, job_name: str) -> str:
+    """The audit key of a job a trigger found without its CloudTrail event: the same job and trigger give the same
+    key (names are unique per account and region, and case-insensitive)."""
+    return f"{trigger}-{account}-{region}-{job_name.lower()}"
 
 
 def _chat_refusal(event_id: str, record: AuditRecord | None) -> str | None:
