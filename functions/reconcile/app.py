@@ -7,8 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hpo_guardrail.composition_reconcile import build_reconciler
-from hpo_guardrail.enforce.reconcile import ReconciliationIncomplete
+from hpo_guardrail.composition import build_reconciler
 from hpo_guardrail.observability import logger, metrics, tracer
 
 # Created once per execution environment (cold start), reused by every invocation.
@@ -21,7 +20,4 @@ RECONCILER = build_reconciler()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """One run over every account and region; returns its summary. A job whose stop or alert failed is recorded as
     pending and the run raises at its end, so Lambda runs it again (what is done is skipped)."""
-    report = RECONCILER.run()
-    if report.pending:
-        raise ReconciliationIncomplete(f"{len(report.pending)} job(s) with a pending action: {report.pending}")
-    return report.summary()
+    return RECONCILER.handle(event)

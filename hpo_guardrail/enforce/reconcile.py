@@ -164,6 +164,14 @@ class Reconciler:
         self._home_account = home_account
         self._clock = clock
 
+    def handle(self, event: object = None) -> dict[str, Any]:
+        """One scheduled run (the schedule's payload carries nothing): its summary, or ReconciliationIncomplete at
+        the end when a job's stop or alert is pending, so that Lambda runs it again."""
+        report = self.run()
+        if report.pending:
+            raise ReconciliationIncomplete(f"{len(report.pending)} job(s) with a pending action: {report.pending}")
+        return report.summary()
+
     def window(self) -> tuple[datetime, datetime]:
         """(after, before): the creation times this run looks at."""
         now = self._clock()

@@ -28,7 +28,6 @@ from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import AccountAccessFailed, JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
-from hpo_guardrail.environment import DEFAULT_MEMBER_ROLE_NAME
 from hpo_guardrail.linting.evaluation import cli_evaluator
 from hpo_guardrail.linting.output import emit, report_problems
 from hpo_guardrail.linting.prices import cli_prices
@@ -45,6 +44,8 @@ ORG_PERMISSIONS = (*OrganizationAccounts.PERMISSIONS, *MemberSessions.PERMISSION
 # The exit code of a scan across accounts that could not read some account or region (each named on stderr);
 # the others were scanned and reported. Above lint's 1 (findings), below 2 (nothing could be scanned).
 INCOMPLETE = 3
+# The template's MemberRoleName default, as the function's settings have it.
+DEFAULT_MEMBER_ROLE_NAME: str = Settings.model_fields["member_role_name"].default
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
