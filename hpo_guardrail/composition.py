@@ -41,26 +41,27 @@ if TYPE_CHECKING:
 
 # The template's logical id of each function -> the adapters it is wired with (optional ones included:
 # the template grants those behind the same condition that turns them on).
+_GUARDRAIL_ADAPTERS: tuple[type, ...] = (
+    SageMakerJobController,
+    SnsNotifier,
+    SsmParameters,
+    DynamoDbAuditStore,
+    SecurityHubExporter,
+    DynamoDbPriceCache,
+    PriceListApi,
+    MemberSessions,
+)
+# The reconciliation function (template.yaml ReconcileFunction, with ReconcileSchedule) runs as the guardrail
+# function's own execution role, since the member roles trust exactly that role: it has the guardrail's adapters
+# and, in addition, these, whose actions the template's ReconcilePolicy adds to that role (ListAccounts only with
+# an organization).
+RECONCILE_ADAPTERS: tuple[type, ...] = (TuningJobReader, OrganizationAccounts)
 FUNCTION_ADAPTERS: Mapping[str, tuple[type, ...]] = {
-    "GuardrailFunction": (
-        SageMakerJobController,
-        SnsNotifier,
-        SsmParameters,
-        DynamoDbAuditStore,
-        SecurityHubExporter,
-        DynamoDbPriceCache,
-        PriceListApi,
-        MemberSessions,
-    ),
+    "GuardrailFunction": _GUARDRAIL_ADAPTERS,
+    "ReconcileFunction": (*_GUARDRAIL_ADAPTERS, *RECONCILE_ADAPTERS),
     "ReporterFunction": (DynamoDbAuditQuery, S3ReportArchive, SnsNotifier),
     "PriceRefreshFunction": (PriceListApi, DynamoDbPriceCache),
 }
-
-
-# The reconciliation function (template.yaml ReconcileFunction) runs as the guardrail function's own execution
-# role, since the member roles trust exactly that role: it has the guardrail's adapters and, in addition, these,
-# whose actions the template's ReconcilePolicy grants to that role (ListAccounts only with an organization).
-RECONCILE_ADAPTERS: tuple[type, ...] = (TuningJobReader, OrganizationAccounts)
 
 
 def required_permissions(function: str) -> frozenset[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hpo_guardrail.composition import RECONCILE_ADAPTERS
+from hpo_guardrail.composition import RECONCILE_ADAPTERS, required_permissions
 from hpo_guardrail.enforce.reconcile import RATE_EXPRESSION
 from tests.unit.test_template_organization import ORGANIZATION, TRANSFORMED, _Deployment
 
@@ -89,12 +89,19 @@ def test_the_policy_grants_exactly_what_the_reconciliation_adds_and_lists_accoun
     deployment,
 ):
     declared = {action for adapter in RECONCILE_ADAPTERS for action in adapter.PERMISSIONS}  # type: ignore[attr-defined]
-    granted = {action for statement in _policy_statements(deployment) for action in _actions(statement)}
+    # Lambda's on-failure destination, sent to as the function's role: SAM grants it only to roles it creates.
+    (on_failure,) = [s for s in _policy_statements(deployment) if s["Sid"] == "KeepFailedRuns"]
+    assert (on_failure["Action"], on_failure["Resource"]) == (
+        "sqs:SendMessage",
+        {"Fn::GetAtt": ["FailedScheduledRunQueue", "Arn"]},
+    )
+    statements = [s for s in _policy_statements(deployment) if s is not on_failure]
+    granted = {action for statement in statements for action in _actions(statement)}
     if deployment is ORG:
         assert granted == declared
     else:
         assert granted == declared - {"organizations:ListAccounts"}
-    for statement in _policy_statements(deployment):
+    for statement in statements:
         if statement["Resource"] == "*":
             # IAM has no resource type for these two: "*" or nothing.
             assert _actions(statement) <= {"sagemaker:ListHyperParameterTuningJobs", "organizations:ListAccounts"}
@@ -102,3 +109,18 @@ def test_the_policy_grants_exactly_what_the_reconciliation_adds_and_lists_accoun
             assert statement["Resource"] == {
                 "Fn::Sub": "arn:${AWS::Partition}:sagemaker:*:${AWS::AccountId}:hyper-parameter-tuning-job/*"
             }
+
+
+def test_the_shared_role_with_the_policy_grants_exactly_what_the_reconciliation_functions_adapters_declare():
+    everything = _Deployment(
+        {
+            "ReconcileSchedule": SCHEDULE,
+            "OrganizationId": ORGANIZATION,
+            "PolicyParameterName": "/hpo-guardrail/policy",
+            "SecurityHubExport": "Enabled",
+        }
+    )
+    statements = everything.function_statements() + _policy_statements(everything)
+    granted = {action for statement in statements for action in _actions(statement)}
+    # sqs:SendMessage: each function's on-failure destination (SAM's for the guardrail, KeepFailedRuns here).
+    assert granted - {"sqs:SendMessage"} == required_permissions("ReconcileFunction")
