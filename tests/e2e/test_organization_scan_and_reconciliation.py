@@ -162,10 +162,15 @@ def reconciled(embedded_aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFacto
     )
     for name in ("workload-b", "workload-c"):
         _scan_role(embedded_aws.in_account(org.account_id(name), region=HOME), tooling.account_id, org.organization_id)
+    # moto's CloudFormation joins a CommaDelimitedList parameter's default character by character ("u,s,-,...");
+    # CloudFormation joins the list. Set the variable as CloudFormation sets it.
+    lambda_client = tooling.client("lambda")
+    reconcile_name = central.outputs["ReconcileFunctionName"]
+    variables = lambda_client.get_function_configuration(FunctionName=reconcile_name)["Environment"]["Variables"]
+    variables["RECONCILE_REGIONS"] = ",".join(REGIONS)
+    lambda_client.update_function_configuration(FunctionName=reconcile_name, Environment={"Variables": variables})
     runner = FunctionRunner.for_stack(tooling, central, workdir / "guardrail")
-    reconcile = FunctionRunner.for_stack(
-        tooling, central, workdir / "reconcile", function_name=central.outputs["ReconcileFunctionName"]
-    )
+    reconcile = FunctionRunner.for_stack(tooling, central, workdir / "reconcile", function_name=reconcile_name)
     yield Reconciled(
         Organization(embedded_aws, org, central, runner, SnsCapture(tooling, central.topic_arn)), reconcile
     )
