@@ -166,8 +166,8 @@ def reconciled(embedded_aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFacto
     # CloudFormation joins the list. Set the variable as CloudFormation sets it.
     lambda_client = tooling.client("lambda")
     reconcile_name = central.outputs["ReconcileFunctionName"]
-    variables = lambda_client.get_function_configuration(FunctionName=reconcile_name)["Environment"]["Variables"]
-    variables["RECONCILE_REGIONS"] = ",".join(REGIONS)
+    deployed = lambda_client.get_function_configuration(FunctionName=reconcile_name)["Environment"]["Variables"]
+    variables = {name: str(value) for name, value in deployed.items()} | {"RECONCILE_REGIONS": ",".join(REGIONS)}
     lambda_client.update_function_configuration(FunctionName=reconcile_name, Environment={"Variables": variables})
     runner = FunctionRunner.for_stack(tooling, central, workdir / "guardrail")
     reconcile = FunctionRunner.for_stack(tooling, central, workdir / "reconcile", function_name=reconcile_name)
@@ -308,7 +308,7 @@ def test_scan_org_finds_the_job_in_a_region_without_the_forwarder_and_names_the_
     assert {f["rule"] for f in reports[in_b]["findings"]} >= {"log-scale", "budget-cap"}
     assert (reports[in_c]["account"], reports[in_c]["region"]) == (c, SECOND)
     # The management account and workload-d have no scan role: one line per account and region, and the rest ran.
-    lines = [line for line in run.stderr.splitlines() if "not scanned" in line]
+    lines = [line for line in run.stderr.splitlines() if ": not scanned: " in line]
     for account in (org.org.management_account_id, org.account("workload-d")):
         for region in (SECOND, UNWATCHED):
             assert sum(f"account {account}, region {region}: not scanned" in line for line in lines) == 1, lines
