@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: demo test lint typecheck samlint checkov build clean venv browser build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction \
-	build-StopButtonFunction
+	build-StopButtonFunction build-ReconcileFunction
 
 venv: $(STAMP)
 
@@ -73,7 +73,8 @@ build-ReporterFunction: REQUIREMENTS := functions/reporter/requirements.txt
 build-PriceRefreshFunction: REQUIREMENTS := functions/prices/requirements.txt
 # The Stop button's function runs the guardrail's service (the same stop path): the same dependencies.
 build-StopButtonFunction: REQUIREMENTS := functions/guardrail/requirements.txt
-build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction build-StopButtonFunction:
+build-ReconcileFunction: REQUIREMENTS := functions/reconcile/requirements.txt
+build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction build-StopButtonFunction build-ReconcileFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +

@@ -8,7 +8,8 @@ template.yaml, so a new AWS call cannot ship without its permission (or keep one
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hpo_guardrail.adapters.clients import (
@@ -19,9 +20,10 @@ from hpo_guardrail.adapters.clients import (
 )
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore, DynamoDbPriceCache
 from hpo_guardrail.adapters.member import MemberSessions
+from hpo_guardrail.adapters.organizations import OrganizationAccounts
 from hpo_guardrail.adapters.pricing import LOOKUP_CLIENT_CONFIG, PRICING_API_REGION, PriceListApi
 from hpo_guardrail.adapters.s3 import S3ReportArchive
-from hpo_guardrail.adapters.sagemaker import SageMakerJobController, SageMakerJobControllers
+from hpo_guardrail.adapters.sagemaker import SageMakerJobController, SageMakerJobControllers, TuningJobReader
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.ssm import SsmParameters
@@ -33,22 +35,30 @@ from hpo_guardrail.pricing.lookup import LivePrices
 from rules.prices import BundledPrices, PriceBook
 
 if TYPE_CHECKING:
+    from hpo_guardrail.enforce.reconcile import Reconciler
     from hpo_guardrail.pricing.refresh import PriceCacheRefresher
     from hpo_guardrail.reporting.weekly import WeeklyReporter
 
 # The template's logical id of each function -> the adapters it is wired with (optional ones included:
 # the template grants those behind the same condition that turns them on).
+_GUARDRAIL_ADAPTERS: tuple[type, ...] = (
+    SageMakerJobController,
+    SnsNotifier,
+    SsmParameters,
+    DynamoDbAuditStore,
+    SecurityHubExporter,
+    DynamoDbPriceCache,
+    PriceListApi,
+    MemberSessions,
+)
+# The reconciliation function (template.yaml ReconcileFunction, with ReconcileSchedule) runs as the guardrail
+# function's own execution role, since the member roles trust exactly that role: it has the guardrail's adapters
+# and, in addition, these, whose actions the template's ReconcilePolicy adds to that role (ListAccounts only with
+# an organization).
+RECONCILE_ADAPTERS: tuple[type, ...] = (TuningJobReader, OrganizationAccounts)
 FUNCTION_ADAPTERS: Mapping[str, tuple[type, ...]] = {
-    "GuardrailFunction": (
-        SageMakerJobController,
-        SnsNotifier,
-        SsmParameters,
-        DynamoDbAuditStore,
-        SecurityHubExporter,
-        DynamoDbPriceCache,
-        PriceListApi,
-        MemberSessions,
-    ),
+    "GuardrailFunction": _GUARDRAIL_ADAPTERS,
+    "ReconcileFunction": (*_GUARDRAIL_ADAPTERS, *RECONCILE_ADAPTERS),
     "ReporterFunction": (DynamoDbAuditQuery, S3ReportArchive, SnsNotifier),
     "PriceRefreshFunction": (PriceListApi, DynamoDbPriceCache),
 }
@@ -112,7 +122,7 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     )
     exporter = SecurityHubExporter(function_client("securityhub")) if settings.security_hub_export else None
     policies = policy_source(settings.policy, settings.policy_max_age_seconds)
-    return GuardrailService(
+    service = GuardrailService(
         settings,
         jobs=jobs,
         notifier=notifier,
@@ -121,6 +131,10 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         exporter=exporter,
         prices=build_live_prices(settings),
     )
+    # Every function that alerts (the guardrail, the reconciliation) names the Stop button's function in its
+    # alerts, so an alert that only notified shows the button wherever it came from.
+    service.offer_stop_button(environ.get(STOP_BUTTON_FUNCTION_VARIABLE))
+    return service
 
 
 def build_job_controllers(settings: Settings) -> SageMakerJobControllers:
@@ -169,4 +183,47 @@ def build_price_refresher(environ: Mapping[str, str] = os.environ) -> PriceCache
         regions=settings.regions,
         instance_types=InstanceTypeList.from_botocore().types,
         ttl_seconds=settings.price_cache_ttl_seconds,
+    )
+
+
+def build_reconciler(
+    environ: Mapping[str, str] = os.environ, clock: Callable[[], datetime] | None = None
+) -> Reconciler:
+    """The scheduled reconciliation: the guardrail service, the accounts (the organization's ACTIVE ones, or the
+    home account), and a reader per account and region: the function's own session at home, the member role (a
+    session named after the run) everywhere else. `clock` (tests) moves the window."""
+    # Imported here: the guardrail function imports this module too, and its cold start needs none of it.
+    from hpo_guardrail.adapters.sts import caller_account
+    from hpo_guardrail.enforce.reconcile import Reconciler, ReconcileSettings
+
+    service = build_service(environ)
+    settings = service.settings
+    reconcile = ReconcileSettings.from_environ(environ)
+    home_account = settings.account_id or caller_account(function_client("sts"))
+    sts = function_client("sts")
+    members = MemberSessions(
+        sts, settings.member_role_name, partition=sts.meta.partition, client_config=FUNCTION_CLIENT_CONFIG
+    )
+
+    now = clock or (lambda: datetime.now(UTC))
+
+    def accounts() -> list[str]:
+        if not settings.watches_organization:
+            return [home_account]
+        return OrganizationAccounts(function_client("organizations")).active()
+
+    def lister(account: str, region: str) -> TuningJobReader:
+        if account == home_account:
+            return TuningJobReader(function_client("sagemaker", region=region))
+        run = f"reconciliation-{now().strftime('%Y%m%dT%H%M%SZ')}"
+        return TuningJobReader(members.client("sagemaker", account, region, event_id=run))
+
+    return Reconciler(
+        service,
+        accounts=accounts,
+        lister=lister,
+        regions=reconcile.regions(settings.region),
+        interval=reconcile.interval,
+        home_account=home_account,
+        clock=now,
     )

@@ -5,19 +5,17 @@ event: the Stop button's function (functions/stop_button/app.py) is the one entr
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hpo_guardrail.composition import STOP_BUTTON_FUNCTION_VARIABLE, build_service
+from hpo_guardrail.composition import build_service
 from hpo_guardrail.observability import logger, metrics, tracer
 
 # Created once per execution environment (cold start), reused by every invocation.
+# Its alerts name the Stop button's function (template.yaml sets STOP_BUTTON_FUNCTION_NAME), so the chat
+# channel's button can invoke it; without the variable the alerts carry no button.
 SERVICE = build_service()
-# The alerts name the Stop button's function (template.yaml sets the variable), so the chat channel's button can
-# invoke it; without it the alerts carry no button.
-SERVICE.offer_stop_button(os.environ.get(STOP_BUTTON_FUNCTION_VARIABLE))
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.eventID || id", clear_state=True)

@@ -10,13 +10,16 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, ReviewRecord
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, JobClaim, ReviewRecord
 from hpo_guardrail.enforce.ports import AuditRecordNotFound
 from hpo_guardrail.pricing.lookup import CachedPrice, PriceCacheUnavailable
 
 # Every record carries this constant so one index can list all records by time.
 RECORD_TYPE = "decision"
 NOTICE_TYPE = "notice"  # "told people once" markers (a broken policy version), not decisions
+# Which event judged a tuning job (enforce.audit.job_claim_key): not a decision either, and without the
+# `account` attribute, so it stays out of the by-account index the reports read.
+JOB_CLAIM_TYPE = "job"
 INDEX_BY_TIME = "by-time"
 INDEX_BY_ACCOUNT = "by-account"
 INDEX_BY_TEAM = "by-team"
@@ -125,6 +128,37 @@ class DynamoDbAuditStore:
                 raise
             return False
         return True
+
+    def claim_job(self, key: str, claim: JobClaim) -> JobClaim:
+        # The first claim stays as it was written; whoever claims later (the same event delivered again, a
+        # reconciliation run repeated, or another trigger) reads it back and compares.
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "event_id": {"S": key},
+                    "record_type": {"S": JOB_CLAIM_TYPE},
+                    "occurred_at": {"S": claim.at},
+                    "judged_by": {"S": claim.event_id},
+                    "trigger": {"S": claim.trigger},
+                },
+                ConditionExpression="attribute_not_exists(event_id)",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            held = self.job_claim(key)
+            if held is None:  # deleted in between (by hand): nobody holds it, so try once more
+                return self.claim_job(key, claim)
+            return held
+        return claim
+
+    def job_claim(self, key: str) -> JobClaim | None:
+        response = self._client.get_item(TableName=self._table, Key={"event_id": {"S": key}}, ConsistentRead=True)
+        item = response.get("Item")
+        if item is None:
+            return None
+        return JobClaim(event_id=item["judged_by"]["S"], trigger=item["trigger"]["S"], at=item["occurred_at"]["S"])
 
     def get(self, event_id: str) -> AuditRecord | None:
         response = self._client.get_item(TableName=self._table, Key={"event_id": {"S": event_id}}, ConsistentRead=True)

@@ -1,9 +1,10 @@
-"""SageMaker tuning jobs: describe and stop (the function), list, describe and read tags (scan)."""
+"""SageMaker tuning jobs: describe and stop (the function), list, describe and read tags (scan, reconciliation)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import ClientError
@@ -96,7 +97,7 @@ class SageMakerJobControllers:
 
 
 class TuningJobReader:
-    """What `scan` reads of an account's tuning jobs, over an injected boto3 SageMaker client.
+    """What `scan` and the reconciliation read of an account's tuning jobs, over an injected boto3 SageMaker client.
 
     A job that is gone raises JobNotFound; any other failure AwsCallFailed.
     """
@@ -115,6 +116,15 @@ class TuningJobReader:
         arguments: dict[str, Any] = {"StatusEquals": "InProgress"}
         if name_contains:
             arguments["NameContains"] = name_contains
+        with aws_call():
+            for page in self._client.get_paginator("list_hyper_parameter_tuning_jobs").paginate(**arguments):
+                for summary in page["HyperParameterTuningJobSummaries"]:
+                    yield summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
+
+    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str]]:
+        """(name, ARN) of every tuning job created after `after` and before `before`, whatever its status, through
+        every page (ListHyperParameterTuningJobs' CreationTimeAfter and CreationTimeBefore, botocore model)."""
+        arguments = {"CreationTimeAfter": after, "CreationTimeBefore": before}
         with aws_call():
             for page in self._client.get_paginator("list_hyper_parameter_tuning_jobs").paginate(**arguments):
                 for summary in page["HyperParameterTuningJobSummaries"]:

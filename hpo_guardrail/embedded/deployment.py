@@ -241,7 +241,7 @@ def skipped_resource_types(template: dict[str, Any], values: dict[str, Any] | No
     """Resource types of a (transformed) template that the stack would create, given the parameter `values`,
     and that the emulator's CloudFormation does not create. A resource whose Condition is false is no part of
     the stack in AWS either (the Slack channel of a stack deployed without Slack ids)."""
-    conditions = _Conditions(template, values or {})
+    conditions = TemplateConditions(template, values or {})
     types = {
         resource["Type"]
         for resource in template.get("Resources", {}).values()
@@ -250,21 +250,31 @@ def skipped_resource_types(template: dict[str, Any], values: dict[str, Any] | No
     return tuple(sorted(t for t in types if not moto_extensions.creates_resource_type(t)))
 
 
-class _Conditions:
-    """A template's Conditions for given parameter values: Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition,
-    Ref to a parameter and Fn::Join over those. Anything else counts as true, so a resource the evaluator
-    cannot decide is still reported when the emulator cannot create it."""
+NO_VALUE: Any = object()  # AWS::NoValue, rendered: the property or list item is left out
 
-    def __init__(self, template: dict[str, Any], values: dict[str, Any]) -> None:
+
+class TemplateConditions:
+    """A template's Conditions for given parameter values: Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition,
+    Ref to a parameter and Fn::Join over those; `render` decides Fn::If and leaves AWS::NoValue out.
+
+    Lenient (the deployment's use): anything else counts as true, so a resource the evaluator cannot decide is
+    still reported when the emulator cannot create it. Strict (the template tests'): anything else raises."""
+
+    def __init__(self, template: dict[str, Any], values: dict[str, Any], *, strict: bool = False) -> None:
         self._conditions = template.get("Conditions", {})
         defaults = {name: spec.get("Default", "") for name, spec in template.get("Parameters", {}).items()}
         self._values = {**defaults, **values}
+        self._strict = strict
 
     def holds(self, name: str) -> bool:
+        if self._strict and name not in self._conditions:
+            raise ValueError(f"no condition {name}")
         return bool(self._truth(self._conditions.get(name, True)))
 
     def _truth(self, node: Any) -> Any:
         if not isinstance(node, dict) or len(node) != 1:
+            if self._strict and not isinstance(node, bool):
+                raise ValueError(f"cannot decide {node!r}")
             return node if isinstance(node, bool) else True
         ((function, argument),) = node.items()
         if function == "Fn::Equals":
@@ -277,14 +287,35 @@ class _Conditions:
             return any(self._truth(part) for part in argument)
         if function == "Condition":
             return self.holds(argument)
+        if self._strict:
+            raise ValueError(f"cannot decide {function}")
         return True
 
     def _value(self, node: Any) -> Any:
         if isinstance(node, dict) and set(node) == {"Ref"}:
+            if self._strict and node["Ref"] not in self._values:
+                raise ValueError(f"no parameter {node['Ref']}")
             value = self._values.get(node["Ref"], "")
             return ",".join(value) if isinstance(value, list) else str(value)
         if isinstance(node, dict) and set(node) == {"Fn::Join"}:
             separator, parts = node["Fn::Join"]
             values = [self._value(part) for part in (parts if isinstance(parts, list) else [parts])]
             return separator.join(str(v) for v in values)
+        if self._strict and not isinstance(node, str):
+            raise ValueError(f"cannot compare {node!r}")
         return str(node)
+
+    def render(self, node: Any) -> Any:
+        """`node` as CloudFormation creates it: every Fn::If decided, every AWS::NoValue left out; other
+        intrinsic functions (Ref to a resource, Fn::Sub, Fn::GetAtt) are left as written."""
+        if isinstance(node, list):
+            return [item for item in (self.render(item) for item in node) if item is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if node == {"Ref": "AWS::NoValue"}:
+            return NO_VALUE
+        if set(node) == {"Fn::If"}:
+            condition, when_true, when_false = node["Fn::If"]
+            return self.render(when_true if self.holds(condition) else when_false)
+        rendered = {key: self.render(value) for key, value in node.items()}
+        return {key: value for key, value in rendered.items() if value is not NO_VALUE}

@@ -1,10 +1,12 @@
 """The audit record: what the guardrail saw, what it decided, its action plan, and what each action did.
 
 Written before any action is taken and keyed by the CloudTrail event id, so a duplicate delivery of
-the same event finds the record instead of creating a second one. The record carries the plan (the
-actions the decision calls for) and each action's outcome as soon as it is known; an action that is
-missing or failed is pending, so a later delivery runs exactly the pending ones: a failed stop is tried
-again, an alert already sent is not sent again.
+the same event finds the record instead of creating a second one. A job can also reach the guardrail
+without its event (the scheduled reconciliation): a job claim, keyed by account, region and job name, says
+which event's record judged the job, so whichever trigger comes second finds it and does not judge again.
+The record carries the plan (the actions the decision calls for) and each action's outcome as soon as it
+is known; an action that is missing or failed is pending, so a later delivery runs exactly the pending
+ones: a failed stop is tried again, an alert already sent is not sent again.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ STOPPING = "stopping"
 # The one result that leaves an action pending: the next delivery of the event tries it again. A failed
 # stop is stored under the same word (StopResult.FAILED), which a test holds.
 FAILED = "failed"
+
+# What made the guardrail judge a job: its CloudTrail event, or the scheduled reconciliation, which found the
+# job without a record (its event never came). A record written before triggers were recorded has none: its
+# event did.
+CLOUDTRAIL, RECONCILIATION = "cloudtrail", "reconciliation"
 
 # Enough of a rejected event to replay or debug it, well inside DynamoDB's 400 KB item limit.
 RAW_EVENT_LIMIT = 100_000
@@ -320,6 +327,11 @@ class AuditRecord(DecisionSummary):
     event_id: str
     occurred_at: str = Field(description="the API call's time (ISO 8601), or when it was recorded if unknown")
     recorded_at: str
+    trigger: str | None = Field(
+        default=None,
+        description="what made the guardrail judge the job: 'cloudtrail' (its creation event) or 'reconciliation' "
+        "(the schedule found it without a record); none on records older than this field",
+    )
     account: str | None = None
     region: str | None = None
     job_arn: str | None = None
@@ -424,17 +436,21 @@ class AuditRecord(DecisionSummary):
         exports: bool = False,
         event: object = None,
         base: BaseLayer | None = None,
+        trigger: str = CLOUDTRAIL,
+        request: Mapping[str, Any] | None = None,
     ) -> AuditRecord:
         """The record of an evaluation, with the plan its decision calls for (`exports`: Security Hub is on).
 
-        With the EventBridge `event` the record keeps the request (see `with_request`), and with `base` the
-        deployment's layer under the policy: what `hpo-guardrail replay` needs to evaluate it again.
+        With the EventBridge `event` the record keeps the request (see `with_request`; a job found without its
+        event gives its `request` as Describe returned it), and with `base` the deployment's layer under the
+        policy: what `hpo-guardrail replay` needs to evaluate it again.
         """
         context, policy = call.context, evaluation.policy
         record = cls(
             event_id=context.event_id,
             occurred_at=context.event_time or now,
             recorded_at=now,
+            trigger=trigger,
             status=Status.EVALUATED,
             account=context.account,
             region=context.region,
@@ -463,7 +479,7 @@ class AuditRecord(DecisionSummary):
             price_quotes=[quote.model_dump(mode="json") for quote in evaluation.cost.quotes],
             base_layer=base.model_dump(mode="json", exclude_defaults=True) if base is not None else None,
         )
-        return record.with_request(request_parameters_of(event))
+        return record.with_request(request if request is not None else request_parameters_of(event))
 
     def with_request(self, parameters: Mapping[str, Any] | None) -> AuditRecord:
         """This record keeping the request, unless it is too large (REQUEST_LIMIT, RECORD_BUDGET): then
@@ -549,6 +565,22 @@ def fallback_event_id(event: object) -> str:
         text = f"{type(event).__name__}-{uuid.uuid4()}"
     digest = hashlib.sha256(text.encode()).hexdigest()
     return f"sha256-{digest[:32]}"
+
+
+class JobClaim(BaseModel):
+    """Which event's record judged a tuning job, by which trigger, when: one per job, whoever came first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    trigger: str
+    at: str
+
+
+def job_claim_key(account: str, region: str, job_name: str) -> str:
+    """The key of a job's claim: tuning job names are unique per account and region, and case-insensitive
+    (SageMaker API reference, HyperParameterTuningJobName), so "Job" and "job" are one job."""
+    return f"job#{account}#{region}#{job_name.lower()}"
 
 
 class NoAuditStore:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from rules.prices import PriceBook
 
 if TYPE_CHECKING:
-    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, ReviewRecord
+    from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, JobClaim, ReviewRecord
 
 
 class JobNotFound(Exception):
@@ -129,6 +129,21 @@ class AuditReader(Protocol):
 
     def get(self, event_id: str) -> AuditRecord | None:
         """The record of this event id (a consistent read), or None."""
+        ...
+
+
+@runtime_checkable
+class JobClaims(Protocol):
+    """An audit store that knows which event judged each tuning job (the DynamoDB table): a job's CloudTrail
+    event and the reconciliation that found it without one must not both alert."""
+
+    def claim_job(self, key: str, claim: JobClaim) -> JobClaim:
+        """Claim the job for `claim.event_id` unless another event holds it (a conditional write); returns the
+        claim that holds now: `claim` itself, an earlier one of the same event, or another event's."""
+        ...
+
+    def job_claim(self, key: str) -> JobClaim | None:
+        """The job's claim (a consistent read), or None when no event judged it yet."""
         ...
 
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from hpo_guardrail.enforce.alerts import AlertOptions, compose_alert
 from hpo_guardrail.enforce.audit import (
+    CLOUDTRAIL,
     EXPORT,
     FAILED,
     NOTIFY,
@@ -25,8 +26,10 @@ from hpo_guardrail.enforce.audit import (
     ActionRecord,
     AuditRecord,
     Claim,
+    JobClaim,
     NoAuditStore,
     fallback_event_id,
+    job_claim_key,
 )
 from hpo_guardrail.enforce.chat_stop import (
     CHAT_CHANNEL,
@@ -38,6 +41,7 @@ from hpo_guardrail.enforce.chat_stop import (
     follow_up_alert,
     is_chat_request,
 )
+from hpo_guardrail.enforce.described import DescribedJob
 from hpo_guardrail.enforce.evaluator import Assessment, Evaluator
 from hpo_guardrail.enforce.outcome import Outcome, Status, StopOutcome, StopResult
 from hpo_guardrail.enforce.platform_alerts import policy_problem_alert, policy_problem_key
@@ -48,6 +52,7 @@ from hpo_guardrail.enforce.ports import (
     AuditStore,
     ExportFailed,
     FindingsExporter,
+    JobClaims,
     JobController,
     JobControllers,
     JobNotFound,
@@ -144,13 +149,46 @@ class GuardrailService:
             logger.info("Skipped event", extra={"kind": call.kind, "reason": call.reason})
             count("EventsSkipped")
             return self._record_not_evaluated(Status.SKIPPED, event, call.event_id or event_id_of(event), call.reason)
-        refusal = self._outside_scope(call.context, event)
+        refusal = self._unchecked_envelope(event) or self._outside_scope(call.context)
         if refusal is not None:
             logger.warning("Rejected an event of an account the guardrail does not watch", extra={"reason": refusal})
             count("EventsRejected")
             count("ForeignEventsRejected")
             return self._record_not_evaluated(Status.REJECTED, event, call.context.event_id, refusal)
         return self._evaluate_and_act(call, event)
+
+    def evaluate_described_job(self, job: DescribedJob, *, trigger: str) -> Outcome:
+        """Judge a tuning job that reached the guardrail without its creation event, exactly as if that event had
+        come: the same evaluator, decision, audit record (saying which `trigger` found it), stop path and alert.
+
+        The record's event id is `described_event_id(...)`, the same every time the trigger finds the
+        job, so a trigger that runs again resumes or skips its own record; and the job's claim (see `audit`)
+        makes a job its CloudTrail event already judged, or judges later, one alert in all. Like `handle`, a
+        stop that failed raises StopFailed and an alert that could not be sent NotificationFailed, both recorded
+        as pending: running the trigger again does what is left.
+        """
+        count("DescribedJobsReceived")
+        event_id = described_event_id(trigger, job.account, job.region, job.name)
+        try:
+            call = job.call(event_id)
+        except (ValueError, TypeError) as error:  # InvalidRequest names the field
+            reason = f"the description of tuning job {job.name or '?'} could not be read: {error}"
+            logger.warning("Rejected a described tuning job", extra={"reason": reason, "trigger": trigger})
+            count("EventsRejected")
+            return self._record_not_evaluated(Status.REJECTED, dict(job.description), event_id, reason)
+        refusal = self._outside_scope(call.context)
+        if refusal is not None:
+            logger.warning("Rejected a job of an account the guardrail does not watch", extra={"reason": refusal})
+            count("EventsRejected")
+            return self._record_not_evaluated(Status.REJECTED, None, event_id, refusal)
+        return self._evaluate_and_act(call, None, trigger=trigger, request=job.request_parameters())
+
+    def job_judged_by(self, account: str, region: str, job_name: str) -> JobClaim | None:
+        """Which event's record judged this tuning job (its CloudTrail event, or a trigger that found it
+        without one), or None when none did, or the audit store cannot say (no table)."""
+        if not isinstance(self._audit, JobClaims):
+            return None
+        return self._audit.job_claim(job_claim_key(account, region, job_name))
 
     def stop_from_chat(self, payload: object) -> ChatStopReply:
         """The alert's "Stop tuning job" button: stop the job of a recorded evaluation that only notified.
@@ -257,15 +295,11 @@ class GuardrailService:
         self._audit.record_action(record.event_id, FOLLOW_UP, posted)
         return True
 
-    def _outside_scope(self, context: CallContext, event: object) -> str | None:
-        """Why the guardrail must not act on a call in this account, or None when it watches it.
-
-        With an organization, the central bus admits only the organization's forwarders, and a member role
-        exists only in its accounts; the account must at least be named. Without one, only the guardrail's own
-        account is watched (when the deployment says which it is). A deployed guardrail knows its account:
-        then the envelope must name one too, so read_event could hold it against recipientAccountId
-        (EventBridge always writes it; an event without it did not come through a bus).
-        """
+    def _unchecked_envelope(self, event: object) -> str | None:
+        """Why an event cannot be trusted to name its account, or None. A deployed guardrail knows its account:
+        then the envelope must name one, so read_event could hold it against recipientAccountId (EventBridge
+        always writes it; an event without it did not come through a bus). A described job needs no envelope:
+        the guardrail read it itself, in the account it names."""
         settings = self.settings
         knows_its_account = settings.watches_organization or settings.account_id is not None
         if knows_its_account and not (isinstance(event, Mapping) and isinstance(event.get("account"), str)):
@@ -273,6 +307,16 @@ class GuardrailService:
                 "the event's envelope names no account (EventBridge always writes one), so it cannot be checked "
                 "against the CloudTrail record's recipientAccountId: not acted on"
             )
+        return None
+
+    def _outside_scope(self, context: CallContext) -> str | None:
+        """Why the guardrail must not act on a call in this account, or None when it watches it.
+
+        With an organization, the central bus admits only the organization's forwarders, and a member role
+        exists only in its accounts; the account must at least be named. Without one, only the guardrail's own
+        account is watched (when the deployment says which it is).
+        """
+        settings = self.settings
         if settings.watches_organization:
             if context.account is None:
                 return "the CloudTrail record names no recipientAccountId: no account to act in"
@@ -291,8 +335,38 @@ class GuardrailService:
         self._audit.begin(record)  # a duplicate delivery finds its record and stores nothing
         return record.outcome()
 
+    def _judged_already(self, call: TuningJobCall, trigger: str, event: object) -> Outcome | None:
+        """Claim the call's job for its event; when another event's record judged the job already (its CloudTrail
+        event and a trigger that found it without one), record this one as skipped and return that outcome."""
+        context = call.context
+        account = context.account or self.settings.account_id
+        if not isinstance(self._audit, JobClaims) or account is None:
+            return None  # no table (the CLI), or no account to key the job by: each event stands alone
+        region = context.region or self.settings.region
+        claim = JobClaim(event_id=context.event_id, trigger=trigger, at=self._now())
+        held = self._audit.claim_job(job_claim_key(account, region, call.request.job_name), claim)
+        if held.event_id == claim.event_id:
+            return None
+        count("JobsJudgedAlready")
+        reason = (
+            f"tuning job {call.request.job_name} was already judged through {held.trigger} "
+            f"(event {held.event_id}, at {held.at}): not judged again"
+        )
+        logger.info("Job already judged through another trigger", extra={"reason": reason})
+        return self._record_not_evaluated(Status.SKIPPED, event, context.event_id, reason)
+
     @tracer.capture_method
-    def _evaluate_and_act(self, call: TuningJobCall, event: object = None) -> Outcome:
+    def _evaluate_and_act(
+        self,
+        call: TuningJobCall,
+        event: object = None,
+        *,
+        trigger: str = CLOUDTRAIL,
+        request: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        judged = self._judged_already(call, trigger, event)
+        if judged is not None:
+            return judged
         # A policy that cannot be read or is invalid does not stop the guardrail: the evaluator uses the last
         # good one (or the packaged default) and says so; the record keeps it and the platform team is told.
         assessment = self.evaluator.assess(call.request, call.context)
@@ -306,6 +380,8 @@ class GuardrailService:
             exports=self._exporter is not None,
             event=event,  # the record keeps the request, and the base layer, for `hpo-guardrail replay`
             base=self.evaluator.base,
+            trigger=trigger,
+            request=request,
         )
         if assessment.policy_problem:
             record = record.model_copy(
@@ -518,6 +594,12 @@ class GuardrailService:
             return ActionRecord(result=FAILED, at=self._now(), detail=str(error))
         count("FindingsExported", imported)
         return ActionRecord(result="exported", at=self._now(), detail=f"{imported} finding(s)")
+
+
+def described_event_id(trigger: str, account: str, region: str, job_name: str) -> str:
+    """The audit key of a job a trigger found without its CloudTrail event: the same job and trigger give the same
+    key (names are unique per account and region, and case-insensitive)."""
+    return f"{trigger}-{account}-{region}-{job_name.lower()}"
 
 
 def _chat_refusal(event_id: str, record: AuditRecord | None) -> str | None:

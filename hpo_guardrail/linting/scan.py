@@ -9,20 +9,24 @@ With --notify, alerts go out through the same composition and SNS path as the La
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
 from hpo_guardrail.adapters import sts
-from hpo_guardrail.adapters.clients import AwsCallFailed, cli_client, session
+from hpo_guardrail.adapters.clients import CLI_CLIENT_CONFIG, AwsCallFailed, cli_client, session
+from hpo_guardrail.adapters.member import MemberSessions
+from hpo_guardrail.adapters.organizations import OrganizationAccounts
 from hpo_guardrail.adapters.sagemaker import TuningJobReader
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.sts import caller_account
 from hpo_guardrail.enforce.alerts import compose_alert
+from hpo_guardrail.enforce.described import DescribedJob
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.outcome import Status
-from hpo_guardrail.enforce.ports import JobNotFound, NotificationFailed, Notifier
+from hpo_guardrail.enforce.ports import AccountAccessFailed, JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.linting.evaluation import cli_evaluator
 from hpo_guardrail.linting.output import emit, report_problems
@@ -30,11 +34,21 @@ from hpo_guardrail.linting.prices import cli_prices
 from hpo_guardrail.linting.results import InputKind, JobReport, exit_code, fail_on_level
 from rules.assessment import DEFAULT_REGION
 from rules.decision import Action
-from rules.models import CallContext
-from rules.parsing import InvalidRequest, read_request
+from rules.parsing import InvalidRequest
 
-# What the caller's credentials need (documented in docs/cli.md); --notify adds sns:Publish.
+# What the caller's credentials need (documented in docs/cli.md); --notify adds sns:Publish; --org adds
+# organizations:ListAccounts and sts:AssumeRole (into the member role, which needs the reader's actions).
 PERMISSIONS = (*TuningJobReader.PERMISSIONS, *sts.PERMISSIONS, *SnsNotifier.PERMISSIONS)
+ORG_PERMISSIONS = (*OrganizationAccounts.PERMISSIONS, *MemberSessions.PERMISSIONS)
+
+# The exit code of a scan across accounts that could not read some account or region (each named on stderr);
+# the others were scanned and reported. Above lint's 1 (findings), below 2 (nothing could be scanned).
+INCOMPLETE = 3
+# The template's MemberRoleName default, as the function's settings have it.
+DEFAULT_MEMBER_ROLE_NAME: str = Settings.model_fields["member_role_name"].default
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,27 @@ class ScanOptions:
     color: str = "auto"
     docs_url: str | None = None
     prices: str = "auto"
+    org: bool = False
+    accounts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    member_role_name: str = DEFAULT_MEMBER_ROLE_NAME
+
+    def across_accounts(self) -> bool:
+        """Whether this scan goes through several accounts (--org, --accounts); raises ValueError on bad usage."""
+        if self.org and self.accounts:
+            raise ValueError("give --org or --accounts, not both")
+        across = self.org or bool(self.accounts)
+        if self.regions and not across:
+            raise ValueError("--regions goes with --org or --accounts (one account: --region)")
+        for account in self.accounts:
+            if not _ACCOUNT_ID.match(account):
+                raise ValueError(f"--accounts: {account!r} is not a 12-digit AWS account id")
+        for region in self.regions:
+            if not _REGION.match(region):
+                raise ValueError(f"--regions: {region!r} is not an AWS region name (such as eu-west-1)")
+        if not _ROLE_NAME.match(self.member_role_name):
+            raise ValueError(f"--member-role-name: {self.member_role_name!r} is not an IAM role name")
+        return across
 
 
 def with_progress(jobs: Sequence[tuple[str, str]], stream: TextIO) -> Iterator[tuple[str, str]]:
@@ -83,25 +118,17 @@ def scan_job(
         return JobReport(path=arn, status=Status.SKIPPED, kind=InputKind.TUNING_JOB, reason="the job is gone")
     except AwsCallFailed as error:
         return JobReport(path=arn, status=Status.ERROR, kind=InputKind.TUNING_JOB, reason=f"cannot describe: {error}")
-    status = description.get("HyperParameterTuningJobStatus")
-    if status != "InProgress":
-        reason = f"no longer InProgress ({status})"
+    job = DescribedJob(account=account, region=region, description=description, tags=tags)
+    if job.status != "InProgress":
+        reason = f"no longer InProgress ({job.status})"
         return JobReport(path=arn, status=Status.SKIPPED, kind=InputKind.TUNING_JOB, reason=reason)
     try:
-        request = read_request({**description, "Tags": tags})
+        call = job.call(event_id=f"scan-{name}-{evaluator.today().isoformat()}")
     except InvalidRequest as error:
         where = f" at {error.path}" if error.path else ""
         reason = f"invalid describe-response{where}: {error.reason}"
         return JobReport(path=arn, status=Status.ERROR, kind=InputKind.TUNING_JOB, reason=reason)
-    created = description.get("CreationTime")
-    context = CallContext(
-        event_id=f"scan-{name}-{evaluator.today().isoformat()}",
-        event_time=created.isoformat() if isinstance(created, datetime) else None,
-        account=account,
-        region=region,
-        job_arn=arn,
-    )
-    assessment = evaluator.assess(request, context)
+    assessment = evaluator.assess(call.request, call.context)
     return JobReport(
         path=arn,
         status=Status.EVALUATED,
@@ -140,12 +167,14 @@ def run_scan(
     clock: Callable[[], datetime] = utc_now,
     pricing_client: Any = None,
 ) -> int:
-    """Scan the account and region; exit codes as for lint (2 also when AWS cannot be reached).
+    """Scan the account and region (or, with --org or --accounts, every account and region named); exit codes
+    as for lint (2 also when AWS cannot be reached), and INCOMPLETE when some account or region was not scanned.
 
     `pricing_client` (tests) stands in for the Price List client of --prices live.
     """
     try:
         fail_on = fail_on_level(options.fail_on)
+        across = options.across_accounts()
         settings = Settings.from_environ(environ)
         prices = cli_prices(
             options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client, clock=clock
@@ -155,24 +184,42 @@ def run_scan(
             raise ValueError("--notify needs --topic-arn or NOTIFY_TOPIC_ARN")
         aws = open_session(options.profile, options.region)
         region = options.region or aws.region_name or DEFAULT_REGION
-        # An ssm: policy is read as the same profile, in the region scanned.
+        # An ssm: policy is read as the same profile, in the region scanned (with --org: the first region).
         evaluator = cli_evaluator(
             policy=options.policy, environ=environ, prices=prices.book, aws_session=aws, region=region, clock=clock
         )
         evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
-        reader = TuningJobReader(cli_client("sagemaker", aws_session=aws, region=region))
-        account = caller_account(cli_client("sts", aws_session=aws, region=region))
-        jobs = list(reader.in_progress(options.name_contains))
+        sts_client = cli_client("sts", aws_session=aws, region=region)
+        account = caller_account(sts_client)
+        if across:
+            places = _member_places(options, aws, sts_client, account, region, clock)
+        else:
+            reader = TuningJobReader(cli_client("sagemaker", aws_session=aws, region=region))
+            places = [Place(account, region, lambda: reader)]
+        # One account and region: a listing that fails ends the scan (exit 2), as it always did.
+        first_jobs = None if across else list(places[0].reader().in_progress(options.name_contains))
     except (ValueError, AwsCallFailed) as error:
         stderr.write(f"hpo-guardrail scan: error: {error}\n")
         return 2
-    reports = [
-        scan_job(reader, name, arn, account=account, region=region, evaluator=evaluator)
-        for name, arn in with_progress(jobs, stderr)
-    ]
+    reports: list[JobReport] = []
+    not_scanned = 0
+    for place in places:
+        try:
+            reader = place.reader()
+            jobs = first_jobs if first_jobs is not None else list(reader.in_progress(options.name_contains))
+        except (AccountAccessFailed, AwsCallFailed) as error:
+            not_scanned += 1
+            stderr.write(f"hpo-guardrail scan: account {place.account}, region {place.region}: not scanned: {error}\n")
+            continue
+        reports += [
+            scan_job(reader, name, arn, account=place.account, region=place.region, evaluator=evaluator)
+            for name, arn in with_progress(jobs, stderr)
+        ]
     failed_alerts = 0
     if options.notify and topic:
-        notifier = SnsNotifier(cli_client("sns", aws_session=aws, region=region), topic)
+        # The topic's own region (an ARN's fourth field): with --regions the jobs are in several.
+        topic_region = topic.split(":")[3] if topic.count(":") >= 5 and topic.split(":")[3] else region
+        notifier = SnsNotifier(cli_client("sns", aws_session=aws, region=topic_region), topic)
         for report in reports:
             try:
                 report.notification = notify(report, notifier)
@@ -183,4 +230,45 @@ def run_scan(
     report_problems(reports, stderr)
     for note in prices.notes():
         stderr.write(f"hpo-guardrail scan: warning: {note}\n")
-    return 2 if failed_alerts else exit_code(reports, fail_on)
+    if failed_alerts:
+        return 2
+    if not_scanned:
+        stderr.write(
+            f"hpo-guardrail scan: incomplete: {not_scanned} of {len(places)} account/region pair(s) not scanned "
+            f"(exit {INCOMPLETE})\n"
+        )
+        return INCOMPLETE
+    return exit_code(reports, fail_on)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One account and region to scan, and how to read its jobs (raises AccountAccessFailed or AwsCallFailed)."""
+
+    account: str
+    region: str
+    reader: Callable[[], TuningJobReader]
+
+
+def _member_places(
+    options: ScanOptions, aws: Any, sts_client: Any, own_account: str, region: str, clock: Callable[[], datetime]
+) -> list[Place]:
+    """Every account (Organizations' ACTIVE ones, or --accounts) x region (--regions, else the current one). The
+    caller's own account is read with its own credentials (a management account has no member role: StackSets
+    never deploy there); every other through its member role, in a session whose name says it is a scan."""
+    if options.org:
+        accounts = OrganizationAccounts(cli_client("organizations", aws_session=aws, region=region)).active()
+    else:
+        accounts = list(options.accounts)
+    regions = list(options.regions) or [region]
+    members = MemberSessions(
+        sts_client, options.member_role_name, partition=sts_client.meta.partition, client_config=CLI_CLIENT_CONFIG
+    )
+    session_event = f"scan-{clock().strftime('%Y%m%dT%H%M%SZ')}"
+
+    def reader(account: str, where: str) -> Callable[[], TuningJobReader]:
+        if account == own_account:
+            return lambda: TuningJobReader(cli_client("sagemaker", aws_session=aws, region=where))
+        return lambda: TuningJobReader(members.client("sagemaker", account, where, event_id=session_event))
+
+    return [Place(account, where, reader(account, where)) for account in accounts for where in regions]

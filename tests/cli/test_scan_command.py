@@ -158,3 +158,29 @@ def test_scan_goes_on_with_the_bundled_table_when_the_price_list_cannot_be_asked
         assert [(p["instance_type"], p["source"]) for p in report["cost"]["prices"]] == [("ml.m5.xlarge", "bundled")]
     assert live.stderr.count("hpo-guardrail scan: warning: the AWS Price List API could not be asked") == 1
     assert auto.stderr == "", "auto falls back quietly; the price lines say where prices came from"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--org", "--accounts", "111111111111"), "give --org or --accounts, not both"),
+        (("--regions", "eu-west-1"), "--regions goes with --org or --accounts"),
+        (("--accounts", "1234"), "--accounts: '1234' is not a 12-digit AWS account id"),
+        (("--org", "--regions", "europe"), "--regions: 'europe' is not an AWS region name"),
+        (("--org", "--member-role-name", "no spaces"), "--member-role-name: 'no spaces' is not an IAM role name"),
+    ],
+)
+def test_scan_across_accounts_refuses_bad_usage_before_asking_aws(tmp_path, args, message):
+    run = run_cli("scan", *args, cwd=tmp_path)
+
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"hpo-guardrail scan: error: {message}") and run.stderr.count("\n") == 1
+    assert run.stdout == ""
+
+
+def test_the_scan_default_member_role_is_the_stacks():
+    from hpo_guardrail.cli.scan import DEFAULT_MEMBER_ROLE_NAME
+    from hpo_guardrail.environment import DEFAULT_MEMBER_ROLE_NAME as SETTINGS_DEFAULT
+    from hpo_guardrail.linting.scan import DEFAULT_MEMBER_ROLE_NAME as SCAN_DEFAULT
+
+    assert DEFAULT_MEMBER_ROLE_NAME == SETTINGS_DEFAULT == SCAN_DEFAULT == "HpoGuardrailMember"

@@ -27,7 +27,10 @@ def test_every_alarm_of_the_template_is_in_the_table_with_what_to_do():
     rows = {match.group(1): match.group(0) for match in re.finditer(r"^\| `(\w+Alarm)` \|.*$", DOC, re.MULTILINE)}
     assert set(rows) == alarms
     assert all(row.count("|") == 5 and not row.endswith("|  |") for row in rows.values())
-    assert f"{len(alarms)} standard-resolution alarms" in DOC
+    # With the default parameters; the reconciliation's two come with ReconcileSchedule.
+    by_default = {name for name in alarms if template["Resources"][name]["Condition"] == "CreatesAlarms"}
+    assert f"{len(by_default)} standard-resolution alarms" in DOC
+    assert f"{len(alarms)} with `ReconcileSchedule`" in DOC
 
 
 def test_the_deploy_permissions_name_every_resource_type_the_stack_creates():

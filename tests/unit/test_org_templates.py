@@ -22,6 +22,7 @@ from cfnlint.api import ManualArgs, lint_file
 from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail.adapters.sagemaker import SageMakerJobController, TuningJobReader
+from hpo_guardrail.embedded.deployment import TemplateConditions
 from tests.unit import test_template_names as names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,6 @@ ORG = ROOT / "org"
 ROLES = ORG / "member-roles.yaml"
 FORWARDER = ORG / "member-forwarder.yaml"
 ORG_TEMPLATES = (ROLES, FORWARDER)
-NO_VALUE = object()
 TUNING_JOBS = {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:*:${AWS::AccountId}:hyper-parameter-tuning-job/*"}
 
 
@@ -43,56 +43,10 @@ def _parameter_values(template: dict[str, Any], **given: str) -> dict[str, str]:
     return {**values, **given}
 
 
-class _Conditions:
-    """Renders Conditions and Fn::If for given parameter values, as CloudFormation would; other
-    intrinsic functions (Ref to a resource, Fn::Sub, Fn::GetAtt) are left as written."""
-
-    def __init__(self, template: dict[str, Any], values: dict[str, str]) -> None:
-        self._conditions = template.get("Conditions", {})
-        self._values = values
-
-    def holds(self, name: str) -> bool:
-        return self._truth(self._conditions[name])
-
-    def _truth(self, node: Any) -> bool:
-        ((function, argument),) = node.items()
-        if function == "Fn::Equals":
-            left, right = (self._scalar(part) for part in argument)
-            return left == right
-        if function == "Fn::Not":
-            return not self._truth(argument[0])
-        if function == "Fn::And":
-            return all(self._truth(part) for part in argument)
-        if function == "Fn::Or":
-            return any(self._truth(part) for part in argument)
-        if function == "Condition":
-            return self.holds(argument)
-        raise AssertionError(f"cannot evaluate {function}")
-
-    def _scalar(self, node: Any) -> str:
-        if isinstance(node, dict) and set(node) == {"Ref"}:
-            return self._values[node["Ref"]]
-        assert isinstance(node, str), node
-        return node
-
-    def render(self, node: Any) -> Any:
-        if isinstance(node, list):
-            return [item for item in (self.render(item) for item in node) if item is not NO_VALUE]
-        if not isinstance(node, dict):
-            return node
-        if set(node) == {"Ref"} and node["Ref"] == "AWS::NoValue":
-            return NO_VALUE
-        if set(node) == {"Fn::If"}:
-            condition, when_true, when_false = node["Fn::If"]
-            return self.render(when_true if self.holds(condition) else when_false)
-        rendered = {key: self.render(value) for key, value in node.items()}
-        return {key: value for key, value in rendered.items() if value is not NO_VALUE}
-
-
 def _rendered(path: Path, **given: str) -> dict[str, Any]:
     """The template's resources as CloudFormation creates them for the given parameter values."""
     template = _load(path)
-    conditions = _Conditions(template, _parameter_values(template, **given))
+    conditions = TemplateConditions(template, _parameter_values(template, **given), strict=True)
     resources = {
         logical_id: resource
         for logical_id, resource in template["Resources"].items()

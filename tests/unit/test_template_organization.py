@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from samtranslator.yaml_helper import yaml_parse
 
+from hpo_guardrail.embedded.deployment import TemplateConditions
 from hpo_guardrail.enforce.settings import Settings
 from tests.sam_templates import sam_transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 ORGANIZATION = "o-a1b2c3d4e5"
 REGION = "eu-west-1"
-_NO_VALUE = object()
 
 
 def _transformed() -> dict[str, Any]:
@@ -39,7 +39,8 @@ class _Deployment:
     def __init__(self, parameters: dict[str, str]) -> None:
         declared = TRANSFORMED["Parameters"]
         self.parameters = {name: str(spec.get("Default", "")) for name, spec in declared.items()} | parameters
-        self.conditions = {name: self._condition(body) for name, body in TRANSFORMED["Conditions"].items()}
+        self._conditions = TemplateConditions(TRANSFORMED, self.parameters, strict=True)
+        self.conditions = {name: self._conditions.holds(name) for name in TRANSFORMED["Conditions"]}
         self.resources = {
             name: self.resolve(resource)
             for name, resource in TRANSFORMED["Resources"].items()
@@ -51,41 +52,9 @@ class _Deployment:
             if self.conditions.get(output.get("Condition", ""), True)
         }
 
-    def _value(self, node: Any) -> Any:
-        if isinstance(node, dict) and "Ref" in node:
-            return self.parameters[node["Ref"]]
-        if isinstance(node, dict) and "Fn::Join" in node:
-            separator, parts = node["Fn::Join"]
-            values = self._value(parts) if isinstance(parts, dict) else [self._value(p) for p in parts]
-            return separator.join(values if isinstance(values, list) else values.split(","))
-        if isinstance(node, dict) and "Condition" in node:
-            return self.conditions[node["Condition"]]
-        return node
-
-    def _condition(self, body: dict[str, Any]) -> bool:
-        ((function, argument),) = body.items()
-        if function == "Fn::Equals":
-            left, right = (self._value(a) for a in argument)
-            return str(left) == str(right)
-        if function == "Fn::Not":
-            return not self._condition(argument[0])
-        if function == "Condition":
-            return self._condition(TRANSFORMED["Conditions"][argument])
-        raise AssertionError(f"cannot decide {function}")
-
     def resolve(self, node: Any) -> Any:
         """`node` with every Fn::If decided and every AWS::NoValue left out."""
-        if isinstance(node, dict):
-            if node == {"Ref": "AWS::NoValue"}:
-                return _NO_VALUE
-            if "Fn::If" in node:
-                name, then, otherwise = node["Fn::If"]
-                return self.resolve(then if self.conditions[name] else otherwise)
-            resolved = {key: self.resolve(value) for key, value in node.items()}
-            return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
-        if isinstance(node, list):
-            return [value for value in (self.resolve(item) for item in node) if value is not _NO_VALUE]
-        return node
+        return self._conditions.render(node)
 
     def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         return {name: r["Properties"] for name, r in self.resources.items() if r["Type"] == kind}

@@ -92,7 +92,8 @@ def test_the_alerts_are_encrypted_with_the_key_the_alarms_may_use():
 
 
 @pytest.mark.parametrize(
-    "function", ["GuardrailFunction", "ReporterFunction", "PriceRefreshFunction", "StopButtonFunction"]
+    "function",
+    ["GuardrailFunction", "ReporterFunction", "PriceRefreshFunction", "StopButtonFunction", "ReconcileFunction"],
 )
 def test_every_function_sends_failed_invocations_to_an_encrypted_queue(function):
     config = _functions()[function]["Properties"]["EventInvokeConfig"]
@@ -104,7 +105,13 @@ def test_every_function_sends_failed_invocations_to_an_encrypted_queue(function)
 
 
 def test_the_test_sees_every_function():
-    assert set(_functions()) == {"GuardrailFunction", "ReporterFunction", "PriceRefreshFunction", "StopButtonFunction"}
+    assert set(_functions()) == {
+        "GuardrailFunction",
+        "ReporterFunction",
+        "PriceRefreshFunction",
+        "StopButtonFunction",
+        "ReconcileFunction",
+    }
 
 
 def test_every_event_source_retries_then_keeps_what_it_could_not_deliver():
@@ -149,7 +156,7 @@ def test_schedule_names_fit_the_limit_for_any_stack_name():
         for event in resource["Properties"].get("Events", {}).values()
         if event["Type"] == "ScheduleV2"
     ]
-    assert len(names) == 2
+    assert len(names) == 3  # the report, the price refresh, the reconciliation
     assert all(_evaluated_length(name) <= SCHEDULE_NAME_LIMIT for name in names), names
     assert _evaluated_length({"Fn::Sub": "${AWS::StackName}-weekly-report"}) > SCHEDULE_NAME_LIMIT
 
@@ -157,12 +164,18 @@ def test_schedule_names_fit_the_limit_for_any_stack_name():
 # --- alarms -------------------------------------------------------------------------------------
 
 
+def test_the_reconciliations_alarms_need_both_alarms_and_the_reconciliation():
+    condition = _template()["Conditions"]["AlarmsOnReconciliation"]
+    assert condition == {"Fn::And": [{"Condition": "CreatesAlarms"}, {"Condition": "Reconciles"}]}
+
+
 def test_every_alarm_notifies_the_topic_and_treats_missing_data_as_fine():
     alarms = _resources("AWS::CloudWatch::Alarm")
     assert len(alarms) >= 10
     for name, alarm in alarms.items():
         properties = alarm["Properties"]
-        assert alarm["Condition"] == "CreatesAlarms", name
+        # AlarmsEnabled decides them all; the reconciliation's exist only with the function (ReconcileSchedule).
+        assert alarm["Condition"] in ("CreatesAlarms", "AlarmsOnReconciliation"), name
         assert properties["AlarmActions"] == [TOPIC], name
         assert properties["TreatMissingData"] == "notBreaching", name
         assert properties["AlarmDescription"].strip(), name

@@ -12,7 +12,8 @@ Several accounts: moto serves every account from one server and picks the accoun
 credentials' account, or the `x-moto-account-id` header that `EmbeddedAws.in_account` adds). What
 crosses accounts is governed here as in AWS: a role's trust policy (sts.py), an event bus's policy
 (bus_policy.py, evaluated by principals.py), forwarding from bus to bus (bus_forwarding.py) and
-StackSets' automatic deployment to the organization's OUs (stacksets.py).
+StackSets' automatic deployment to the organization's OUs (stacksets.py), and a delegated administrator's
+view of the organization's accounts (organizations.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from hpo_guardrail.embedded.moto_extensions.eventbridge import (
     extend_eventbridge,
 )
 from hpo_guardrail.embedded.moto_extensions.faults import CALLS, clear_faults, extend_faults, inject_faults
+from hpo_guardrail.embedded.moto_extensions.organizations import extend_organizations
 from hpo_guardrail.embedded.moto_extensions.pricing import (
     PRICE_LIST_CALLS,
     PriceListCall,
@@ -117,4 +119,5 @@ def install() -> None:
         extend_sts()
         extend_bus_policy()
         extend_stacksets()
+        extend_organizations()
         _installed = True
