@@ -135,13 +135,7 @@ class DynamoDbAuditStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item={
-                    "event_id": {"S": key},
-                    "record_type": {"S": JOB_CLAIM_TYPE},
-                    "occurred_at": {"S": claim.at},
-                    "judged_by": {"S": claim.event_id},
-                    "trigger": {"S": claim.trigger},
-                },
+                Item=_job_claim_item(key, claim),
                 ConditionExpression="attribute_not_exists(event_id)",
             )
         except ClientError as error:
@@ -158,7 +152,27 @@ class DynamoDbAuditStore:
         item = response.get("Item")
         if item is None:
             return None
-        return JobClaim(event_id=item["judged_by"]["S"], trigger=item["trigger"]["S"], at=item["occurred_at"]["S"])
+        created = item.get("job_created_at", {}).get("S")
+        return JobClaim(
+            event_id=item["judged_by"]["S"],
+            trigger=item["trigger"]["S"],
+            at=item["occurred_at"]["S"],
+            created_at=created,
+        )
+
+    def replace_job_claim(self, key: str, claim: JobClaim, held: JobClaim) -> JobClaim:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_job_claim_item(key, claim),
+                ConditionExpression="judged_by = :held",
+                ExpressionAttributeValues={":held": {"S": held.event_id}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return self.job_claim(key) or self.claim_job(key, claim)
+        return claim
 
     def get(self, event_id: str) -> AuditRecord | None:
         response = self._client.get_item(TableName=self._table, Key={"event_id": {"S": event_id}}, ConsistentRead=True)
@@ -302,3 +316,17 @@ class DynamoDbPriceCache:
                     raise PriceCacheUnavailable(f"{len(pending[self._table])} price(s) left unprocessed")
         except (BotoCoreError, ClientError) as error:
             raise PriceCacheUnavailable(str(error)) from error
+
+
+def _job_claim_item(key: str, claim: JobClaim) -> dict[str, Any]:
+    """A job's claim as the audit table keeps it: an item of its own type, keyed by the job (job_claim_key)."""
+    item = {
+        "event_id": {"S": key},
+        "record_type": {"S": JOB_CLAIM_TYPE},
+        "occurred_at": {"S": claim.at},
+        "judged_by": {"S": claim.event_id},
+        "trigger": {"S": claim.trigger},
+    }
+    if claim.created_at:
+        item["job_created_at"] = {"S": claim.created_at}
+    return item

@@ -121,14 +121,16 @@ class TuningJobReader:
                 for summary in page["HyperParameterTuningJobSummaries"]:
                     yield summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
 
-    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str]]:
-        """(name, ARN) of every tuning job created after `after` and before `before`, whatever its status, through
-        every page (ListHyperParameterTuningJobs' CreationTimeAfter and CreationTimeBefore, botocore model)."""
+    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str, datetime | None]]:
+        """(name, ARN, CreationTime) of every tuning job created after `after` and before `before`, whatever its
+        status, through every page (ListHyperParameterTuningJobs' CreationTimeAfter and CreationTimeBefore,
+        botocore model)."""
         arguments = {"CreationTimeAfter": after, "CreationTimeBefore": before}
         with aws_call():
             for page in self._client.get_paginator("list_hyper_parameter_tuning_jobs").paginate(**arguments):
                 for summary in page["HyperParameterTuningJobSummaries"]:
-                    yield summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
+                    name, arn = summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
+                    yield name, arn, summary.get("CreationTime")
 
     def describe(self, job_name: str) -> dict[str, Any]:
         """The DescribeHyperParameterTuningJob response (it holds no tags)."""

@@ -18,12 +18,13 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from samtranslator.yaml_helper import yaml_parse
 
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
-from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack, StackParameters, deploy_template
+from hpo_guardrail.embedded.deployment import REPO_ROOT, TEMPLATE_PATH, DeployedStack, StackParameters, deploy_template
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.event_bus import put_event
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
@@ -167,6 +168,7 @@ def deploy_guardrail_organization(
     stack_name: str | None = None,
     budget_cap_usd: float = 1000,
     notification_email: str = "",
+    template_path: Path | None = None,
 ) -> GuardrailOrganization:
     """Deploy the guardrail over `org`, as docs/deploy-org.md says.
 
@@ -174,6 +176,7 @@ def deploy_guardrail_organization(
     whose scopes set the `monitored` accounts (by name) to monitor. Then, from the management account, the
     member role StackSet to `enforced_ous` (and, with AllowStop=false, to `opted_out_ous`) in `home`, and the
     forwarder StackSet to all of them in every one of `regions`; all service-managed, automatic deployment on.
+    `template_path`: another central template than the repository's template.yaml (its defaults changed).
     """
     if not enforced_ous:
         raise ValueError("name at least one OU whose accounts the guardrail covers")
@@ -195,6 +198,7 @@ def deploy_guardrail_organization(
             organization_id=org.organization_id,
         ),
         stack_name=stack_name,
+        template_path=template_path or TEMPLATE_PATH,
     )
     management = aws.in_account(org.management_account_id, region=home)
     role_arn = central.outputs["GuardrailFunctionRoleArn"]

@@ -15,6 +15,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -568,13 +569,42 @@ def fallback_event_id(event: object) -> str:
 
 
 class JobClaim(BaseModel):
-    """Which event's record judged a tuning job, by which trigger, when: one per job, whoever came first."""
+    """Which event's record judged a tuning job, by which trigger, when: one per job, whoever came first.
+
+    A name is the job's only until it is deleted (DeleteHyperParameterTuningJob), then it may be used again: a
+    claim covers the job that existed when it was written, never a later one of the same name."""
 
     model_config = ConfigDict(frozen=True)
 
     event_id: str
     trigger: str
-    at: str
+    at: str  # when the claim was written (ISO 8601)
+    created_at: str | None = None  # the claimed job's creation time, as its event or Describe gave it
+
+    def covers(self, created_at: str | datetime | None) -> bool:
+        """Whether this claim is about a job created at `created_at`: it is unless that job was created after the
+        claim was written (a new job under a name used before). Unknown times count as the same job."""
+        created, claimed = _moment(created_at), _moment(self.at)
+        return created is None or claimed is None or created <= claimed
+
+    def taken_over_by(self, claim: JobClaim, created_at: str | datetime | None) -> bool:
+        """Whether `claim` is about another job than this one: two successful create calls are two jobs whatever
+        their times, and a job created after this claim was written is not the job it covers."""
+        both_created = self.trigger == CLOUDTRAIL and claim.trigger == CLOUDTRAIL
+        return claim.event_id != self.event_id and (both_created or not self.covers(created_at))
+
+
+def _moment(value: str | datetime | None) -> datetime | None:
+    """An ISO 8601 time (a trailing Z too) or datetime as an aware datetime; None when it is neither."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def job_claim_key(account: str, region: str, job_name: str) -> str:

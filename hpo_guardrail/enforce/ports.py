@@ -146,6 +146,11 @@ class JobClaims(Protocol):
         """The job's claim (a consistent read), or None when no event judged it yet."""
         ...
 
+    def replace_job_claim(self, key: str, claim: JobClaim, held: JobClaim) -> JobClaim:
+        """Put `claim` in place of `held` (a new job under a name used before) unless another event replaced it
+        first (a conditional write on the held event); returns the claim that holds now."""
+        ...
+
 
 class ParameterStore(Protocol):
     def get(self, name: str, max_age: int) -> str:

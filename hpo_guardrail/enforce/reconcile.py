@@ -32,9 +32,11 @@ from hpo_guardrail.environment import EnvironmentSettings
 from hpo_guardrail.observability import count, logger
 
 # Runs overlap by OVERLAP - SETTLE (10 minutes): a run that starts late, or a job listed a little late, is not
-# lost between two runs. SETTLE gives a job's own CloudTrail event (usually seconds, best effort) time to come.
-OVERLAP = timedelta(minutes=15)
-SETTLE = timedelta(minutes=5)
+# lost between two runs. SETTLE gives a job's own CloudTrail event time to come: it usually takes minutes (best
+# effort; no bound is documented), and a job its event judges is judged with its caller, which principal and role
+# scopes and exemptions need and Describe cannot say.
+OVERLAP = timedelta(minutes=25)
+SETTLE = timedelta(minutes=15)
 
 # EventBridge Scheduler's rate expressions (EventBridge user guide, "Rate expressions reference"): a positive
 # value and minute(s) | hour(s) | day(s), singular exactly for 1. A cron schedule has no fixed interval, so no
@@ -81,7 +83,7 @@ class ReconcileSettings(EnvironmentSettings):
 class JobLister(Protocol):
     """What the reconciliation reads of one account and region (adapters.sagemaker.TuningJobReader)."""
 
-    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str]]: ...
+    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str, datetime | None]]: ...
 
     def describe(self, job_name: str) -> dict[str, Any]: ...
 
@@ -166,10 +168,17 @@ class Reconciler:
 
     def handle(self, event: object = None) -> dict[str, Any]:
         """One scheduled run (the schedule's payload carries nothing): its summary, or ReconciliationIncomplete at
-        the end when a job's stop or alert is pending, so that Lambda runs it again."""
+        the end when a job's stop or alert is pending, or the organization's accounts could not be listed (only the
+        home account was covered), so that Lambda runs it again and the function's Errors alarm tells the
+        platform team; what is done is skipped on the retry."""
         report = self.run()
         if report.pending:
             raise ReconciliationIncomplete(f"{len(report.pending)} job(s) with a pending action: {report.pending}")
+        if report.accounts_failed:
+            raise ReconciliationIncomplete(
+                f"the organization's accounts could not be listed ({report.accounts_failed}): only the home account "
+                "was reconciled"
+            )
         return report.summary()
 
     def window(self) -> tuple[datetime, datetime]:
@@ -207,10 +216,10 @@ class Reconciler:
             logger.warning("Could not reconcile a place", extra=where)
             return place
         place.listed = len(jobs)
-        own = {name: described_event_id(RECONCILIATION, account, region, name) for name, _ in jobs}
-        for name, arn in jobs:
+        own = {name: described_event_id(RECONCILIATION, account, region, name) for name, _, _ in jobs}
+        for name, arn, created in jobs:
             judged = self._service.job_judged_by(account, region, name)
-            if judged is not None and judged.event_id != own[name]:
+            if judged is not None and judged.event_id != own[name] and judged.covers(created):
                 place.judged_already += 1  # its event came (or another trigger found it): nothing to do
                 continue
             try:

@@ -337,14 +337,21 @@ class GuardrailService:
 
     def _judged_already(self, call: TuningJobCall, trigger: str, event: object) -> Outcome | None:
         """Claim the call's job for its event; when another event's record judged the job already (its CloudTrail
-        event and a trigger that found it without one), record this one as skipped and return that outcome."""
+        event and a trigger that found it without one), record this one as skipped and return that outcome.
+
+        A claim covers only the job it was written for: a job created after it (a name deleted and used again)
+        or a second successful create call takes the claim over and is judged."""
         context = call.context
         account = context.account or self.settings.account_id
         if not isinstance(self._audit, JobClaims) or account is None:
             return None  # no table (the CLI), or no account to key the job by: each event stands alone
         region = context.region or self.settings.region
-        claim = JobClaim(event_id=context.event_id, trigger=trigger, at=self._now())
-        held = self._audit.claim_job(job_claim_key(account, region, call.request.job_name), claim)
+        key = job_claim_key(account, region, call.request.job_name)
+        claim = JobClaim(event_id=context.event_id, trigger=trigger, at=self._now(), created_at=context.event_time)
+        held = self._audit.claim_job(key, claim)
+        if held.event_id != claim.event_id and held.taken_over_by(claim, context.event_time):
+            count("JobNamesReused")
+            held = self._audit.replace_job_claim(key, claim, held)
         if held.event_id == claim.event_id:
             return None
         count("JobsJudgedAlready")

@@ -23,11 +23,12 @@ import pytest
 from moto.sagemaker.models import sagemaker_backends
 
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditStore
-from hpo_guardrail.embedded.deployment import REPO_ROOT, StackParameters, deploy_template
+from hpo_guardrail.embedded.deployment import REPO_ROOT
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.lambda_runtime import FunctionRunner, Invocation
 from hpo_guardrail.embedded.moto_extensions import ASSUME_ROLE_CALLS
 from hpo_guardrail.embedded.moto_extensions.organizations import STACKSETS_PRINCIPAL
+from hpo_guardrail.embedded.org_deployment import deploy_guardrail_organization
 from hpo_guardrail.embedded.organization import build_organization
 from hpo_guardrail.embedded.sns_capture import SnsCapture
 from hpo_guardrail.enforce.audit import RECONCILIATION, job_claim_key
@@ -39,7 +40,6 @@ from tests.e2e.test_organization_end_to_end import (
     SECOND,
     UNWATCHED,
     Organization,
-    _stack_set,
     call_in,
     costly_misconfigured,
 )
@@ -134,32 +134,15 @@ def reconciled(embedded_aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFacto
     )
     tooling = embedded_aws.in_account(org.account_id("tooling"), region=HOME)
     workdir = tmp_path_factory.mktemp("org-reconcile")
-    central = deploy_template(
-        tooling,
-        StackParameters(mode="enforce", budget_cap_usd=1000, organization_id=org.organization_id),
+    # The member roles to Workloads only (workload-d has none), the forwarder in HOME and SECOND (not UNWATCHED).
+    guardrail_org = deploy_guardrail_organization(
+        embedded_aws,
+        org,
+        enforced_ous=["Workloads"],
+        regions=(HOME, SECOND),
         template_path=_template_with_reconciliation(workdir),
     )
-    roles = {
-        "CentralFunctionRoleArn": central.outputs["GuardrailFunctionRoleArn"],
-        "OrganizationId": org.organization_id,
-    }
-    _stack_set(management, "hpo-guardrail-member-roles", "org/member-roles.yaml", {**roles, "AllowStop": "true"})
-    cloudformation = _stack_set(
-        management,
-        "hpo-guardrail-member-forwarder",
-        "org/member-forwarder.yaml",
-        {"CentralEventBusArn": central.outputs["CentralEventBusArn"]},
-    )
-    cloudformation.create_stack_instances(
-        StackSetName="hpo-guardrail-member-roles",
-        DeploymentTargets={"OrganizationalUnitIds": [org.ou_id("Workloads")]},
-        Regions=[HOME],
-    )
-    cloudformation.create_stack_instances(
-        StackSetName="hpo-guardrail-member-forwarder",
-        DeploymentTargets={"OrganizationalUnitIds": [org.ou_id("Workloads")]},
-        Regions=[HOME, SECOND],
-    )
+    central = guardrail_org.central
     for name in ("workload-b", "workload-c"):
         _scan_role(embedded_aws.in_account(org.account_id(name), region=HOME), tooling.account_id, org.organization_id)
     # moto's CloudFormation joins a CommaDelimitedList parameter's default character by character ("u,s,-,...");
@@ -171,9 +154,7 @@ def reconciled(embedded_aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFacto
     lambda_client.update_function_configuration(FunctionName=reconcile_name, Environment={"Variables": variables})
     runner = FunctionRunner.for_stack(tooling, central, workdir / "guardrail")
     reconcile = FunctionRunner.for_stack(tooling, central, workdir / "reconcile", function_name=reconcile_name)
-    yield Reconciled(
-        Organization(embedded_aws, org, central, runner, SnsCapture(tooling, central.topic_arn)), reconcile
-    )
+    yield Reconciled(Organization(guardrail_org, runner, SnsCapture(tooling, central.topic_arn)), reconcile)
 
 
 def _created_minutes_ago(org: Organization, name: str, region: str, job: str, minutes: float) -> None:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore
-from hpo_guardrail.enforce.audit import AuditRecord
+from hpo_guardrail.enforce.audit import CLOUDTRAIL, RECONCILIATION, AuditRecord, JobClaim, job_claim_key
 from hpo_guardrail.enforce.outcome import Status
 from tests.builders import cloudtrail_event, continuous, training_definition, tuning_request
 
@@ -156,3 +156,20 @@ def test_findings_reach_security_hub_when_the_export_is_enabled(embedded_aws, de
     assert {f["GeneratorId"] for f in ours} == {f"hpo-guardrail/{x['rule']}" for x in result["findings"]}
     store = DynamoDbAuditStore(embedded_aws.client("dynamodb"), stack.outputs["AuditTableName"])
     assert store.get(event["detail"]["eventID"]).actions["security-hub"].result == "exported"
+
+
+def test_a_job_claim_is_written_once_read_back_and_replaced_only_from_the_claim_that_holds(store):
+    """The audit table's per-job claims (job_claim_key): the first claim stays; a new job under the same name
+    replaces the claim it found, and a replacement from a claim that no longer holds changes nothing."""
+    key = job_claim_key("123456789012", "us-east-1", unique("reused"))
+    first = JobClaim(event_id="evt-1", trigger=CLOUDTRAIL, at="2026-11-30T10:00:00Z", created_at="2026-11-30T09:59:00Z")
+    found = JobClaim(event_id="reconciliation-x", trigger=RECONCILIATION, at="2026-11-30T10:05:00Z")
+
+    assert store.claim_job(key, first) == first
+    assert store.claim_job(key, found) == first  # the first claim holds
+    assert store.job_claim(key) == first
+
+    newer = JobClaim(event_id="evt-2", trigger=CLOUDTRAIL, at="2026-12-02T08:00:00Z", created_at="2026-12-02T07:59:00Z")
+    assert store.replace_job_claim(key, newer, first) == newer
+    assert store.replace_job_claim(key, found, first) == newer  # `first` no longer holds: nothing replaced
+    assert store.job_claim(key) == newer

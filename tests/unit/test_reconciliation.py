@@ -50,6 +50,11 @@ class ClaimingAuditStore(FakeAuditStore):
     def job_claim(self, key: str) -> JobClaim | None:
         return self.jobs.get(key)
 
+    def replace_job_claim(self, key: str, claim: JobClaim, held: JobClaim) -> JobClaim:
+        if self.jobs.get(key) == held:
+            self.jobs[key] = claim
+        return self.jobs[key]
+
 
 def costly_request(name: str) -> dict[str, Any]:
     return tuning_request(
@@ -150,6 +155,72 @@ def test_a_trigger_finding_its_own_job_again_resumes_its_record_instead_of_alert
     assert "duplicate" in (again.reason or "") and len(notifier.sent) == 1
 
 
+def _at(moment: datetime, store: ClaimingAuditStore, mode: Mode = Mode.MONITOR):
+    """A service over `store` whose clock reads `moment`."""
+    jobs, notifier = FakeJobs(), FakeNotifier()
+    svc = GuardrailService(Settings(mode=mode, budget_cap_usd=1000), jobs, notifier, audit=store, clock=lambda: moment)
+    return svc, notifier
+
+
+def _created_at(event: dict[str, Any], moment: datetime) -> dict[str, Any]:
+    event["time"] = event["detail"]["eventTime"] = moment.isoformat().replace("+00:00", "Z")
+    return event
+
+
+def test_a_second_create_call_under_a_name_used_before_is_judged_not_skipped():
+    """DeleteHyperParameterTuningJob frees a name: two successful create calls are two jobs."""
+    store = ClaimingAuditStore()
+    first_svc, _ = _at(NOW, store)
+    first_svc.handle(_created_at(cloudtrail_event(tuning_request("nightly")), NOW - timedelta(minutes=1)))
+    later = NOW + timedelta(days=1)
+    second_svc, second_alerts = _at(later, store)
+
+    outcome = second_svc.handle(_created_at(cloudtrail_event(costly_request("nightly")), later - timedelta(minutes=1)))
+
+    assert outcome.status is Status.EVALUATED and outcome.decision == "notify"
+    assert len(second_alerts.sent) == 1
+    key = job_claim_key(ACCOUNT, REGION, "nightly")
+    assert store.jobs[key].event_id == outcome.event_id and store.jobs[key].trigger == CLOUDTRAIL
+
+
+def test_a_job_created_after_the_reconciliation_claimed_its_name_is_judged_by_its_event():
+    store = ClaimingAuditStore()
+    reconciling, _ = _at(NOW, store)
+    reconciling.evaluate_described_job(described(tuning_request("reused")), trigger=RECONCILIATION)
+    later = NOW + timedelta(hours=3)
+    svc, alerts = _at(later, store)
+
+    outcome = svc.handle(_created_at(cloudtrail_event(costly_request("reused")), later - timedelta(minutes=2)))
+
+    assert outcome.status is Status.EVALUATED and len(alerts.sent) == 1
+
+
+def test_the_event_of_the_job_the_reconciliation_judged_is_still_skipped():
+    store = ClaimingAuditStore()
+    reconciling, _ = _at(NOW, store)
+    job = described(costly_request("same-job"))  # created 20 minutes before the claim
+    reconciling.evaluate_described_job(job, trigger=RECONCILIATION)
+    svc, alerts = _at(NOW + timedelta(minutes=5), store)
+
+    late = svc.handle(_created_at(cloudtrail_event(costly_request("same-job")), NOW - timedelta(minutes=20)))
+
+    assert late.status is Status.SKIPPED and alerts.sent == []
+
+
+def test_a_run_judges_a_job_created_after_the_claim_its_name_carries():
+    svc, _, notifier, store = service(mode=Mode.MONITOR)
+    two_days_ago = NOW - timedelta(days=2)
+    earlier, _ = _at(two_days_ago, store)  # the first job of that name was judged by its event then
+    earlier.handle(_created_at(cloudtrail_event(costly_request("recreated")), two_days_ago - timedelta(minutes=1)))
+    recreated = FakeLister({"recreated": (NOW - timedelta(minutes=20), costly_request("recreated"))})
+
+    report = reconciler(svc, {(ACCOUNT, REGION): recreated}).run()
+
+    (place,) = report.places
+    assert place.judged_already == 0 and [o["job_name"] for o in place.evaluated] == ["recreated"]
+    assert len(notifier.sent) == 1
+
+
 def test_without_job_claims_each_trigger_stands_alone():
     svc, _, notifier, _ = service(store=FakeAuditStore(), mode=Mode.MONITOR)
     assert not isinstance(FakeAuditStore(), JobClaims)
@@ -226,11 +297,12 @@ class FakeLister:
     gone: set[str] = field(default_factory=set)
     windows: list[tuple[datetime, datetime]] = field(default_factory=list)
 
-    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str]]:
+    def created_between(self, after: datetime, before: datetime) -> Iterator[tuple[str, str, datetime | None]]:
         self.windows.append((after, before))
         for name, (created, _) in self.jobs.items():
             if after < created < before:
-                yield name, f"arn:aws:sagemaker:{self.region}:{self.account}:hyper-parameter-tuning-job/{name}"
+                arn = f"arn:aws:sagemaker:{self.region}:{self.account}:hyper-parameter-tuning-job/{name}"
+                yield name, arn, created
 
     def describe(self, job_name: str) -> dict[str, Any]:
         if job_name in self.gone:
@@ -301,6 +373,10 @@ def test_when_the_accounts_cannot_be_listed_the_home_account_is_reconciled_and_t
 
     assert report.accounts_failed and "ListAccounts" in report.accounts_failed
     assert [p.account for p in report.places] == [ACCOUNT] and len(notifier.sent) == 1
+    # The scheduled run then fails at its end (the Errors alarm; Lambda retries), having judged the home account.
+    with pytest.raises(ReconciliationIncomplete, match="only the home account was reconciled"):
+        reconciler(svc, {(ACCOUNT, REGION): home}, accounts=refused).handle()
+    assert len(notifier.sent) == 1  # the retry judged nothing twice
 
 
 def test_a_stop_that_fails_is_pending_and_the_run_raises_at_its_end_so_lambda_runs_it_again():
@@ -309,7 +385,7 @@ def test_a_stop_that_fails_is_pending_and_the_run_raises_at_its_end_so_lambda_ru
     home = FakeLister(
         {
             "stuck": (NOW - timedelta(minutes=20), costly_request("stuck")),
-            "later": (NOW - timedelta(minutes=10), costly_request("later")),
+            "later": (NOW - timedelta(minutes=16), costly_request("later")),
         }
     )
     run = reconciler(svc, {(ACCOUNT, REGION): home})

@@ -75,10 +75,10 @@ def test_it_runs_as_the_guardrail_functions_role_which_the_member_roles_trust():
 def test_it_has_the_guardrail_functions_settings_and_its_own_schedule_and_regions():
     guardrail = SINGLE.function_variables()
     variables = ORG.resources["ReconcileFunction"]["Properties"]["Environment"]["Variables"]
-    own = {"RECONCILE_SCHEDULE", "RECONCILE_REGIONS", "POWERTOOLS_SERVICE_NAME"}
-    assert {k: v for k, v in variables.items() if k not in own} == {
-        k: v for k, v in ORG.function_variables().items() if k != "POWERTOOLS_SERVICE_NAME"
-    }
+    own = {"RECONCILE_SCHEDULE", "RECONCILE_REGIONS"}
+    # All the guardrail's settings, its service name too: the alarms on StopsFailed, PolicyErrors and the price
+    # lookups watch the metrics of service hpo-guardrail, wherever the stop or lookup ran.
+    assert {k: v for k, v in variables.items() if k not in own} == ORG.function_variables()
     assert set(guardrail) | own == set(variables)
     assert variables["RECONCILE_SCHEDULE"] == {"Ref": "ReconcileSchedule"}
     assert variables["RECONCILE_REGIONS"] == {"Fn::Join": [",", {"Ref": "ReconcileRegions"}]}
@@ -124,3 +124,16 @@ def test_the_shared_role_with_the_policy_grants_exactly_what_the_reconciliation_
     granted = {action for statement in statements for action in _actions(statement)}
     # sqs:SendMessage: each function's on-failure destination (SAM's for the guardrail, KeepFailedRuns here).
     assert granted - {"sqs:SendMessage"} == required_permissions("ReconcileFunction")
+
+
+@pytest.mark.parametrize(
+    ("deployment", "regions"),
+    [(OFF, "${AWS::Region}"), (SINGLE, "*"), (ORG, "*")],
+    ids=["single-account", "single-account-reconciling", "organization"],
+)
+def test_the_function_may_stop_jobs_in_every_region_the_reconciliation_judges(deployment, regions):
+    """A single-account stack reconciling ReconcileRegions judges jobs there, and in enforce mode stops them."""
+    (statement,) = [s for s in deployment.function_statements() if s.get("Sid") == "DescribeAndStopTuningJobs"]
+    assert "sagemaker:StopHyperParameterTuningJob" in statement["Action"]
+    jobs = f"arn:${{AWS::Partition}}:sagemaker:{regions}:${{AWS::AccountId}}:hyper-parameter-tuning-job/*"
+    assert statement["Resource"] == {"Fn::Sub": jobs}
