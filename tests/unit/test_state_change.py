@@ -255,7 +255,7 @@ def test_a_forged_state_change_is_rejected_and_recorded_and_nothing_is_read():
 
 
 def test_a_state_change_of_an_account_a_single_account_guardrail_does_not_watch_is_rejected():
-    service, audit, _, reader = guardrail(FakeReader({"lr-linear": linear_request("lr-linear")}), account_id=OTHER)
+    service, _, _, reader = guardrail(FakeReader({"lr-linear": linear_request("lr-linear")}), account_id=OTHER)
 
     outcome = service.handle(state_change("lr-linear", "InProgress"))
 
@@ -311,6 +311,7 @@ def test_a_job_gone_before_it_was_described_is_recorded_as_skipped():
     outcome = service.handle(state_change("lr-linear", "InProgress", event_id="sc-1"))
 
     assert outcome.status is Status.SKIPPED and "no longer exists" in (outcome.reason or "")
+    assert audit.records["sc-1"].status is Status.SKIPPED
 
 
 # --- Completed, Stopped, Failed: the review ---------------------------------------------------------------------
@@ -421,6 +422,7 @@ def test_a_state_change_the_rule_does_not_ask_for_is_recorded_as_skipped():
     outcome = service.handle(state_change("lr-linear", "Stopping", event_id="sc-1"))
 
     assert outcome.status is Status.SKIPPED and reader.reads == []
+    assert audit.records["sc-1"].reason == outcome.reason
 
 
 def test_the_claim_of_a_job_judged_by_its_cloudtrail_event_is_the_one_the_review_follows():
