@@ -336,8 +336,8 @@ def test_a_finished_job_is_reviewed_once_on_its_record_with_one_follow_up_in_the
     assert review.pace is not None and review.pace.completed_training_jobs == 6
     assert [e.parameter for e in review.range_edges] == ["learning_rate"]
     (_, follow_up) = notifier.sent
-    assert follow_up.chatbot["metadata"]["threadId"] == creation_alert.chatbot["metadata"]["threadId"] == arn(
-        "lr-linear"
+    assert (
+        follow_up.chatbot["metadata"]["threadId"] == creation_alert.chatbot["metadata"]["threadId"] == arn("lr-linear")
     )
     assert follow_up.attributes["action"] == "review" and follow_up.attributes["team"] == "nlp"
     assert "review-range-edge" in follow_up.email and "Actual spend:" in follow_up.email
