@@ -60,7 +60,7 @@ class DemoReviewFailed(RuntimeError):
     """The review at the end of the demo did not do what it should."""
 
 
-def training_job_runs() -> list[TrainingJobRun]:
+def training_job_runs(job_name: str = REVIEWED_JOB) -> list[TrainingJobRun]:
     """The 20 training jobs, two at a time (the job's MaxParallelTrainingJobs), each 40 billable minutes."""
     runs = []
     for index, (learning_rate, momentum, auc) in enumerate(_TRIALS):
@@ -73,7 +73,7 @@ def training_job_runs() -> list[TrainingJobRun]:
                 creation_time=start,
                 start_time=start,
                 end_time=start + timedelta(seconds=_TRAINING_SECONDS),
-                name=f"{REVIEWED_JOB}-{index + 1:03d}-demo",
+                name=f"{job_name}-{index + 1:03d}-demo",
             )
         )
     return runs
@@ -92,15 +92,17 @@ def review_one_job(
     capture: SnsCapture,
     creation_event_id: str,
     out: TextIO,
+    *,
+    job_name: str = REVIEWED_JOB,
 ) -> ReviewRecord:
     """Run the job's training jobs, finish it, deliver its Completed state change through the deployed rule, and
     print the review the function attached to the job's audit record (`creation_event_id`)."""
     print(f"\n{_RULE}\nThe job finishes: the guardrail reviews what it cost and taught\n{_RULE}", file=out)
     capture.receive()  # what came before (the weekly summary) is not the review's
     end = finished_at()
-    event_ids = aws.run_tuning_job(REVIEWED_JOB, training_job_runs(), "Completed", end_time=end)
+    event_ids = aws.run_tuning_job(job_name, training_job_runs(job_name), "Completed", end_time=end)
     print(
-        f"{REVIEWED_JOB} ran {len(_TRIALS)} training jobs in the emulator and finished Completed at "
+        f"{job_name} ran {len(_TRIALS)} training jobs in the emulator and finished Completed at "
         f"{end.isoformat().replace('+00:00', 'Z')};",
         file=out,
     )
