@@ -433,3 +433,38 @@ def test_the_claim_of_a_job_judged_by_its_cloudtrail_event_is_the_one_the_review
     service.handle(state_change("lr-linear", "Failed"))
 
     assert audit.records["ct-1"].review is not None
+
+
+def test_the_follow_up_of_a_review_with_nothing_above_info_says_so_and_threads_on_the_name_without_an_arn():
+    from hpo_guardrail.enforce.alerts import review_follow_up_alert
+    from hpo_guardrail.enforce.audit import ReviewCounts, ReviewRecord
+
+    record = AuditRecord(
+        event_id="ct-1",
+        occurred_at="2026-11-30T10:00:00Z",
+        recorded_at="2026-11-30T10:00:01Z",
+        status=Status.EVALUATED,
+        job_name="spot-job",
+        account=ACCOUNT,
+        region=REGION,
+        team="nlp",
+    )
+    review = ReviewRecord(
+        reviewed_at="2026-11-30T12:00:00Z",
+        trigger="state-change Completed",
+        job_status="Completed",
+        spend_usd=12.5,
+        spend_complete=True,
+        spend_upper_bound=True,
+        managed_spot=True,
+        worst_case_usd=40.0,
+        training_jobs=ReviewCounts(launched=3, completed=3, failed=0, stopped=0),
+    )
+
+    alert = review_follow_up_alert(record, review)
+
+    assert alert.chatbot["metadata"]["threadId"] == "spot-job"
+    assert "at most $12.50 of a worst case of $40.00" in alert.email and "an upper bound" in alert.email
+    assert "The review found nothing above info." in alert.email
+    assert alert.attributes["severity"] == "none" and alert.attributes["rules"] == []
+    assert alert.subject == "[HPO Guardrail] spot-job completed: review"
