@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hpo_guardrail.enforce.audit import CLOUDTRAIL, AuditRecord, JobClaim, job_claim_key
+from hpo_guardrail.enforce.audit import CLOUDTRAIL, AuditRecord, job_claim_key
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import AccountAccessFailed, JobNotFound, NotificationFailed
 from hpo_guardrail.enforce.service import GuardrailService, described_event_id
@@ -29,7 +29,7 @@ from rules.events import (
 from rules.parsing import InvalidRequest, SkippedCall
 from rules.policy import Mode
 from tests.builders import ACCOUNT, REGION, cloudtrail_event, continuous, training_definition, tuning_request
-from tests.unit.fakes import FakeAuditStore, FakeJobs, FakeNotifier
+from tests.unit.fakes import ClaimingAuditStore, FakeJobs, FakeNotifier
 from tests.unit.review_builders import PRICES, summary
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -90,22 +90,6 @@ def quiet_request(name: str) -> dict[str, Any]:
 
 
 @dataclass
-class ReadingAuditStore(FakeAuditStore):
-    """The fake store with job claims and reads, as the DynamoDB table keeps them."""
-
-    jobs: dict[str, JobClaim] = field(default_factory=dict)
-
-    def claim_job(self, key: str, claim: JobClaim) -> JobClaim:
-        return self.jobs.setdefault(key, claim)
-
-    def job_claim(self, key: str) -> JobClaim | None:
-        return self.jobs.get(key)
-
-    def get(self, event_id: str) -> AuditRecord | None:
-        return self.records.get(event_id)
-
-
-@dataclass
 class FakeReader:
     """One account's tuning jobs as Describe gives them, and their training jobs."""
 
@@ -158,7 +142,7 @@ def edge_training_jobs(count: int = 6) -> list[dict[str, Any]]:
 
 
 def guardrail(reader: FakeReader | None = None, *, notifier: FakeNotifier | None = None, **settings: Any):
-    audit = ReadingAuditStore()
+    audit = ClaimingAuditStore()
     notifier = notifier or FakeNotifier()
     service = GuardrailService(
         Settings(mode=Mode.MONITOR, budget_cap_usd=1000, **settings),
@@ -234,7 +218,7 @@ def test_lint_and_the_emulator_helpers_still_find_no_request_in_a_state_change()
 
 
 def test_without_the_trigger_wired_a_state_change_is_skipped_as_before():
-    audit = ReadingAuditStore()
+    audit = ClaimingAuditStore()
     service = GuardrailService(Settings(mode=Mode.MONITOR), FakeJobs(), FakeNotifier(), audit=audit)
 
     outcome = service.handle(state_change("lr-linear", "InProgress"))
