@@ -41,6 +41,7 @@ from rules.prices import BundledPrices
 
 TEST_FILE_SUFFIX = ".hpo-test.yaml"
 DEFAULT_DIRECTORY = "policy-tests"
+UNKNOWN_COST = "unknown"
 PACKAGED = "packaged"  # `policy: packaged`: the default policy shipped with the package
 # The tests of the packaged default policy, shipped in the package (pyproject.toml, package data).
 PACKAGED_TESTS = Path(__file__).resolve().parents[1] / "default_policy_tests"
@@ -124,26 +125,41 @@ Suppressed = Annotated[SuppressedPattern, BeforeValidator(_pattern)]
 
 
 class CostBounds(_Strict):
-    """Bounds on the worst-case cost in USD (inclusive); `unknown` instead: the estimate is a lower bound
-    because an instance type has no price."""
+    """Bounds on the worst-case cost in USD (inclusive), or `unknown`: the estimate is a lower bound because an
+    instance type has no price."""
 
     min_usd: float | None = Field(default=None, ge=0)
     max_usd: float | None = Field(default=None, ge=0)
+    unknown: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_as_a_word(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.strip() != UNKNOWN_COST:
+                raise ValueError(f"write `cost: {UNKNOWN_COST}` or bounds such as `cost: {{max_usd: 1000}}`")
+            return {"unknown": True}
+        return value
 
     @model_validator(mode="after")
     def _some_bound(self) -> CostBounds:
-        if self.min_usd is None and self.max_usd is None:
-            raise ValueError("give min_usd, max_usd or both (or write `cost: unknown`)")
+        bounded = self.min_usd is not None or self.max_usd is not None
+        if self.unknown and bounded:
+            raise ValueError(f"`{UNKNOWN_COST}` or bounds, not both")
+        if not (self.unknown or bounded):
+            raise ValueError(f"give min_usd, max_usd or both (or write `cost: {UNKNOWN_COST}`)")
         if self.min_usd is not None and self.max_usd is not None and self.min_usd > self.max_usd:
             raise ValueError(f"min_usd {self.min_usd:g} is above max_usd {self.max_usd:g}")
         return self
 
     def describe(self) -> str:
+        if self.unknown:
+            return "unknown (a price missing)"
         if self.min_usd is not None and self.max_usd is not None:
-            return f"${self.min_usd:,.2f} to ${self.max_usd:,.2f}"
+            return f"worst case ${self.min_usd:,.2f} to ${self.max_usd:,.2f}"
         if self.min_usd is not None:
-            return f"at least ${self.min_usd:,.2f}"
-        return f"at most ${self.max_usd:,.2f}"
+            return f"worst case at least ${self.min_usd:,.2f}"
+        return f"worst case at most ${self.max_usd:,.2f}"
 
 
 def _decision(value: Any) -> Any:
@@ -153,15 +169,13 @@ def _decision(value: Any) -> Any:
 class Expectation(_Strict):
     """What the guardrail must make of a case's input. Every key is optional; each given one is checked."""
 
-    findings: list[Pattern] | None = Field(
-        default=None, description="at least these findings: others may be found too"
-    )
+    findings: list[Pattern] | None = Field(default=None, description="at least these findings: others may be found too")
     findings_exactly: list[Pattern] | None = Field(
         default=None, description="exactly these findings, each matched by one pattern; [] for no finding at all"
     )
     absent: list[Pattern] = Field(default_factory=list, description="findings that must not be found")
     suppressed: list[Suppressed] = Field(default_factory=list, description="findings an exemption must set aside")
-    cost: Literal["unknown"] | CostBounds | None = None
+    cost: CostBounds | None = None
     decision: Annotated[Literal["none", "notify", "stop"], BeforeValidator(_decision)] | None = None
     mode: Mode | None = None
     budget_cap_usd: float | None = Field(default=None, ge=0)
@@ -401,27 +415,23 @@ def compare(expect: Expectation, report: JobReport) -> list[Difference]:
         )
     cost = evaluation.cost
     actual_cost = f"${cost.worst_case_usd:,.2f}" + ("" if cost.complete else " (a lower bound: a price is unknown)")
-    if expect.cost == "unknown":
+    bounds = expect.cost
+    if bounds is not None and bounds.unknown:
         if cost.complete:
-            differences.append(Difference("cost", ["unknown (a price missing)"], [f"{actual_cost}, every price known"]))
-    elif expect.cost is not None:
-        bounds = expect.cost
+            differences.append(Difference("cost", [bounds.describe()], [f"{actual_cost}, every price known"]))
+    elif bounds is not None:
         low_ok = bounds.min_usd is None or cost.worst_case_usd >= bounds.min_usd
         high_ok = bounds.max_usd is None or cost.worst_case_usd <= bounds.max_usd
         if not (low_ok and high_ok):
-            differences.append(Difference("cost", [f"worst case {bounds.describe()}"], [f"worst case {actual_cost}"]))
+            differences.append(Difference("cost", [bounds.describe()], [f"worst case {actual_cost}"]))
     if expect.decision is not None and decision.action.value != expect.decision:
-        differences.append(
-            Difference("decision", [expect.decision], [f"{decision.action.value}: {decision.reason}"])
-        )
+        differences.append(Difference("decision", [expect.decision], [f"{decision.action.value}: {decision.reason}"]))
     if expect.mode is not None and decision.mode is not expect.mode:
         differences.append(Difference("mode", [expect.mode.value], [decision.mode_words]))
     policy = evaluation.policy
     if expect.budget_cap_usd is not None and policy.budget_cap_usd != expect.budget_cap_usd:
         differences.append(
-            Difference(
-                "budget_cap_usd", [f"${expect.budget_cap_usd:,.2f}"], [policy.explain("budget_cap_usd")]
-            )
+            Difference("budget_cap_usd", [f"${expect.budget_cap_usd:,.2f}"], [policy.explain("budget_cap_usd")])
         )
     if expect.scope is not None and policy.scope != expect.scope:
         chain = " < ".join(("defaults", *policy.scopes))
@@ -512,18 +522,28 @@ def load_test_file(path: Path, shown: str) -> TestFile:
         raise TestFileError(shown, f"not valid YAML: {reason}", line=mark.line + 1 if mark else None) from None
     except RecursionError:
         raise TestFileError(shown, "not valid YAML: nested too deeply") from None
+    if data is None:
+        raise TestFileError(shown, "empty: a test file names a `policy` and its `cases`", line=1)
     if not isinstance(data, dict):
         raise TestFileError(shown, f"expected a mapping at the top, got {type(data).__name__}", line=1)
     try:
         return TestFile.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
+        problems = error.errors()
+        # An unknown key names the typo (`expected:`); the missing key it was meant to be says less.
+        first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
         # Pydantic names the branch of a union (`cost.CostBounds`, `cases.0.expect.findings.0.function-before`):
         # keep the path as the file spells it.
+        raw = tuple(first["loc"])
+        extra = first["type"] == "extra_forbidden"
         location = tuple(
-            part for part in first["loc"] if isinstance(part, int) or (isinstance(part, str) and part in _FIELDS)
-        )
+            part
+            for part in (raw[:-1] if extra else raw)
+            if isinstance(part, int) or (isinstance(part, str) and part in _FIELDS)
+        ) + (raw[-1:] if extra else ())
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key {raw[-1]!r}"
         more = error.error_count() - 1
         reason = message + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
         raise TestFileError(shown, reason, ".".join(str(p) for p in location), _line_of(root, location)) from None
@@ -612,7 +632,11 @@ def run_case(case: Case, directory: Path, evaluator: Evaluator, context: CallCon
         return CaseResult(shown, case.name, "error", reason=f"the input holds {len(reports)} jobs; a case tests one")
     (report,) = reports
     if report.status is not Status.EVALUATED or report.evaluation is None:
-        why = f"the input was {report.status.value}: {report.reason}"
+        why = (
+            f"the input was skipped, as the guardrail skips it: {report.reason}"
+            if report.status is Status.SKIPPED
+            else f"the input cannot be used: {report.reason}"
+        )
         return CaseResult(shown, case.name, "error", reason=why, report=report)
     differences = compare(case.expect, report)
     return CaseResult(shown, case.name, "failed" if differences else "passed", differences, report=report)
@@ -728,11 +752,8 @@ def json_report(run: RunResult) -> str:
     document = {
         "files": [{"file": f.file, "error": f.error, "cases": len(f.cases)} for f in run.files],
         "cases": [case.as_json() for case in run.cases],
-        "summary": {
-            result: sum(1 for c in run.cases if c.result == result) for result in ("passed", "failed", "error")
-        }
+        "summary": {result: sum(1 for c in run.cases if c.result == result) for result in ("passed", "failed", "error")}
         | {"unusable_files": sum(1 for f in run.files if f.error)},
         "exit_code": run.exit_code(),
     }
     return json.dumps(document, indent=2) + "\n"
-
