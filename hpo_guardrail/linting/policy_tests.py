@@ -49,7 +49,7 @@ DECISIONS = ("none", "notify", "stop")
 _DECISION_ALIASES = {"allow": "none"}  # what a platform team may call "no action"
 
 
-class TestFileError(ValueError):
+class UnusableTestFile(ValueError):
     """A test file that cannot be read or used (exit code 2): the file, the line when known, the field, why."""
 
     def __init__(self, source: str, reason: str, path: str = "", line: int | None = None) -> None:
@@ -250,7 +250,7 @@ class Case(_Strict):
     expect: Expectation
 
 
-class TestFile(_Strict):
+class PolicyTestFile(_Strict):
     """A test file: the policy, the settings under it, the default context, and the cases."""
 
     policy: str = Field(min_length=1, description="a policy file relative to this file, or `packaged`")
@@ -270,7 +270,7 @@ class TestFile(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _unique_names(self) -> TestFile:
+    def _unique_names(self) -> PolicyTestFile:
         names = [case.name for case in self.cases]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -500,18 +500,18 @@ INPUT_KINDS: dict[str, InputReader] = {"request": _read_inline, "file": _read_fi
 # --- loading --------------------------------------------------------------------------------------------------
 
 
-def load_test_file(path: Path, shown: str) -> TestFile:
-    """Read and validate a test file; raises TestFileError naming the file, the line and the field."""
+def load_test_file(path: Path, shown: str) -> PolicyTestFile:
+    """Read and validate a test file; raises UnusableTestFile naming the file, the line and the field."""
     try:
         if path.stat().st_size > 4 * FILE_MAX_CHARACTERS:
-            raise TestFileError(shown, f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
+            raise UnusableTestFile(shown, f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TestFileError(shown, "no such file") from None
+        raise UnusableTestFile(shown, "no such file") from None
     except UnicodeDecodeError:
-        raise TestFileError(shown, "not UTF-8 text") from None
+        raise UnusableTestFile(shown, "not UTF-8 text") from None
     except OSError as error:
-        raise TestFileError(shown, f"cannot read: {error.strerror or error}") from None
+        raise UnusableTestFile(shown, f"cannot read: {error.strerror or error}") from None
     try:
         # YAML 1.2 booleans, as lint reads YAML requests: `TrainingJobEarlyStoppingType: Off` stays "Off".
         root = yaml.compose(text, Loader=Yaml12Loader)
@@ -519,15 +519,15 @@ def load_test_file(path: Path, shown: str) -> TestFile:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = str(getattr(error, "problem", None) or error)
-        raise TestFileError(shown, f"not valid YAML: {reason}", line=mark.line + 1 if mark else None) from None
+        raise UnusableTestFile(shown, f"not valid YAML: {reason}", line=mark.line + 1 if mark else None) from None
     except RecursionError:
-        raise TestFileError(shown, "not valid YAML: nested too deeply") from None
+        raise UnusableTestFile(shown, "not valid YAML: nested too deeply") from None
     if data is None:
-        raise TestFileError(shown, "empty: a test file names a `policy` and its `cases`", line=1)
+        raise UnusableTestFile(shown, "empty: a test file names a `policy` and its `cases`", line=1)
     if not isinstance(data, dict):
-        raise TestFileError(shown, f"expected a mapping at the top, got {type(data).__name__}", line=1)
+        raise UnusableTestFile(shown, f"expected a mapping at the top, got {type(data).__name__}", line=1)
     try:
-        return TestFile.model_validate(data)
+        return PolicyTestFile.model_validate(data)
     except ValidationError as error:
         problems = error.errors()
         # An unknown key names the typo (`expected:`); the missing key it was meant to be says less.
@@ -546,13 +546,13 @@ def load_test_file(path: Path, shown: str) -> TestFile:
             message = f"unknown key {raw[-1]!r}"
         more = error.error_count() - 1
         reason = message + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
-        raise TestFileError(shown, reason, ".".join(str(p) for p in location), _line_of(root, location)) from None
+        raise UnusableTestFile(shown, reason, ".".join(str(p) for p in location), _line_of(root, location)) from None
 
 
 _FIELDS = frozenset(
     name
     for model in (
-        TestFile,
+        PolicyTestFile,
         Case,
         CaseInput,
         CallContextSpec,
@@ -565,12 +565,12 @@ _FIELDS = frozenset(
 )
 
 
-def _policy_spec(test: TestFile, directory: Path) -> str | None:
+def _policy_spec(test: PolicyTestFile, directory: Path) -> str | None:
     return None if test.policy.strip() == PACKAGED else str(directory / test.policy)
 
 
 def evaluator_for(
-    test: TestFile, stack: StackSettings, directory: Path, now: Callable[[], datetime] = utc_now
+    test: PolicyTestFile, stack: StackSettings, directory: Path, now: Callable[[], datetime] = utc_now
 ) -> Evaluator:
     """The deployed function's evaluator for a test file: its policy, the stack settings, the bundled prices, its
     day (Evaluator.from_settings, as the function builds it; `lint` evaluates through the same class).
@@ -591,25 +591,25 @@ def evaluator_for(
     return Evaluator.from_settings(Settings.from_environ(environ), prices=BundledPrices(), clock=clock)
 
 
-def check_against_policy(test: TestFile, evaluator: Evaluator, shown: str) -> None:
-    """Raise TestFileError when the policy cannot be used, or a case names a scope or exemption it lacks (a
+def check_against_policy(test: PolicyTestFile, evaluator: Evaluator, shown: str) -> None:
+    """Raise UnusableTestFile when the policy cannot be used, or a case names a scope or exemption it lacks (a
     typo there would fail the case forever, or pass it for the wrong reason)."""
     try:
         document = evaluator.document()  # an unusable policy fails the file here, not silently in the fallback
     except PolicyError as error:
-        raise TestFileError(shown, str(error), "policy") from None
+        raise UnusableTestFile(shown, str(error), "policy") from None
     scopes = {scope.name for scope in document.scopes} | {"defaults"}
     exemptions = {exemption.name for exemption in document.exemptions}
     for index, case in enumerate(test.cases):
         if case.expect.scope is not None and case.expect.scope not in scopes:
-            raise TestFileError(
+            raise UnusableTestFile(
                 shown,
                 f"the policy has no scope {case.expect.scope!r} (its scopes: {', '.join(sorted(scopes))})",
                 f"cases.{index}.expect.scope",
             )
         for pattern in case.expect.suppressed:
             if pattern.exemption is not None and pattern.exemption not in exemptions:
-                raise TestFileError(
+                raise UnusableTestFile(
                     shown,
                     f"the policy has no exemption {pattern.exemption!r} "
                     f"(its exemptions: {', '.join(sorted(exemptions)) or 'none'})",
@@ -652,7 +652,7 @@ def run_file(path: Path, shown: str, now: Callable[[], datetime] = utc_now) -> F
             for stack in dict.fromkeys(case.stack.over(test.stack) for case in test.cases)
         }
         check_against_policy(test, next(iter(evaluators.values())), shown)
-    except (TestFileError, ValueError) as error:  # SettingsError: a stack setting the function would refuse
+    except (UnusableTestFile, ValueError) as error:  # SettingsError: a stack setting the function would refuse
         return FileResult(shown, error=str(error))
     cases = [
         run_case(case, directory, evaluators[case.stack.over(test.stack)], test.context, shown) for case in test.cases

@@ -58,7 +58,8 @@ def test_a_broken_copy_fails_with_a_diff_of_expected_and_actual(tmp_path):
         "in monitor mode\n"
         "  decision\n"
         "    - stop\n"
-        "    + notify: worst case $135,129.60 > cap $1,000.00 and misconfigured (log-scale); would stop in enforce mode\n"
+        "    + notify: worst case $135,129.60 > cap $1,000.00 and misconfigured (log-scale); would stop in enforce "
+        "mode\n"
     ) in run.stdout
     assert (
         "FAILED policy-tests/default-policy.hpo-test.yaml :: a well-configured job passes without a notification\n"
