@@ -171,7 +171,8 @@ class Expectation(_Strict):
 
     findings: list[Pattern] | None = Field(default=None, description="at least these findings: others may be found too")
     findings_exactly: list[Pattern] | None = Field(
-        default=None, description="exactly these findings, each matched by one pattern; [] for no finding at all"
+        default=None,
+        description="exactly these: every finding matches a pattern and every pattern a finding; [] for none",
     )
     absent: list[Pattern] = Field(default_factory=list, description="findings that must not be found")
     suppressed: list[Suppressed] = Field(default_factory=list, description="findings an exemption must set aside")
@@ -441,8 +442,10 @@ def compare(expect: Expectation, report: JobReport) -> list[Difference]:
 
 # --- input kinds ----------------------------------------------------------------------------------------------
 # Each kind reads a case's input into the reports `lint` would give for it, through lint's own reader
-# (hpo_guardrail/linting/inputs.py). A new kind (SDK code, say) is one more reader here and one more field on
-# CaseInput; a kind whose input holds several jobs returns several reports, and a case needs exactly one.
+# (hpo_guardrail/linting/inputs.py). A new kind is one more field on CaseInput and one more reader here: SDK code
+# (`sdk: train.py`) reads the file with the reader `lint` uses for .py and .ipynb inputs and returns one report
+# per tuner found; a case needs exactly one evaluated report, so an input with several tuners is an error
+# until the kind lets a case pick one.
 
 
 @dataclass(frozen=True)
