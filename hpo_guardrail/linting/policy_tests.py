@@ -36,7 +36,7 @@ from rules.checks import rules_by_id
 from rules.findings import Finding, Severity
 from rules.limits import FILE_MAX_CHARACTERS
 from rules.policy import Mode
-from rules.policy_file import PolicyError, _line_of
+from rules.policy_file import PolicyError, line_of
 from rules.prices import BundledPrices
 
 TEST_FILE_SUFFIX = ".hpo-test.yaml"
@@ -549,7 +549,7 @@ def load_test_file(path: Path, shown: str) -> PolicyTestFile:
             message = f"unknown key {raw[-1]!r}"
         more = error.error_count() - 1
         reason = message + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
-        raise UnusableTestFile(shown, reason, ".".join(str(p) for p in location), _line_of(root, location)) from None
+        raise UnusableTestFile(shown, reason, ".".join(str(p) for p in location), line_of(root, location)) from None
 
 
 _FIELDS = frozenset(
