@@ -8,8 +8,8 @@ it would not notice them missing from the package; a wheel installed elsewhere d
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
