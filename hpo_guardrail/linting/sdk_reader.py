@@ -163,7 +163,7 @@ class SdkReadError(ValueError):
 # --- values -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Unit:
     """One piece of code: a script, or one code cell of a notebook (`cell`: 1-based, counting every cell)."""
 
