@@ -13,7 +13,7 @@ xgb = Estimator(
     container,
     role,
     instance_count=1,
-    instance_type="ml.m5.2xlarge",  # CPU training
+    instance_type="ml.m5.xlarge",  # CPU training
     output_path="s3://my-bucket/xgboost/output",
     sagemaker_session=session,
 )
