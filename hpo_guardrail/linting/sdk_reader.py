@@ -350,11 +350,11 @@ class _Walker:
             return
         # if/elif/else, loops, try: a name assigned inside may or may not be, or more than once.
         kind = type(statement).__name__.lower()
-        block = conditional or f"assigned inside a {kind} block ({where})"
+        block = conditional or f"assigned inside {'an' if kind[0] in 'aeiou' else 'a'} {kind} block ({where})"
         for child in statement.children:
             if isinstance(child, cst.BaseSuite):
                 self._body(child, unit, block)
-            elif isinstance(child, cst.If | cst.Else | cst.ExceptHandler | cst.Finally | cst.OrElse):
+            elif isinstance(child, cst.If | cst.Else | cst.ExceptHandler | cst.Finally):
                 self._compound_part(child, unit, block)
             elif isinstance(child, cst.BaseExpression | cst.AssignTarget):
                 self._find_tuners(child, unit)
@@ -365,7 +365,7 @@ class _Walker:
         for child in node.children:
             if isinstance(child, cst.BaseSuite):
                 self._body(child, unit, block)
-            elif isinstance(child, cst.If | cst.Else | cst.ExceptHandler | cst.Finally | cst.OrElse):
+            elif isinstance(child, cst.If | cst.Else | cst.ExceptHandler | cst.Finally):
                 self._compound_part(child, unit, block)
             elif isinstance(child, cst.BaseExpression):
                 self._find_tuners(child, unit)
