@@ -185,9 +185,7 @@ def _lint_sdk(path: str, options: LintOptions, evaluator: Evaluator) -> list[Job
     )
 
 
-def _lint_request(
-    path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO
-) -> JobReport:
+def _lint_request(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
     from hpo_guardrail.enforce.outcome import Status
     from hpo_guardrail.linting.autofix import fix_report
     from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, lint_document, read_input

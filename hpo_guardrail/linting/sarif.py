@@ -150,13 +150,14 @@ def sarif_log(reports: Sequence[JobReport], docs_url: str) -> dict[str, Any]:
         fixes = {position: fix for fix in report.evaluation.fixes for position in fix.findings}
         for index, finding in enumerate(report.evaluation.findings):
             cell = report.cell_of(index)
-            at = (cell, report.line_of(index)) if cell is not None else None
+            at: tuple[int, int | None] | None = (cell, report.line_of(index)) if cell is not None else None
             line = report.file_line_of(index)
             results.append(_result(report, finding, line, rule_index, None, fixes.get(index), at))
         for index, suppressed in enumerate(report.evaluation.suppressed):
             line = report.suppressed_line_of(index)
             cells = report.suppressed_cells
-            at = (cells[index], line) if index < len(cells) and cells[index] is not None else None
+            cell_index = cells[index] if index < len(cells) else None
+            at = (cell_index, line) if cell_index is not None else None
             if at is not None and index < len(report.suppressed_file_lines):
                 line = report.suppressed_file_lines[index]
             results.append(_result(report, suppressed.finding, line, rule_index, suppressed.exemption, None, at))

@@ -41,9 +41,10 @@ from rules.findings import Finding, PatchOperation
 from rules.models import CallContext
 from rules.parsing import InvalidRequest, read_request
 
+__all__ = ["SdkReadError", "fix_sdk_file", "lint_sdk_text", "read_sdk_file"]
+
 MAX_ROUNDS = 4
 _JOB_NAME_LIMIT = 32  # HyperParameterTuningJobName: at most 32 characters
-
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,10 @@ def _evaluate(
     except InvalidRequest as error:
         at = f" at {error.path}" if error.path else ""
         return JobReport(
-            path=path, status=Status.ERROR, kind=kind, reason=f"the tuner at {where} gives an invalid request{at}: {error.reason}"
+            path=path,
+            status=Status.ERROR,
+            kind=kind,
+            reason=f"the tuner at {where} gives an invalid request{at}: {error.reason}",
         )
     given = principal_context(principal) if principal else {}
     context = CallContext(event_id=f"lint-{parsed.job_name}").model_copy(
@@ -182,7 +186,9 @@ def locate_sdk_findings(report: JobReport, request: SdkRequest, text: str) -> No
     notebook_lines = SourceLines(text) if report.kind is InputKind.NOTEBOOK else None
 
     def place(findings: tuple[Finding, ...]) -> tuple[list[int | None], list[int | None], list[int | None]]:
-        lines, cells, file_lines = [], [], []
+        lines: list[int | None] = []
+        cells: list[int | None] = []
+        file_lines: list[int | None] = []
         for finding in findings:
             anchor = _finding_anchor(finding, request)
             unit = anchor.owner.unit
@@ -295,7 +301,7 @@ def _addition(unit: Unit, call: cst.Call, argument: str) -> SourceEdit:
 
 def _removal(unit: Unit, call: cst.Call, arg: cst.Arg) -> SourceEdit:
     index = next(i for i, a in enumerate(call.args) if a is arg)
-    start, end = _span(unit, arg)
+    start, _ = _span(unit, arg)
     if index + 1 < len(call.args):
         next_start, _ = _span(unit, call.args[index + 1])
         return SourceEdit(unit, start, next_start, "")
@@ -346,11 +352,11 @@ def _write_units(path: str, text: str, read: _Read, changed: dict[Unit, str]) ->
     except LayoutError:
         import nbformat
 
-        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]
         for unit, source in changed.items():
             assert unit.cell is not None
             notebook.cells[unit.cell - 1].source = source
-        return str(nbformat.writes(notebook))
+        return str(nbformat.writes(notebook))  # type: ignore[no-untyped-call]
 
 
 def fix_sdk_file(
@@ -368,7 +374,9 @@ def fix_sdk_file(
     applied: dict[int, list[AppliedFix]] = {}
     not_applied: dict[int, dict[str, str]] = {}
     for _ in range(MAX_ROUNDS):
-        reports = lint_sdk_text(path, current, evaluator, region=region, account=account, principal=principal, team=team)
+        reports = lint_sdk_text(
+            path, current, evaluator, region=region, account=account, principal=principal, team=team
+        )
         try:
             read = _read(path, current)
         except SdkReadError:
@@ -383,7 +391,10 @@ def fix_sdk_file(
                 answered = tuple(report.evaluation.findings[i] for i in fix.findings)
                 label = " ".join(p for p in (answered[0].rule, answered[0].definition, answered[0].parameter) if p)
                 try:
-                    fix_edits = [edit_for(op, request.anchor_of(op.path) if op.op != "remove" else request.anchors.get(op.path)) for op in fix.patch]
+                    fix_edits = [
+                        edit_for(op, request.anchor_of(op.path) if op.op != "remove" else request.anchors.get(op.path))
+                        for op in fix.patch
+                    ]
                 except NeedsHuman as why:
                     not_applied.setdefault(index, {})[label] = str(why)
                     continue
@@ -401,7 +412,11 @@ def fix_sdk_file(
         try:
             Path(path).write_text(current, encoding="utf-8")
         except OSError as error:
-            return [JobReport(path=path, status=Status.ERROR, reason=f"cannot write the fixed file: {error.strerror or error}")]
+            return [
+                JobReport(
+                    path=path, status=Status.ERROR, reason=f"cannot write the fixed file: {error.strerror or error}"
+                )
+            ]
     reports = lint_sdk_text(path, current, evaluator, region=region, account=account, principal=principal, team=team)
     for index, report in enumerate(reports):
         if report.status is not Status.EVALUATED:

@@ -131,7 +131,9 @@ _ESTIMATOR_PARAMETERS = (  # v2 estimator.py Estimator.__init__
 FRAMEWORK_ESTIMATORS = frozenset(
     {"PyTorch", "TensorFlow", "HuggingFace", "XGBoost", "SKLearn", "MXNet", "Chainer", "RLEstimator", "Framework"}
 )
-ESTIMATORS = frozenset({"Estimator", "EstimatorBase", "AlgorithmEstimator", "JumpStartEstimator"}) | FRAMEWORK_ESTIMATORS
+ESTIMATORS = (
+    frozenset({"Estimator", "EstimatorBase", "AlgorithmEstimator", "JumpStartEstimator"}) | FRAMEWORK_ESTIMATORS
+)
 RANGES = frozenset({"ContinuousParameter", "IntegerParameter", "CategoricalParameter"})
 # v2 tuner.py: HyperbandStrategyConfig(max_resource, min_resource), StrategyConfig(hyperband_strategy_config);
 # v3 (sagemaker.core.shapes, pydantic): keywords only, the strategy config is HyperParameterTuningJobStrategyConfig.
@@ -148,9 +150,7 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     **{name: ("entry_point",) for name in FRAMEWORK_ESTIMATORS},
 }
 # v3 classes (pydantic models: keyword arguments only).
-V3_CLASSES = frozenset(
-    {"ModelTrainer", "Compute", "StoppingCondition", "HyperParameterTuningJobStrategyConfig", "Tag"}
-)
+V3_CLASSES = frozenset({"ModelTrainer", "Compute", "StoppingCondition", "HyperParameterTuningJobStrategyConfig", "Tag"})
 KNOWN_CLASSES = ESTIMATORS | RANGES | V3_CLASSES | {"HyperbandStrategyConfig", "StrategyConfig"}
 TUNER = "HyperparameterTuner"
 TUNER_CREATE = "HyperparameterTuner.create"
@@ -262,7 +262,7 @@ def notebook_cells(text: str) -> tuple[Any, list[tuple[int, str]]]:
     import nbformat  # imported here: only notebooks need it
 
     try:
-        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]
     except Exception as error:  # nbformat raises JSON, validation and version errors of several types
         raise SdkReadError(f"not a readable notebook: {error}") from None
     if getattr(notebook, "nbformat", None) != 4:
@@ -335,7 +335,9 @@ class _Walker:
                     self.env[param] = Unknown(f"a parameter of {statement.name.value}() ({where})")
             self._body(statement.body, unit, conditional)
             self.env = saved
-            self.env[statement.name.value] = Unknown(f"a {'function' if isinstance(statement, cst.FunctionDef) else 'class'}")
+            self.env[statement.name.value] = Unknown(
+                f"a {'function' if isinstance(statement, cst.FunctionDef) else 'class'}"
+            )
             return
         if isinstance(statement, cst.If) and _is_main_guard(statement.test):
             self._find_tuners(statement.test, unit)
@@ -401,7 +403,9 @@ class _Walker:
                 owner = call.func.value
                 method = call.func.attr.value
                 if isinstance(owner, cst.Name) and method in _MUTATORS:
-                    self.env[owner.value] = Unknown(f"changed by .{method}() after it was assigned ({unit.where(small)})")
+                    self.env[owner.value] = Unknown(
+                        f"changed by .{method}() after it was assigned ({unit.where(small)})"
+                    )
 
     def _assign_target(self, target: cst.BaseExpression, value: _Binding | Unknown, unit: Unit) -> None:
         if isinstance(target, cst.Name):
@@ -434,7 +438,7 @@ class _Walker:
         walker = self
 
         class Finder(cst.CSTVisitor):
-            def visit_Call(self, call: cst.Call) -> None:
+            def visit_Call(self, call: cst.Call) -> None:  # noqa: N802 - libcst's visitor naming
                 name = walker.callee(call)
                 if name in (TUNER, TUNER_CREATE) and id(call) not in walker._seen:
                     walker._seen.add(id(call))
@@ -476,7 +480,9 @@ class _Walker:
             obj.arg_nodes[name] = arg
         return obj
 
-    def resolve(self, node: cst.BaseExpression, unit: Unit, env: Mapping[str, _Binding | Unknown], depth: int = 0) -> Value:
+    def resolve(
+        self, node: cst.BaseExpression, unit: Unit, env: Mapping[str, _Binding | Unknown], depth: int = 0
+    ) -> Value:
         """What an expression evaluates to, or why that is unknown."""
         if depth > 50:
             return Unknown("a chain of names too long to follow")
@@ -506,7 +512,9 @@ class _Walker:
             if isinstance(inner, Known) and _is_number(inner.value):
                 value = -inner.value if isinstance(node.operator, cst.Minus) else inner.value
                 return Known(value, node, unit, name=inner.name)
-            return inner if isinstance(inner, Unknown) else Unknown(f"an expression the linter does not evaluate ({code})")
+            return (
+                inner if isinstance(inner, Unknown) else Unknown(f"an expression the linter does not evaluate ({code})")
+            )
         if isinstance(node, cst.BinaryOperation):
             return self._arithmetic(node, unit, env, depth)
         if isinstance(node, cst.List | cst.Tuple):
@@ -518,22 +526,26 @@ class _Walker:
             return Known(items, node, unit)
         if isinstance(node, cst.Dict):
             members: dict[str, Value] = {}
-            for element in node.elements:
-                if isinstance(element, cst.StarredDictElement):
+            for entry in node.elements:
+                if not isinstance(entry, cst.DictElement):
                     return Unknown(f"a dict built with ** ({code})")
-                key = self.resolve(element.key, unit, env, depth + 1)
+                key = self.resolve(entry.key, unit, env, depth + 1)
                 if not isinstance(key, Known) or not isinstance(key.value, str):
                     return Unknown(f"a dict whose keys are not all known text ({code})")
-                members[key.value] = self.resolve(element.value, unit, env, depth + 1)
+                members[key.value] = self.resolve(entry.value, unit, env, depth + 1)
             return Known(members, node, unit)
         if isinstance(node, cst.Call):
             name = self.callee(node)
             if name is not None and name not in (TUNER, TUNER_CREATE):
                 return Known(self.sdk_object(name, node, unit, env), node, unit)
-            if _dotted(node.func) == ["dict"] and not node.args[:1] or (
+            if (_dotted(node.func) == ["dict"] and not node.args[:1]) or (
                 _dotted(node.func) == ["dict"] and all(a.keyword is not None for a in node.args)
             ):
-                return Known({a.keyword.value: self.resolve(a.value, unit, env, depth + 1) for a in node.args if a.keyword}, node, unit)
+                return Known(
+                    {a.keyword.value: self.resolve(a.value, unit, env, depth + 1) for a in node.args if a.keyword},
+                    node,
+                    unit,
+                )
             return Unknown(f"a function call's result ({_shorten(code)})")
         if isinstance(node, cst.Attribute):
             return Unknown(f"an attribute ({_shorten(code)})")
@@ -541,7 +553,9 @@ class _Walker:
             return Unknown(f"a subscript ({_shorten(code)})")
         return Unknown(f"an expression the linter does not evaluate ({_shorten(code)})")
 
-    def _arithmetic(self, node: cst.BinaryOperation, unit: Unit, env: Mapping[str, _Binding | Unknown], depth: int) -> Value:
+    def _arithmetic(
+        self, node: cst.BinaryOperation, unit: Unit, env: Mapping[str, _Binding | Unknown], depth: int
+    ) -> Value:
         left = self.resolve(node.left, unit, env, depth + 1)
         right = self.resolve(node.right, unit, env, depth + 1)
         for side in (left, right):
@@ -658,7 +672,9 @@ class _Builder:
         self.unknowns: list[str] = []
         self.notes: list[str] = []
 
-    def value(self, owner: SdkObject, name: str, label: str, default: Any = ..., *, kind: type | tuple[type, ...] = object) -> Any:
+    def value(
+        self, owner: SdkObject, name: str, label: str, default: Any = ..., *, kind: type | tuple[type, ...] = object
+    ) -> Any:
         """The argument's value, the SDK's default when absent, or `...` (recorded as unknown)."""
         found = owner.get(name)
         if found is None:
@@ -669,14 +685,20 @@ class _Builder:
             self.unknowns.append(f"{label} is {found.reason}: unknown")
             return ...
         value = found.value
-        if kind is not object and (not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float, (int, float)))):
+        if kind is not object and (
+            not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float, (int, float)))
+        ):
             if value is None and default is not ...:
                 return default
-            self.unknowns.append(f"{label} is {_kind_words(value)} ({_shorten(repr(value))}), which the SDK does not take: unknown")
+            self.unknowns.append(
+                f"{label} is {_kind_words(value)} ({_shorten(repr(value))}), which the SDK does not take: unknown"
+            )
             return ...
         return value
 
-    def obj(self, owner: SdkObject, name: str, label: str, classes: frozenset[str] | set[str]) -> SdkObject | None | Any:
+    def obj(
+        self, owner: SdkObject, name: str, label: str, classes: frozenset[str] | set[str]
+    ) -> SdkObject | Any | None:
         found = owner.get(name)
         if found is None:
             return None
@@ -694,9 +716,14 @@ class _Builder:
 def _kind_words(value: Any) -> str:
     if isinstance(value, SdkObject):
         return f"a {value.cls}"
-    return {bool: "a boolean", str: "text", int: "a whole number", float: "a number", list: "a list", dict: "a dict"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        list: "a list",
+        dict: "a dict",
+    }.get(type(value), type(value).__name__)
 
 
 def _number_text(value: Any) -> str:
@@ -732,7 +759,9 @@ def sdk_request(found: TunerCall, job_name: str) -> SdkRequest:
         ("MaxRuntimeInSeconds", "max_runtime_in_seconds"),
     ):
         b.anchors[f"{base}/ResourceLimits/{member}"] = Anchor(tuner, parameter)
-    config["TrainingJobEarlyStoppingType"] = b.value(tuner, "early_stopping_type", "early_stopping_type", "Off", kind=str)
+    config["TrainingJobEarlyStoppingType"] = b.value(
+        tuner, "early_stopping_type", "early_stopping_type", "Off", kind=str
+    )
     b.anchors[f"{base}/TrainingJobEarlyStoppingType"] = Anchor(tuner, "early_stopping_type")
     _strategy_config(b, tuner, config, base)
     objective_type = b.value(tuner, "objective_type", "objective_type", "Maximize", kind=str)
@@ -746,7 +775,13 @@ def sdk_request(found: TunerCall, job_name: str) -> SdkRequest:
         if isinstance(trainer, Known) and isinstance(trainer.value, SdkObject) and trainer.value.cls == "ModelTrainer":
             version = "v3"
         definition, ranges = _definition(
-            b, trainer, name, tuner.get("hyperparameter_ranges"), "hyperparameter_ranges", "/TrainingJobDefinition", base
+            b,
+            trainer,
+            name,
+            tuner.get("hyperparameter_ranges"),
+            "hyperparameter_ranges",
+            "/TrainingJobDefinition",
+            base,
         )
         if ranges is not None:
             config["ParameterRanges"] = ranges
@@ -762,11 +797,15 @@ def sdk_request(found: TunerCall, job_name: str) -> SdkRequest:
 
 
 def _strategy_config(b: _Builder, tuner: SdkObject, config: dict[str, Any], base: str) -> None:
-    outer = b.obj(tuner, "strategy_config", "strategy_config", {"StrategyConfig", "HyperParameterTuningJobStrategyConfig"})
+    outer = b.obj(
+        tuner, "strategy_config", "strategy_config", {"StrategyConfig", "HyperParameterTuningJobStrategyConfig"}
+    )
     b.anchors[f"{base}/StrategyConfig"] = Anchor(tuner, "strategy_config")
     if outer is None or outer is ...:
         return
-    hyperband = b.obj(outer, "hyperband_strategy_config", "strategy_config's hyperband_strategy_config", {"HyperbandStrategyConfig"})
+    hyperband = b.obj(
+        outer, "hyperband_strategy_config", "strategy_config's hyperband_strategy_config", {"HyperbandStrategyConfig"}
+    )
     if hyperband is ...:
         return
     config["StrategyConfig"] = {}
@@ -831,7 +870,9 @@ def _ranges(b: _Builder, given: Value | None, label: str, pointer: str) -> dict[
         b.anchors[f"{at}/MinValue"] = Anchor(obj, "min_value")
         b.anchors[f"{at}/MaxValue"] = Anchor(obj, "max_value")
         b.anchors[f"{at}/ScalingType"] = Anchor(obj, "scaling_type")
-        lists[key].append({"Name": name, "MinValue": _number_text(low), "MaxValue": _number_text(high), "ScalingType": scaling})
+        lists[key].append(
+            {"Name": name, "MinValue": _number_text(low), "MaxValue": _number_text(high), "ScalingType": scaling}
+        )
     return lists
 
 
@@ -845,13 +886,20 @@ def _definition(
     ranges_pointer: str,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     definition: dict[str, Any] = {}
-    if trainer is None or isinstance(trainer, Unknown) or not isinstance(trainer.value, SdkObject) or trainer.value.cls not in ESTIMATORS | {"ModelTrainer"}:
+    if (
+        trainer is None
+        or isinstance(trainer, Unknown)
+        or not isinstance(trainer.value, SdkObject)
+        or trainer.value.cls not in ESTIMATORS | {"ModelTrainer"}
+    ):
         if isinstance(trainer, Unknown):
             b.unknowns.append(f"{label} is {trainer.reason}: unknown")
         elif trainer is None:
             b.unknowns.append(f"{label} is not given: unknown")
         else:
-            b.unknowns.append(f"{label} is {_kind_words(trainer.value)}, not an estimator the linter recognises: unknown")
+            b.unknowns.append(
+                f"{label} is {_kind_words(trainer.value)}, not an estimator the linter recognises: unknown"
+            )
         return definition, _ranges(b, ranges, ranges_label, _ranges_pointer(ranges_pointer))
     estimator = trainer.value
     b.anchors[pointer] = Anchor(estimator)
@@ -863,7 +911,9 @@ def _definition(
         definition["ResourceConfig"] = {"InstanceType": instance_type, "InstanceCount": instance_count}
         b.anchors[f"{pointer}/ResourceConfig/InstanceType"] = Anchor(estimator, "instance_type")
         b.anchors[f"{pointer}/ResourceConfig/InstanceCount"] = Anchor(estimator, "instance_count")
-        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": b.value(estimator, "max_run", f"{label} max_run", 86_400, kind=int)}
+        stopping: dict[str, Any] = {
+            "MaxRuntimeInSeconds": b.value(estimator, "max_run", f"{label} max_run", 86_400, kind=int)
+        }
         b.anchors[f"{pointer}/StoppingCondition/MaxRuntimeInSeconds"] = Anchor(estimator, "max_run")
         spot = b.value(estimator, "use_spot_instances", f"{label} use_spot_instances", False, kind=bool)
         wait = b.value(estimator, "max_wait", f"{label} max_wait", None, kind=int)
@@ -876,7 +926,9 @@ def _definition(
         hyperparameters = estimator.get("hyperparameters")
         if isinstance(hyperparameters, Known) and isinstance(hyperparameters.value, dict):
             definition["StaticHyperParameters"] = {
-                key: json.dumps(v.value) if isinstance(v, Known) and not isinstance(v.value, str) else (v.value if isinstance(v, Known) else "?")
+                key: json.dumps(v.value)
+                if isinstance(v, Known) and not isinstance(v.value, str)
+                else (v.value if isinstance(v, Known) else "?")
                 for key, v in hyperparameters.value.items()
             }
         elif isinstance(hyperparameters, Unknown):
@@ -884,7 +936,9 @@ def _definition(
     parsed = _ranges(b, ranges, ranges_label, _ranges_pointer(ranges_pointer))
     if parsed is not None and "StaticHyperParameters" in definition:
         tuned = {r["Name"] for group in parsed.values() for r in group}
-        definition["StaticHyperParameters"] = {k: v for k, v in definition["StaticHyperParameters"].items() if k not in tuned}
+        definition["StaticHyperParameters"] = {
+            k: v for k, v in definition["StaticHyperParameters"].items() if k not in tuned
+        }
     return definition, parsed
 
 
@@ -903,7 +957,9 @@ def _v3_trainer(b: _Builder, trainer: SdkObject, label: str, definition: dict[st
     elif compute is not None:
         instance_type = b.value(compute, "instance_type", f"{label} compute instance_type", instance_type, kind=str)
         instance_count = b.value(compute, "instance_count", f"{label} compute instance_count", instance_count, kind=int)
-        spot = b.value(compute, "enable_managed_spot_training", f"{label} compute enable_managed_spot_training", False, kind=bool)
+        spot = b.value(
+            compute, "enable_managed_spot_training", f"{label} compute enable_managed_spot_training", False, kind=bool
+        )
         b.anchors[f"{pointer}/ResourceConfig/InstanceType"] = Anchor(compute, "instance_type")
         b.anchors[f"{pointer}/ResourceConfig/InstanceCount"] = Anchor(compute, "instance_count")
         b.anchors[f"{pointer}/EnableManagedSpotTraining"] = Anchor(compute, "enable_managed_spot_training")
@@ -914,12 +970,20 @@ def _v3_trainer(b: _Builder, trainer: SdkObject, label: str, definition: dict[st
     if stopping_condition is ...:
         runtime = ...
     elif stopping_condition is not None:
-        runtime = b.value(stopping_condition, "max_runtime_in_seconds", f"{label} max_runtime_in_seconds", runtime, kind=int)
-        wait = b.value(stopping_condition, "max_wait_time_in_seconds", f"{label} max_wait_time_in_seconds", None, kind=int)
+        runtime = b.value(
+            stopping_condition, "max_runtime_in_seconds", f"{label} max_runtime_in_seconds", runtime, kind=int
+        )
+        wait = b.value(
+            stopping_condition, "max_wait_time_in_seconds", f"{label} max_wait_time_in_seconds", None, kind=int
+        )
         if wait is not None:
             stopping["MaxWaitTimeInSeconds"] = wait
-        b.anchors[f"{pointer}/StoppingCondition/MaxRuntimeInSeconds"] = Anchor(stopping_condition, "max_runtime_in_seconds")
-        b.anchors[f"{pointer}/StoppingCondition/MaxWaitTimeInSeconds"] = Anchor(stopping_condition, "max_wait_time_in_seconds")
+        b.anchors[f"{pointer}/StoppingCondition/MaxRuntimeInSeconds"] = Anchor(
+            stopping_condition, "max_runtime_in_seconds"
+        )
+        b.anchors[f"{pointer}/StoppingCondition/MaxWaitTimeInSeconds"] = Anchor(
+            stopping_condition, "max_wait_time_in_seconds"
+        )
     definition["StoppingCondition"] = {"MaxRuntimeInSeconds": runtime, **stopping}
     definition["EnableManagedSpotTraining"] = spot
 
@@ -927,13 +991,21 @@ def _v3_trainer(b: _Builder, trainer: SdkObject, label: str, definition: dict[st
 def _create_definitions(b: _Builder, tuner: SdkObject, objective_type: Any) -> list[dict[str, Any]]:
     estimators = tuner.get("estimator_dict")
     if not isinstance(estimators, Known) or not isinstance(estimators.value, dict):
-        what = estimators.reason if isinstance(estimators, Unknown) else "not given" if estimators is None else "not a dict"
+        what = (
+            estimators.reason
+            if isinstance(estimators, Unknown)
+            else "not given"
+            if estimators is None
+            else "not a dict"
+        )
         b.unknowns.append(f"estimator_dict is {what}: unknown")
         return []
     metric_names = b.value(tuner, "objective_metric_name_dict", "objective_metric_name_dict", {}, kind=dict)
     ranges_given = tuner.get("hyperparameter_ranges_dict")
     if isinstance(ranges_given, Unknown) or ranges_given is None:
-        b.unknowns.append(f"hyperparameter_ranges_dict is {ranges_given.reason if ranges_given else 'not given'}: unknown")
+        b.unknowns.append(
+            f"hyperparameter_ranges_dict is {ranges_given.reason if ranges_given else 'not given'}: unknown"
+        )
         ranges_by_name: dict[str, Value] = {}
     elif isinstance(ranges_given.value, dict):
         ranges_by_name = ranges_given.value
@@ -945,7 +1017,13 @@ def _create_definitions(b: _Builder, tuner: SdkObject, objective_type: Any) -> l
     for index, name in enumerate(sorted(estimators.value)):
         pointer = f"/TrainingJobDefinitions/{index}"
         definition, ranges = _definition(
-            b, estimators.value[name], f"estimator {name!r}", ranges_by_name.get(name), f"hyperparameter_ranges_dict[{name!r}]", pointer, pointer
+            b,
+            estimators.value[name],
+            f"estimator {name!r}",
+            ranges_by_name.get(name),
+            f"hyperparameter_ranges_dict[{name!r}]",
+            pointer,
+            pointer,
         )
         definition = {"DefinitionName": name, **definition}
         if ranges is not None:
@@ -1011,7 +1089,9 @@ def _tag_list(b: _Builder, given: Value | None, label: str) -> list[dict[str, st
             if isinstance(part, Known) and isinstance(part.value, str):
                 texts.append(part.value)
             else:
-                b.unknowns.append(f"a tag in {label} is {part.reason if isinstance(part, Unknown) else 'not text'}: unknown")
+                b.unknowns.append(
+                    f"a tag in {label} is {part.reason if isinstance(part, Unknown) else 'not text'}: unknown"
+                )
                 break
         else:
             tags.append({"Key": texts[0], "Value": texts[1]})

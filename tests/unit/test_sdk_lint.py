@@ -89,9 +89,15 @@ def test_fix_leaves_every_file_passing_and_edits_only_arguments(path, evaluator,
     if path.suffix == ".ipynb":
         old, new = json.loads(before), json.loads(after)
         for cell_old, cell_new in zip(old["cells"], new["cells"], strict=True):
-            assert {k: v for k, v in cell_old.items() if k != "source"} == {k: v for k, v in cell_new.items() if k != "source"}
+            assert {k: v for k, v in cell_old.items() if k != "source"} == {
+                k: v for k, v in cell_new.items() if k != "source"
+            }
         assert old["metadata"] == new["metadata"]
-        changed = [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0) if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+        changed = [
+            line
+            for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
         assert all(line.lstrip("+-").lstrip().startswith('"') for line in changed)  # only source strings
         return
     spans = _calls(path)
@@ -122,9 +128,11 @@ def test_an_unresolvable_value_is_named_never_guessed(evaluator):
 def test_a_value_through_a_name_needs_a_human(evaluator, tmp_path):
     target = tmp_path / "t.py"
     target.write_text(
-        "from sagemaker.estimator import Estimator\nfrom sagemaker.tuner import HyperparameterTuner, ContinuousParameter\n"
+        "from sagemaker.estimator import Estimator\n"
+        "from sagemaker.tuner import HyperparameterTuner, ContinuousParameter\n"
         "low = 0\nest = Estimator('img', 'role', 1, 'ml.m5.xlarge')\n"
-        "HyperparameterTuner(est, 'm', {'eta': ContinuousParameter(low, 1)}, max_jobs=4, max_runtime_in_seconds=3600 * 24)\n"
+        "HyperparameterTuner(est, 'm', {'eta': ContinuousParameter(low, 1)}, max_jobs=4,\n"
+        "                    max_runtime_in_seconds=3600 * 24)\n"
     )
     (report,) = fix_sdk_file(str(target), target.read_text(), evaluator)
     assert any("comes from the name 'low'" in why for why in report.fix.not_applied.values())
@@ -138,7 +146,8 @@ def _resolve(code: str, parameter: str):
 
 
 def test_resolver_follows_literals_arithmetic_and_names():
-    code = "from sagemaker.tuner import HyperparameterTuner\nA = 3\nB = A * 4\nHyperparameterTuner(e, 'm', {}, max_jobs=B - 2)\n"
+    code = "from sagemaker.tuner import HyperparameterTuner\nA = 3\nB = A * 4\n"
+    code += "HyperparameterTuner(e, 'm', {}, max_jobs=B - 2)\n"
     value = _resolve(code, "max_jobs")
     assert isinstance(value, Known) and value.value == 10
 
@@ -148,7 +157,12 @@ def test_resolver_maps_positional_arguments_in_signature_order():
     units = read_script(code)
     (found,) = find_tuners(units)
     args = {name: v.value for name, v in found.tuner.args.items() if isinstance(v, Known)}
-    assert (args["strategy"], args["objective_type"], args["max_jobs"], args["max_parallel_jobs"]) == ("Random", "Minimize", 7, 2)
+    assert (args["strategy"], args["objective_type"], args["max_jobs"], args["max_parallel_jobs"]) == (
+        "Random",
+        "Minimize",
+        7,
+        2,
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,7 +181,8 @@ def test_resolver_names_what_it_cannot_know(code, reason):
 
 def test_defaults_are_those_of_the_sdk_source(evaluator):
     code = (
-        "from sagemaker.estimator import Estimator\nfrom sagemaker.tuner import HyperparameterTuner, ContinuousParameter\n"
+        "from sagemaker.estimator import Estimator\n"
+        "from sagemaker.tuner import HyperparameterTuner, ContinuousParameter\n"
         "est = Estimator('img', 'role', instance_count=1, instance_type='ml.m5.xlarge')\n"
         "HyperparameterTuner(est, 'm', {'x': ContinuousParameter(1, 2)})\n"
     )
@@ -186,10 +201,17 @@ def test_defaults_are_those_of_the_sdk_source(evaluator):
 def test_v3_model_trainer_defaults():
     from hpo_guardrail.linting.sdk_reader import sdk_request
 
-    (found,) = find_tuners(read_script("HyperparameterTuner(model_trainer=ModelTrainer(), objective_metric_name='m', hyperparameter_ranges={})\n"))
+    (found,) = find_tuners(
+        read_script(
+            "HyperparameterTuner(model_trainer=ModelTrainer(), objective_metric_name='m', hyperparameter_ranges={})\n"
+        )
+    )
     request = sdk_request(found, "job")
     assert request.version == "v3"
-    assert request.document["TrainingJobDefinition"]["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1}
+    assert request.document["TrainingJobDefinition"]["ResourceConfig"] == {
+        "InstanceType": "ml.m5.xlarge",
+        "InstanceCount": 1,
+    }
     assert request.document["TrainingJobDefinition"]["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
 
 
@@ -201,7 +223,9 @@ def test_notebook_findings_name_the_cell_and_line(evaluator):
     assert report.where == "cell 5, line 6"
     file_line = report.file_line_of(positive)
     assert "ContinuousParameter(0, 1)" in path.read_text().splitlines()[file_line - 1]
-    result = next(r for r in sarif_log([report], "https://example.com")["runs"][0]["results"] if r["ruleId"] == "positive-min")
+    result = next(
+        r for r in sarif_log([report], "https://example.com")["runs"][0]["results"] if r["ruleId"] == "positive-min"
+    )
     assert result["properties"]["cell"] == 5 and result["properties"]["cellLine"] == 2
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == file_line
     assert report.as_json()["findings"][positive]["cell"] == 5

@@ -6,8 +6,11 @@ from sagemaker.tuner import ContinuousParameter, HyperparameterTuner, IntegerPar
 
 role = "arn:aws:iam::111122223333:role/SageMakerRole"
 
-xgboost = Estimator("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", role, 1, "ml.m5.xlarge")
-forest = SKLearn(entry_point="forest.py", role=role, framework_version="1.2-1", instance_type="ml.c5.xlarge", instance_count=2)
+image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+xgboost = Estimator(image, role, 1, "ml.m5.xlarge")
+forest = SKLearn(
+    entry_point="forest.py", role=role, framework_version="1.2-1", instance_type="ml.c5.xlarge", instance_count=2
+)
 
 tuner = HyperparameterTuner.create(
     estimator_dict={"xgboost": xgboost, "random-forest": forest},
