@@ -28,7 +28,11 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The inputs, where they run, --fix and its output, and the evaluation options."""
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="JSON or YAML files, globs ('configs/**/*.json'), - for stdin"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="JSON or YAML files, SageMaker Python SDK scripts (.py) and notebooks (.ipynb), globs "
+        "('configs/**/*.json'), - for stdin",
     )
     parser.add_argument("--region", help="region for prices and scopes (default: the record's, else us-east-1)")
     parser.add_argument(
@@ -52,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fix",
         action="store_true",
         help="apply each finding's JSON Patch and write the corrected request (in place; beside an event or "
-        "Describe response as NAME.request.json)",
+        "Describe response as NAME.request.json); in SDK code and notebooks, edit the arguments in place",
     )
     parser.add_argument(
         "--output", "-o", metavar="FILE", help="with --fix and one input: write the request here (- for stdout)"
@@ -127,7 +131,7 @@ def _run_lint(
         return 2
     paths, reports = expand_paths(options.paths)
     for path in paths:
-        reports.append(_lint_one(path, options, evaluator, stdin=stdin, stdout=stdout))
+        reports.extend(_lint_one(path, options, evaluator, stdin=stdin, stdout=stdout))
     # With --output - the corrected request owns stdout, so the report goes to stderr.
     report_stream = stderr if options.output == STDIN else stdout
     emit(
@@ -139,7 +143,49 @@ def _run_lint(
     return exit_code(reports, fail_on_level(options.fail_on))
 
 
-def _lint_one(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
+def _lint_one(
+    path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO
+) -> list[JobReport]:
+    """The reports of one input: one per tuner in SDK code or a notebook, else one."""
+    from hpo_guardrail.linting.inputs import is_sdk_input
+
+    if is_sdk_input(path):
+        return _lint_sdk(path, options, evaluator)
+    return [_lint_request(path, options, evaluator, stdin=stdin, stdout=stdout)]
+
+
+def _lint_sdk(path: str, options: LintOptions, evaluator: Evaluator) -> list[JobReport]:
+    # Imported here: libcst and nbformat load only when SDK code or a notebook is linted.
+    from hpo_guardrail.enforce.outcome import Status
+    from hpo_guardrail.linting.results import JobReport
+    from hpo_guardrail.linting.sdk_lint import SdkReadError, fix_sdk_file, lint_sdk_text, read_sdk_file
+
+    try:
+        text = read_sdk_file(path)
+    except SdkReadError as error:
+        return [JobReport(path=path, status=Status.ERROR, reason=str(error))]
+    if options.fix:
+        return fix_sdk_file(
+            path,
+            text,
+            evaluator,
+            region=options.region,
+            account=options.account,
+            principal=options.principal,
+            team=options.team,
+        )
+    return lint_sdk_text(
+        path,
+        text,
+        evaluator,
+        region=options.region,
+        account=options.account,
+        principal=options.principal,
+        team=options.team,
+    )
+
+
+def _lint_request(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
     from hpo_guardrail.enforce.outcome import Status
     from hpo_guardrail.linting.autofix import fix_report
     from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, lint_document, read_input

@@ -121,6 +121,14 @@ def expand_paths(patterns: Sequence[str]) -> tuple[list[str], list[JobReport]]:
     return list(dict.fromkeys(paths)), unmatched
 
 
+SDK_SUFFIXES = (".py", ".ipynb")  # SageMaker Python SDK code and notebooks: linting/sdk_lint.py
+
+
+def is_sdk_input(path: str) -> bool:
+    """Whether `path` is SageMaker Python SDK code or a notebook (by its suffix), not a request."""
+    return path != STDIN and path.lower().endswith(SDK_SUFFIXES)
+
+
 def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
     """The text and the parsed document of one input; raises UnreadableDocument naming the problem."""
     if path == STDIN:
@@ -280,6 +288,8 @@ def check_usage(options: LintOptions) -> None:
         raise UsageError("--output names where --fix writes the corrected request; add --fix")
     if options.output is not None and len(options.paths) != 1:
         raise UsageError("--output needs exactly one input (without it, --fix corrects each file in place)")
+    if options.output is not None and any(is_sdk_input(path) for path in options.paths):
+        raise UsageError("--output writes a request; --fix edits SDK code and notebooks in place")
     if options.principal is not None:
         principal_context(options.principal)
     if options.team is not None and not options.team.strip():

@@ -30,6 +30,8 @@ class InputKind(StrEnum):
     EVENTBRIDGE_EVENT = "eventbridge-event"
     DESCRIBE_RESPONSE = "describe-response"
     TUNING_JOB = "tuning-job"  # a live job found by `scan`
+    SDK_CODE = "sdk-code"  # a tuner in a Python script (linting/sdk_lint.py)
+    NOTEBOOK = "notebook"  # a tuner in a Jupyter notebook's code cells
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,16 @@ class JobReport:
     request: dict[str, Any] | None = None  # the PascalCase request, for --fix
     fix: FixReport | None = None
     notification: str | None = None  # scan --notify: the SNS message id
+    # SDK code and notebooks: where the tuner call is ("line 12", "cell 3, line 2"), the values the code does
+    # not give (the tuner is then skipped), notes (cells not read, values that do not matter), and for each
+    # finding its notebook cell (1-based) and its line in the file itself (in a notebook: its JSON text).
+    where: str | None = None
+    unknowns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    finding_cells: list[int | None] = field(default_factory=list)
+    suppressed_cells: list[int | None] = field(default_factory=list)
+    finding_file_lines: list[int | None] = field(default_factory=list)
+    suppressed_file_lines: list[int | None] = field(default_factory=list)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -98,11 +110,27 @@ class JobReport:
         """The line of the index-th finding an exemption set aside, when known."""
         return self.suppressed_lines[index] if index < len(self.suppressed_lines) else None
 
+    def cell_of(self, index: int) -> int | None:
+        """The notebook cell (1-based) of the index-th finding, when the input is a notebook."""
+        return self.finding_cells[index] if index < len(self.finding_cells) else None
+
+    def file_line_of(self, index: int) -> int | None:
+        """The line of the index-th finding in the file's own text (a notebook's JSON), else its line."""
+        if index < len(self.finding_file_lines):
+            return self.finding_file_lines[index]
+        return self.line_of(index)
+
     def as_json(self) -> dict[str, Any]:
         """The documented JSON shape (docs/cli.md)."""
         out: dict[str, Any] = {"path": self.path, "status": self.status.value}
         if self.kind is not None:
             out["kind"] = self.kind.value
+        if self.where is not None:
+            out["where"] = self.where
+        if self.unknowns:
+            out["unknowns"] = self.unknowns
+        if self.notes:
+            out["notes"] = self.notes
         if self.evaluation is None or self.decision is None:
             out["reason"] = self.reason
             return out
@@ -111,7 +139,10 @@ class JobReport:
             "job_name": evaluation.request.job_name,
             "account": self.context.account if self.context else None,
             "region": cost.region,
-            "findings": [_finding_json(f, self.line_of(i)) for i, f in enumerate(evaluation.findings)],
+            "findings": [
+                _finding_json(f, self.line_of(i)) | ({"cell": self.cell_of(i)} if self.finding_cells else {})
+                for i, f in enumerate(evaluation.findings)
+            ],
             "suppressed": [_finding_json(s.finding, None) | {"exemption": s.exemption} for s in evaluation.suppressed],
             "fixes": [fix_json(fix) for fix in evaluation.fixes],
             "cost": {

@@ -101,8 +101,11 @@ def _result(
     rule_index: dict[str, int],
     exemption: str | None,
     fix: Fix | None = None,
+    cell: tuple[int, int | None] | None = None,
 ) -> dict[str, Any]:
-    """One finding as a result; `fix` is the reconciled fix that answers it (a set-aside finding keeps its own)."""
+    """One finding as a result; `fix` is the reconciled fix that answers it (a set-aside finding keeps its own).
+
+    `cell` (a notebook): the cell (1-based) and the line in it; `line` is then the line of the notebook's JSON."""
     patch = fix.patch if fix is not None else finding.patch
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -118,6 +121,8 @@ def _result(
             "patch": [op.as_json() for op in patch],
         },
     }
+    if cell is not None:
+        result["properties"]["cell"], result["properties"]["cellLine"] = cell
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     if exemption is not None:
@@ -144,10 +149,18 @@ def sarif_log(reports: Sequence[JobReport], docs_url: str) -> dict[str, Any]:
             continue
         fixes = {position: fix for fix in report.evaluation.fixes for position in fix.findings}
         for index, finding in enumerate(report.evaluation.findings):
-            results.append(_result(report, finding, report.line_of(index), rule_index, None, fixes.get(index)))
+            cell = report.cell_of(index)
+            at: tuple[int, int | None] | None = (cell, report.line_of(index)) if cell is not None else None
+            line = report.file_line_of(index)
+            results.append(_result(report, finding, line, rule_index, None, fixes.get(index), at))
         for index, suppressed in enumerate(report.evaluation.suppressed):
             line = report.suppressed_line_of(index)
-            results.append(_result(report, suppressed.finding, line, rule_index, suppressed.exemption))
+            cells = report.suppressed_cells
+            cell_index = cells[index] if index < len(cells) else None
+            at = (cell_index, line) if cell_index is not None else None
+            if at is not None and index < len(report.suppressed_file_lines):
+                line = report.suppressed_file_lines[index]
+            results.append(_result(report, suppressed.finding, line, rule_index, suppressed.exemption, None, at))
     notifications = [_notification(r) for r in reports if r.status is not Status.EVALUATED]
     return {
         "$schema": SARIF_SCHEMA,

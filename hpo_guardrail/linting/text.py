@@ -61,11 +61,13 @@ def _operation(op: Mapping[str, object]) -> str:
 
 
 def _finding_lines(
-    finding: Finding, line: int | None, width: int, offer_fix: bool, fix: str, automatic: bool
+    finding: Finding, line: int | None, width: int, offer_fix: bool, fix: str, automatic: bool, cell: int | None = None
 ) -> list[Line]:
     severity = (f"{finding.severity.value.upper():<9}", _SEVERITY_STYLES[finding.severity])
     where = " / ".join(part for part in (finding.definition, finding.parameter) if part) or "-"
     at = f"line {line}" if line else ""
+    if cell is not None:
+        at = f"cell {cell}, {at}" if at else f"cell {cell}"
     head = Text.assemble("  ", severity, f"{finding.rule:<18} {where:<28} ", (at, _DIM))
     head.rstrip()
     lines: list[Line] = [head]
@@ -93,7 +95,8 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     evaluation, decision, cost = report.evaluation, report.decision, report.evaluation.cost
     job = evaluation.request.job_name
     kind = report.kind.value if report.kind else "?"
-    lines: list[Line] = [Text.assemble((report.path, _PATH), f": {job} ({kind}, {cost.region})")]
+    at = f", tuner at {report.where}" if report.where else ""
+    lines: list[Line] = [Text.assemble((report.path, _PATH), f": {job} ({kind}{at}, {cost.region})")]
     fixing = report.fix is not None
     # A live job cannot be patched: --fix works on files, so scan does not offer it.
     offer_fix = not fixing and report.kind is not InputKind.TUNING_JOB
@@ -105,7 +108,9 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     for index, finding in enumerate(evaluation.findings):
         fix, first = fixes[index], evaluation.findings[min(fixes[index].findings)]
         text = fix.text if first is finding else f"the fix of {first.rule} above answers this too"
-        lines += _finding_lines(finding, report.line_of(index), width, offer_fix, text, fix.automatic)
+        lines += _finding_lines(
+            finding, report.line_of(index), width, offer_fix, text, fix.automatic, report.cell_of(index)
+        )
     at_least = "" if cost.complete else "at least "
     # "would": lint and scan report the function's decision; neither stops a job itself.
     # Each setting says where it came from (a policy scope, the policy defaults, the environment, built in).
