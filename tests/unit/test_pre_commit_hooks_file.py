@@ -56,3 +56,11 @@ def test_the_hooks_entries_are_lint_and_lint_fix_with_options_that_exist():
     offered = set(re.findall(r"--[a-z][a-z-]*", comments))
     lint = build_parser().parse_args(["lint", "x.json"])
     assert offered and {f"--{name.replace('_', '-')}" for name in vars(lint)} >= offered - {"--cli-input-json"}
+
+
+def test_docs_cli_states_the_hooks_files_pattern_and_offers_fail_on_unknown():
+    (pattern,) = {hook["files"] for hook in HOOKS.values()}
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text[text.index("## pre-commit\n") :].split("\n## ", 1)[0]
+    assert f"files: '{pattern}'" in section
+    assert "--fail-on-unknown" in section
