@@ -8,8 +8,8 @@ pytest's cache directory) then reuses the hook environment it built for that com
 is a new commit and a new environment. Building one installs the package with pip, with requirements-dev.txt as
 constraints, so the versions are those `make venv` installs (from pip's cache when it is warm).
 
-Measured on the development machine (2 cores): about 40 s with an empty store (the hook environment is built),
-about 10 s when the store holds it.
+Measured on the development machine (2 cores, pip cache warm): about 35 s with an empty store (the hook environment
+is built), about 11 s when the store holds it.
 """
 
 from __future__ import annotations
