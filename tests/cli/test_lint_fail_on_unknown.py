@@ -48,7 +48,7 @@ def test_fail_on_unknown_does_not_fail_evaluated_tuners_or_code_without_a_tuner(
 
 def test_fail_on_unknown_keeps_exit_2_for_an_unusable_input(lint, tmp_path):
     shutil.copy(DATA / "unresolvable.py", tmp_path / "u.py")
-    (tmp_path / "broken.py").write_text("x = (\n", encoding="utf-8")
+    (tmp_path / "broken.py").write_text("from sagemaker.tuner import HyperparameterTuner\nx = (\n", encoding="utf-8")
     result = lint("u.py", "broken.py", "--prices", "bundled", "--fail-on-unknown")
     assert result.returncode == 2
     assert "the tuner at line 22 is not evaluated (--fail-on-unknown)" in result.stderr
@@ -64,10 +64,19 @@ def test_code_without_a_tuner_is_skipped_quietly_and_exit_0(lint, tmp_path):
 
 
 def test_a_python_syntax_error_is_one_line_naming_the_file_and_line_not_a_traceback(lint, tmp_path):
-    (tmp_path / "broken.py").write_text("import os\n\ndef f(:\n    pass\n", encoding="utf-8")
+    source = "from sagemaker.tuner import HyperparameterTuner\n\ndef f(:\n    pass\n"
+    (tmp_path / "broken.py").write_text(source, encoding="utf-8")
     result = lint("broken.py", "--prices", "bundled")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.splitlines()
-    # The line and column are libcst's parser's (it may name the token after the one at fault).
-    assert re.fullmatch(r"hpo-guardrail: broken\.py: the file is not valid Python \(line \d+, column \d+\): .+", line)
+    # Python's own parser places it: line 3, at the colon (libcst's parser names the token after it).
+    assert re.fullmatch(r"hpo-guardrail: broken\.py: the file is not valid Python \(line 3, column 6\): .+", line)
+
+
+def test_a_file_that_never_names_the_tuner_is_skipped_unparsed_even_when_it_is_not_python(lint, tmp_path):
+    """The hook runs on every .py file; one without a tuner costs nothing and never blocks a commit."""
+    (tmp_path / "scratch.py").write_text("def f(:\n", encoding="utf-8")
+    result = lint("scratch.py", "--prices", "bundled")
+    assert result.returncode == 0 and result.stderr == ""
+    assert "scratch.py: skipped: no HyperparameterTuner(...)" in result.stdout
