@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hpo_guardrail.adapters.clients import (
     CLI_CLIENT_CONFIG,
@@ -23,13 +24,20 @@ from hpo_guardrail.adapters.member import MemberSessions
 from hpo_guardrail.adapters.organizations import OrganizationAccounts
 from hpo_guardrail.adapters.pricing import LOOKUP_CLIENT_CONFIG, PRICING_API_REGION, PriceListApi
 from hpo_guardrail.adapters.s3 import S3ReportArchive
-from hpo_guardrail.adapters.sagemaker import SageMakerJobController, SageMakerJobControllers, TuningJobReader
+from hpo_guardrail.adapters.sagemaker import (
+    SageMakerJobController,
+    SageMakerJobControllers,
+    TrainingJobReader,
+    TuningJobDescriber,
+    TuningJobReader,
+)
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.ssm import SsmParameters
 from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
+from hpo_guardrail.enforce.state_change import StateChangeTrigger
 from hpo_guardrail.environment import PriceSettings
 from hpo_guardrail.pricing.lookup import LivePrices
 from rules.prices import BundledPrices, PriceBook
@@ -50,6 +58,9 @@ _GUARDRAIL_ADAPTERS: tuple[type, ...] = (
     DynamoDbPriceCache,
     PriceListApi,
     MemberSessions,
+    # The state-change trigger (enforce/state_change.py): describe a job, read its training jobs for the review.
+    TuningJobDescriber,
+    TrainingJobReader,
 )
 # The reconciliation function (template.yaml ReconcileFunction, with ReconcileSchedule) runs as the guardrail
 # function's own execution role, since the member roles trust exactly that role: it has the guardrail's adapters
@@ -113,7 +124,8 @@ def build_live_prices(settings: PriceSettings) -> PriceBook:
 def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     """Read settings and create the boto3 clients the adapters use."""
     settings = Settings.from_environ(environ)
-    jobs = build_job_controllers(settings)
+    members = build_member_sessions(settings)
+    jobs = build_job_controllers(settings, members)
     notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     audit = (
         DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
@@ -122,6 +134,7 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     )
     exporter = SecurityHubExporter(function_client("securityhub")) if settings.security_hub_export else None
     policies = policy_source(settings.policy, settings.policy_max_age_seconds)
+    prices = build_live_prices(settings)
     service = GuardrailService(
         settings,
         jobs=jobs,
@@ -129,24 +142,67 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
         policies=policies,
         audit=audit,
         exporter=exporter,
-        prices=build_live_prices(settings),
+        prices=prices,
     )
     # Every function that alerts (the guardrail, the reconciliation) names the Stop button's function in its
     # alerts, so an alert that only notified shows the button wherever it came from.
     service.offer_stop_button(environ.get(STOP_BUTTON_FUNCTION_VARIABLE))
+    # SageMaker's state-change events (the second rule) go to the same service: one evaluator, one audit trail.
+    trigger = StateChangeTrigger(
+        service, readers=build_job_readers(settings, members), audit=audit, notifier=notifier, prices=prices
+    )
+    service.take_state_changes(trigger.handle)
     return service
 
 
-def build_job_controllers(settings: Settings) -> SageMakerJobControllers:
+@dataclass(frozen=True)
+class _JobReader:
+    """One account and region's tuning job and training jobs, over one SageMaker client."""
+
+    jobs: TuningJobDescriber
+    training: TrainingJobReader
+
+    def describe(self, job_name: str) -> dict[str, Any]:
+        return self.jobs.describe(job_name)
+
+    def training_jobs(self, tuning_job_name: str) -> list[dict[str, Any]]:
+        return self.training.training_jobs(tuning_job_name)
+
+
+def build_job_readers(settings: Settings, members: MemberSessions | None) -> Callable[[str, str, str], _JobReader]:
+    """Who reads a tuning job for the state-change trigger: the function's own session in its own account (any
+    region), the member role in the organization's other accounts (`members`, the sessions the job controllers
+    use; each session named after the event)."""
+    own: dict[str, _JobReader] = {}
+
+    def readers(account: str, region: str, event_id: str) -> _JobReader:
+        if members is None or account == settings.account_id:
+            if region not in own:
+                client = function_client("sagemaker", region=region)
+                own[region] = _JobReader(TuningJobDescriber(client), TrainingJobReader(client))
+            return own[region]
+        client = members.client("sagemaker", account, region, event_id=event_id)
+        return _JobReader(TuningJobDescriber(client), TrainingJobReader(client))
+
+    return readers
+
+
+def build_member_sessions(settings: Settings) -> MemberSessions | None:
+    """The member role sessions of an organization's accounts (None for a single account)."""
+    if not settings.watches_organization:
+        return None
+    sts = function_client("sts")
+    return MemberSessions(
+        sts, settings.member_role_name, partition=sts.meta.partition, client_config=FUNCTION_CLIENT_CONFIG
+    )
+
+
+def build_job_controllers(settings: Settings, members: MemberSessions | None = None) -> SageMakerJobControllers:
     """Who describes and stops a tuning job: the function's own session in its account (any region), and in
-    an organization the member role of every other account. SNS, DynamoDB, SSM and prices always use the
-    function's own session."""
-    members = None
-    if settings.watches_organization:
-        sts = function_client("sts")
-        members = MemberSessions(
-            sts, settings.member_role_name, partition=sts.meta.partition, client_config=FUNCTION_CLIENT_CONFIG
-        )
+    an organization the member role of every other account (`members`; made here when not given). SNS, DynamoDB,
+    SSM and prices always use the function's own session."""
+    if members is None:
+        members = build_member_sessions(settings)
     return SageMakerJobControllers(
         lambda region: function_client("sagemaker", region=region),
         home_account=settings.account_id,

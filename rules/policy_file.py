@@ -29,7 +29,7 @@ class PolicyError(ValueError):
         super().__init__(f"invalid policy {where}: {reason}")
 
 
-def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int | None:
+def line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int | None:
     """The 1-based line of the YAML node at a pydantic error location (the deepest node found)."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in location:
@@ -81,7 +81,7 @@ def parse_policy(text: str, source: str = "<policy>") -> PolicyDocument:
         path = ".".join(str(part) for part in location)
         more = error.error_count() - 1
         reason = message + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
-        raise PolicyError(source, reason, path, _line_of(root, location)) from None
+        raise PolicyError(source, reason, path, line_of(root, location)) from None
 
 
 @lru_cache(maxsize=1)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hpo_guardrail.cli import demo, docs, lint, prices, redrive, replay, report, review, sandbox, scan
+from hpo_guardrail.cli import demo, docs, lint, policytest, prices, redrive, replay, report, review, sandbox, scan
 
-COMMANDS = (demo, docs, prices, lint, scan, review, report, replay, redrive, sandbox)
+COMMANDS = (demo, docs, prices, lint, policytest, scan, review, report, replay, redrive, sandbox)
 
 
 def build_parser() -> argparse.ArgumentParser:

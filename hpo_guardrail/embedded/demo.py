@@ -3,9 +3,11 @@
 Starts the embedded AWS on 127.0.0.1, deploys template.yaml into it in enforce mode, and replays every
 sample event in events/ through the deployed EventBridge rule into the function. Prints what the
 function found and did for each event, then one alert email and one Chatbot message as received, and
-the status of every job the guardrail stopped, read back from the emulator. It ends with the audit report
-of the run (report.html and report.md beside the function log) and one run of the weekly reporter
-function (demo_report.py).
+the status of every job the guardrail stopped, read back from the emulator. Then the audit report of the run
+(report.html and report.md beside the function log) and one run of the weekly reporter function
+(demo_report.py). It ends with one alerted job reviewed (demo_review.py): the job runs its training jobs and
+finishes, its Completed state-change event goes through the deployed state-change rule, and the review shows its
+best value at a range edge, its wasted linear trials and its actual spend next to its worst case.
 
 The demo is deterministic: each function sees the time its sample event says (demo_clock.py), so the cost a
 stop avoids does not change with the day it runs. A queue subscribed with a filter policy on `team` shows one
@@ -29,6 +31,7 @@ from typing import Any, TextIO
 from hpo_guardrail.embedded import tuning_jobs
 from hpo_guardrail.embedded.demo_clock import DemoClock, PinnedClockRunner
 from hpo_guardrail.embedded.demo_report import print_audit_report, run_weekly_reporter, sample_weeks
+from hpo_guardrail.embedded.demo_review import REVIEWED_JOB, creation_event_id, review_one_job
 from hpo_guardrail.embedded.deployment import REPO_ROOT, DeployedStack, StackParameters, deploy_template
 from hpo_guardrail.embedded.emulator import EmbeddedAws
 from hpo_guardrail.embedded.event_bus import deliver
@@ -146,6 +149,11 @@ def _run(event_files: list[Path], workdir: Path, out: TextIO) -> None:
         failed = [r.file for r in replays for i in r.invocations if not i.succeeded]
         if failed:
             raise DemoFailed(f"the function failed on {', '.join(failed)} (see {log_path})")
+        results = [i.result for r in replays for i in r.invocations if isinstance(i.result, dict)]
+        reviewed = creation_event_id(results)
+        if reviewed is None:
+            raise DemoFailed(f"no sample event created {REVIEWED_JOB}, the job the demo reviews")
+        review_one_job(aws, runner, clock, stack, capture, reviewed, out)
     print(f"\nKept in {workdir}: {', '.join(KEPT_FILES)}; the rest of the demo's files are removed.", file=out)
 
 

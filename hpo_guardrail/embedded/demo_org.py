@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from hpo_guardrail.adapters.dynamodb import JOB_CLAIM_TYPE
 from hpo_guardrail.embedded.chat_button import STOP_BUTTON_OUTPUT, button_press, deployed_template, press_stop_button
 from hpo_guardrail.embedded.demo import DemoFailed, clean_up
 from hpo_guardrail.embedded.demo_clock import DemoClock, PinnedClockRunner, event_time
@@ -469,8 +470,12 @@ class _OrgDemo:
         names = {d.account(name): name for name in (WORKLOAD_B, WORKLOAD_C)}
         per_account = Counter(names.get(n.message_attributes.get("account", ""), "other") for n in self.result.alerts)
         export = workdir / "audit-records.json"
-        items = d.tooling.client("dynamodb").scan(TableName=d.audit_table, ConsistentRead=True)["Items"]
-        items.sort(key=lambda item: item["event_id"]["S"])
+        scanned = d.tooling.client("dynamodb").scan(TableName=d.audit_table, ConsistentRead=True)["Items"]
+        # The records of events; the table also keeps one claim per job (which event judged it), not a record.
+        items = sorted(
+            (item for item in scanned if item.get("record_type", {}).get("S") != JOB_CLAIM_TYPE),
+            key=lambda item: item["event_id"]["S"],
+        )
         export.write_text(json.dumps(items, indent=2) + "\n", encoding="utf-8")
         self.result.audit_export = export
         print(f"\n{_RULE}\nSummary\n{_RULE}", file=self.out)

@@ -18,6 +18,7 @@ import re
 import shlex
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from hpo_guardrail.enforce.escaping import attribute_value, chat_code, chat_text, cut, plain_text
@@ -31,6 +32,9 @@ from rules.findings import Finding, Severity, highest_severity
 from rules.fixes import Fix
 from rules.models import CallContext
 from rules.policy import Mode
+
+if TYPE_CHECKING:
+    from hpo_guardrail.enforce.audit import AuditRecord, ReviewRecord
 
 SUBJECT_LIMIT = 100  # SNS rejects longer email subjects
 PRODUCT = "HPO Guardrail"
@@ -675,4 +679,120 @@ def compose_alert(
         chatbot=_chatbot(context, evaluation, decision, stop, region, team, options, carried),
         email=_email(context, evaluation, decision, stop, region, team, options, carried),
         attributes=alert_attributes(context, evaluation, decision, team, carried),
+    )
+
+
+# The action attribute of the review's follow-up (docs/alerts.md): a subscription can take or leave reviews.
+REVIEW_ACTION = "review"
+REVIEW_FINDINGS_SHOWN = 5
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+def _spend_words(review: ReviewRecord) -> str:
+    bound = review.spend_bound
+    spend = f"{bound} {_usd(review.spend_usd)}" if bound else _usd(review.spend_usd)
+    worst = f" of a worst case of {_usd(review.worst_case_usd)}" if review.worst_case_usd is not None else ""
+    spot = " (managed spot priced on demand: an upper bound)" if review.managed_spot else ""
+    return f"{spend}{worst}{spot}"
+
+
+def _best_words(review: ReviewRecord) -> str:
+    best = review.best
+    if best is None:
+        return "none (no training job reported its objective)"
+    tuned = ", ".join(f"{key}={value}" for key, value in sorted(best.hyperparameters.items()))
+    return (
+        f"{best.metric} {best.objective_value:g} ({best.objective_type or 'objective'}) from {best.name}, "
+        f"training job {best.position} of {best.of}" + (f"; {tuned}" if tuned else "")
+    )
+
+
+def review_follow_up_alert(record: AuditRecord, review: ReviewRecord) -> Alert:
+    """The one message after a tuning job finished, in the creation alert's thread (the same metadata.threadId: the
+    job's ARN, else its name): its actual spend next to the worst case, its best objective and the review findings
+    that say something (above info). It carries the creation alert's routing attributes, action "review"."""
+    job = record.job_name or "unknown job"
+    counts = review.training_jobs
+    said = [f for f in review.findings if Severity(f.severity).rank > Severity.INFO.rank]
+    shown = said[:REVIEW_FINDINGS_SHOWN]
+    more = len(said) - len(shown) + review.findings_omitted
+
+    def value(text: object, budget: int = VALUE_BUDGET) -> str:
+        return chat_text(cut(plain_text(text), budget))
+
+    title = f":mag: {PRODUCT}: tuning job `{chat_code(cut(job, 64))}` {review.job_status.lower()}: the review"
+    lines = [
+        f"*Actual spend:* {value(_spend_words(review), 300)}",
+        f"*Training jobs:* {counts.launched} launched, {counts.completed} completed, {counts.failed} failed, "
+        f"{counts.stopped} stopped",
+        f"*Best:* {value(_best_words(review), 400)}",
+    ]
+    lines += [f"\u2022 *{value(f.severity)}* `{value(f.rule, 64)}`: {value(f.message, 500)}" for f in shown]
+    if more > 0:
+        lines.append(f"\u2026 and {more} more finding(s): see the audit record")
+    if not said:
+        lines.append("The review found nothing above info.")
+    lines.append(f"*Account:* {value(record.account or 'unknown')} | *Region:* {value(record.region or 'unknown')}")
+    lines.append(f"*Event id:* {value(record.event_id)}")
+    chatbot: dict[str, object] = {
+        "version": "1.0",
+        "source": "custom",
+        "id": f"{record.event_id}-review",
+        "content": {
+            "textType": "client-markdown",
+            "title": cut(title, TITLE_BUDGET),
+            "description": cut("\n".join(lines), DESCRIPTION_BUDGET),
+        },
+        "metadata": {
+            # The creation alert's thread (_chatbot sets threadId to the job's ARN, or its name when there is none).
+            "threadId": cut(record.job_arn or job, 256),
+            "summary": value(f"{job}: reviewed after it {review.job_status.lower()}", SUMMARY_BUDGET),
+            "eventType": "HpoGuardrailReview",
+            "relatedResources": [record.job_arn] if record.job_arn else [],
+            "additionalContext": {
+                "account": record.account or "",
+                "region": record.region or "",
+                "action": REVIEW_ACTION,
+                "eventId": record.event_id,
+            },
+        },
+    }
+    email_lines = [
+        f"{PRODUCT}: tuning job {job} {review.job_status.lower()}: what it cost and taught",
+        "",
+        f"Job:           {job}",
+        f"Where:         account {record.account or 'unknown'}, region {record.region or 'unknown'}",
+        f"Actual spend:  {_spend_words(review)}",
+        f"Training jobs: {counts.launched} launched, {counts.completed} completed, {counts.failed} failed, "
+        f"{counts.stopped} stopped",
+        f"Best:          {_best_words(review)}",
+        "",
+    ]
+    for finding in said:
+        email_lines.append(f"[{finding.severity}] {finding.rule}: {finding.message}")
+        if finding.fix:
+            email_lines.append(f"    advice: {finding.fix}")
+    if review.findings_omitted:
+        email_lines.append(f"({review.findings_omitted} less severe finding(s) not kept in the audit record)")
+    if not said:
+        email_lines.append("The review found nothing above info.")
+    email_lines += ["", f"Event id:      {record.event_id} (the alert this follows)"]
+    severities = [Severity(f.severity) for f in review.findings]
+    severity = max(severities, key=lambda s: s.rank).value if severities else "none"
+    return Alert(
+        subject=cut(f"[{PRODUCT}] {cut(plain_text(job), 40)} {review.job_status.lower()}: review", SUBJECT_LIMIT),
+        chatbot=chatbot,
+        email=_within_bytes([plain_text(line) for line in email_lines], EMAIL_BUDGET_BYTES),
+        attributes={
+            "severity": severity,
+            "action": REVIEW_ACTION,
+            "rules": list(dict.fromkeys(f.rule for f in review.findings))[:KEYWORDS_SHOWN],
+            "team": attribute_value(record.team, absent=NO_TEAM),
+            "account": attribute_value(record.account, absent=UNKNOWN),
+            "principal": attribute_value(record.principal_arn, absent=UNKNOWN),
+            "role": attribute_value(role_name(record.role_arn), absent=NO_ROLE),
+        },
     )

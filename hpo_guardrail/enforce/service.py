@@ -67,7 +67,7 @@ from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.observability import count, logger, tracer
 from rules.cost import CostEstimate
 from rules.decision import Action
-from rules.events import AccountMismatch, event_id_of, read_event
+from rules.events import AccountMismatch, event_id_of, is_state_change, read_event
 from rules.models import CallContext, TuningJobCall
 from rules.parsing import InvalidRequest, SkippedCall, read_request
 from rules.prices import PriceBook
@@ -103,6 +103,8 @@ class GuardrailService:
         self._exporter = exporter
         # The policy as the job's owner can lint with it (an SSM parameter; a file inside the function is not).
         self._alert_options = AlertOptions(policy_spec=settings.policy)
+        # SageMaker's tuning job state changes (enforce/state_change.py), when the deployment wires them.
+        self._state_changes: Callable[[object], Outcome] | None = None
         self._actions: dict[str, Callable[[TuningJobCall, Assessment, AuditRecord], ActionRecord]] = {
             STOP: self._stop,
             NOTIFY: self._notify,
@@ -111,6 +113,19 @@ class GuardrailService:
 
     def _now(self) -> str:
         return self.evaluator.now().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def now_iso(self) -> str:
+        """The evaluator's clock, as the audit records write it (ISO 8601 UTC, seconds)."""
+        return self._now()
+
+    def epoch(self) -> float:
+        """The evaluator's clock in seconds since the epoch (claim leases)."""
+        return self._epoch()
+
+    def take_state_changes(self, handler: Callable[[object], Outcome]) -> None:
+        """Hand SageMaker's tuning job state-change events to `handler` (enforce/state_change.py); without one they
+        are skipped and recorded like any event that carries no request."""
+        self._state_changes = handler
 
     def offer_stop_button(self, stop_function_name: str | None) -> None:
         """Put the Stop button's function (its name, in this stack's region) in every alert, so the chat channel's
@@ -136,6 +151,8 @@ class GuardrailService:
             logger.warning("Rejected malformed event", extra={"reason": NOT_AN_EVENT, "event_id": None})
             count("EventsRejected")
             return self._record_not_evaluated(Status.REJECTED, event, None, NOT_AN_EVENT)
+        if self._state_changes is not None and is_state_change(event):
+            return self._state_changes(event)
         try:
             call = read_event(event)
         except (ValueError, TypeError) as error:  # InvalidRequest names the field
@@ -316,17 +333,26 @@ class GuardrailService:
         exists only in its accounts; the account must at least be named. Without one, only the guardrail's own
         account is watched (when the deployment says which it is).
         """
+        if self.settings.watches_organization and context.account is None:
+            return "the CloudTrail record names no recipientAccountId: no account to act in"
+        return self.account_refusal(context.account)
+
+    def account_refusal(self, account: str | None) -> str | None:
+        """Why the guardrail must not act in `account`, or None when it watches it (any account of the organization
+        with one; else its own account, when the deployment says which it is)."""
         settings = self.settings
         if settings.watches_organization:
-            if context.account is None:
-                return "the CloudTrail record names no recipientAccountId: no account to act in"
             return None
-        if settings.account_id is not None and context.account is not None and context.account != settings.account_id:
+        if settings.account_id is not None and account is not None and account != settings.account_id:
             return (
-                f"the call was made in account {context.account}, but this guardrail watches only its own account "
+                f"the call was made in account {account}, but this guardrail watches only its own account "
                 f"{settings.account_id} (no ORGANIZATION_ID is set): not acted on"
             )
         return None
+
+    def record_not_evaluated(self, status: Status, event: object, event_id: str | None, reason: str) -> Outcome:
+        """Record an event that judged no job (skipped or rejected, with why) once per event id; its outcome."""
+        return self._record_not_evaluated(status, event, event_id, reason)
 
     def _record_not_evaluated(self, status: Status, event: object, event_id: str | None, reason: str) -> Outcome:
         key = event_id or fallback_event_id(event)

@@ -242,12 +242,12 @@ def _unit(text: str, cell: int | None) -> Unit:
         module = cst.parse_module(masked)
     except cst.ParserSyntaxError as error:
         where = f"cell {cell}" if cell is not None else "the file"
-        line, column, message = error.raw_line, error.raw_column, error.message
+        at, column, message = error.raw_line, error.raw_column, error.message
         try:  # Python's own parser places the error exactly (libcst's line can be one past it)
             ast.parse(masked)
         except SyntaxError as exact:
-            line, column, message = exact.lineno or line, (exact.offset or column + 1) - 1, exact.msg or message
-        raise SdkReadError(f"{where} is not valid Python (line {line}, column {column}): {message}") from None
+            at, column, message = exact.lineno or at, (exact.offset or column + 1) - 1, exact.msg or message
+        raise SdkReadError(f"{where} is not valid Python (line {at}, column {column}): {message}") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     starts = [0]

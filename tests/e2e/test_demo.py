@@ -136,3 +136,73 @@ def test_the_demo_routes_the_nlp_jobs_alert_to_the_nlp_teams_queue(tmp_path):
 def _made(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def test_the_demo_ends_with_one_job_reviewed_its_edge_its_wasted_trials_and_its_spend(tmp_path):
+    completed = run_demo(tmp_path=tmp_path)
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    section = completed.stdout.split("The job finishes: the guardrail reviews what it cost and taught", 1)[1]
+    assert "resnet-lr-linear ran 20 training jobs in the emulator and finished Completed at 2026-11-26T16:20:00Z" in (
+        section
+    )
+    assert re.search(r"^Reviewed +state-change Completed at 2026-11-26T16:21:00Z", section, flags=re.MULTILINE)
+    assert "Training jobs    20 launched, 20 completed, 0 failed" in section
+    # 20 training jobs x 2,400 billable seconds x ml.g4dn.xlarge at $0.736 an hour; worst case 20 x 2 h.
+    assert "Actual spend     $9.81 next to a worst case of $29.44 estimated at creation" in section
+    assert "review-range-edge: Best learning_rate 0.00012 sits at the lower edge of 0.0001 .. 1.0" in section
+    assert "review-wasted-trials:" in section and "16 of 20 training jobs (80%) landed in the top decade" in section
+    assert "Follow-up        [HPO Guardrail] resnet-lr-linear completed: review" in section
+    assert "hyper-parameter-tuning-job/resnet-lr-linear" in section
+
+
+def test_the_demos_review_is_what_the_emulator_ran_and_the_audit_table_keeps(
+    embedded_aws, monitor_stack, function_runner, tuning_jobs, load_event, capture_sns
+):
+    """The demo's ending, in process against the shared emulator (under another job name): the review it prints is
+    the training jobs the emulator ran, priced, and the record the function attached it to."""
+    import io
+    import uuid
+    from datetime import timedelta
+
+    from hpo_guardrail.embedded.demo_clock import DemoClock
+    from hpo_guardrail.embedded.demo_review import finished_at, review_one_job
+    from hpo_guardrail.embedded.event_bus import deliver
+
+    name = f"resnet-lr-{uuid.uuid4().hex[:8]}"
+    event = load_event("02-classic-linear-learning-rate.json")
+    event["detail"]["eventID"] = event["id"] = str(uuid.uuid4())
+    event["detail"]["requestParameters"]["hyperParameterTuningJobName"] = name
+    event["detail"]["responseElements"]["hyperParameterTuningJobArn"] = (
+        f"arn:aws:sagemaker:us-east-1:{embedded_aws.account_id}:hyper-parameter-tuning-job/{name}"
+    )
+    tuning_jobs.create_for_event(event)
+    runner = function_runner(monitor_stack)
+    (created,) = deliver(embedded_aws, runner, event)
+    out = io.StringIO()
+
+    review = review_one_job(
+        embedded_aws,
+        runner,
+        DemoClock(finished_at() + timedelta(minutes=1)),
+        monitor_stack,
+        capture_sns(monitor_stack.topic_arn),
+        created.result["event_id"],
+        out,
+        job_name=name,
+    )
+
+    listed = embedded_aws.client("sagemaker").list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name, MaxResults=100
+    )["TrainingJobSummaries"]
+    billed = [
+        embedded_aws.client("sagemaker").describe_training_job(TrainingJobName=s["TrainingJobName"])[
+            "BillableTimeInSeconds"
+        ]
+        for s in listed
+    ]
+    (definition,) = review.definitions
+    assert review.training_jobs.launched == len(listed) == 20
+    assert definition.instance_hours == pytest.approx(sum(billed) / 3600, abs=0.001), "rounded as the record keeps it"
+    assert f"Actual spend     ${review.spend_usd:,.2f}" in out.getvalue()
+    assert review.best is not None and review.best.hyperparameters["learning_rate"] == "0.00012"

@@ -8,6 +8,7 @@ CloudTrail record. Member accounts acting through their role are covered with se
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -42,16 +43,23 @@ def _deliver_on(embedded_aws, runner, event, bus):
     return [runner.invoke_async(q.event) for q in queued if q.function_arn == runner.function_arn]
 
 
-def test_the_central_bus_and_its_rule_to_the_function_are_created(embedded_aws, organization_stack):
+def test_the_central_bus_and_its_rules_to_the_function_are_created(embedded_aws, organization_stack):
     events = embedded_aws.client("events")
     bus_arn = organization_stack.outputs["CentralEventBusArn"]
     bus_name = bus_arn.rsplit("/", 1)[-1]
     assert bus_name == f"{organization_stack.stack_name}-org-events"
     assert events.describe_event_bus(Name=bus_name)["Arn"] == bus_arn
-    (rule,) = events.list_rules(EventBusName=bus_name)["Rules"]
-    (target,) = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus_name)["Targets"]
-    assert target["Arn"] == organization_stack.function_arn
-    assert target["DeadLetterConfig"]["Arn"].endswith(organization_stack.undelivered_event_queue_url.rsplit("/")[-1])
+    rules = events.list_rules(EventBusName=bus_name)["Rules"]
+    # The creation calls and SageMaker's state changes the member accounts forward.
+    assert sorted(json.loads(rule["EventPattern"])["detail-type"][0] for rule in rules) == [
+        "AWS API Call via CloudTrail",
+        "SageMaker HyperParameter Tuning Job State Change",
+    ]
+    for rule in rules:
+        (target,) = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus_name)["Targets"]
+        assert target["Arn"] == organization_stack.function_arn
+        queue = organization_stack.undelivered_event_queue_url.rsplit("/")[-1]
+        assert target["DeadLetterConfig"]["Arn"].endswith(queue)
     assert organization_stack.outputs["GuardrailFunctionRoleArn"].startswith("arn:aws:iam::")
 
 

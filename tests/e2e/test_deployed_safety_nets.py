@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from samtranslator.yaml_helper import yaml_parse
 
-from hpo_guardrail.embedded.deployment import TEMPLATE_PATH
+from hpo_guardrail.embedded.deployment import TEMPLATE_PATH, TemplateConditions
 
 pytestmark = pytest.mark.emulator
 
@@ -17,7 +17,14 @@ def _queue_name(url: str) -> str:
 
 def test_every_alarm_of_the_template_is_deployed_and_notifies_the_topic(embedded_aws, monitor_stack):
     template = yaml_parse(TEMPLATE_PATH.read_text())
-    expected = {name for name, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    # Every alarm the stack's parameters create: the reconciliation's come only with ReconcileSchedule.
+    conditions = TemplateConditions(template, {})
+    expected = {
+        name
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and conditions.holds(r["Condition"])
+    }
+    assert "GuardrailFunctionErrorsAlarm" in expected and "ReconcileFunctionErrorsAlarm" not in expected
     paginator = embedded_aws.client("cloudwatch").get_paginator("describe_alarms")
     alarms = [
         alarm

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -143,6 +144,16 @@ def test_the_installed_package_checks_its_generated_documents_and_will_not_rewri
     assert "generated documents are current in" in checked.stdout and "documentation" in checked.stdout
     written = _run_installed(site, tmp_path, "docs", "--write")
     assert written.returncode == 2 and "installed with the package" in written.stderr
+
+
+def test_the_installed_package_runs_the_default_policys_shipped_tests(wheel, tmp_path):
+    site = tmp_path / "site"
+    _install(wheel, site)
+    result = _run_installed(site, tmp_path, "test", "--packaged")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The tests installed with the package ran (not a checkout's): every case passed, none was left out.
+    assert str(site / "hpo_guardrail" / "default_policy_tests") in result.stdout
+    assert re.search(r"^[1-9]\d* passed, 0 failed, 0 could not run$", result.stdout, re.MULTILINE), result.stdout
 
 
 def test_a_wheel_built_with_the_forks_docs_url_records_it_and_links_there(tmp_path):

@@ -296,3 +296,46 @@ def test_a_job_in_a_region_without_the_forwarder_reaches_nothing(organization: O
     forwarder = f"arn:aws:events:{UNWATCHED}:{b}:rule/{FORWARDER_RULE}"
     assert FORWARDING.for_rule(forwarder) == []
     assert [r for r in organization.audit_records("workload-b") if r["job_name"] == job] == []
+
+
+def test_a_member_accounts_finished_job_is_reviewed_through_its_member_role_on_the_central_record(
+    organization: Organization,
+) -> None:
+    from hpo_guardrail.embedded.moto_extensions import ASYNC_INVOCATIONS, TrainingJobRun
+
+    c = organization.account("workload-c")
+    request = tuning_request(
+        f"c-review-{uuid.uuid4().hex[:8]}",
+        continuous_ranges=[continuous("learning_rate", "0.0001", "0.1", "Linear")],
+        max_jobs=10,
+        definition=training_definition("ml.m5.xlarge", 1, 3600),
+    )
+    event = call_in(c, HOME, request)
+    job = organization.created_in("workload-c", HOME, event)
+    (created,) = organization.put_in("workload-c", HOME, event)
+    assert created.result["status"] == "evaluated", created.error
+    runs = [
+        TrainingJobRun(
+            {"learning_rate": "0.0001" if i == 0 else f"0.0{i + 2}"},
+            objective_value=0.9 - i / 100,
+            billable_seconds=600,
+        )
+        for i in range(4)
+    ]
+    assumed_before = len(ASSUME_ROLE_CALLS.of_role(organization.member_role_arn("workload-c")))
+
+    # SageMaker puts the state change on the member account's default bus; the forwarder takes it to the central bus.
+    (event_id,) = organization.view("workload-c", HOME).run_tuning_job(job, runs, "Completed")
+    queued = [q for q in ASYNC_INVOCATIONS.take_event(event_id) if q.function_arn == organization.runner.function_arn]
+    (invocation,) = [organization.runner.invoke_async(q.event) for q in queued]
+
+    assert invocation.error is None, invocation.error
+    assert invocation.result["status"] == "evaluated"
+    assert invocation.result["event_id"] == event["detail"]["eventID"], "the review goes on the creation record"
+    calls = ASSUME_ROLE_CALLS.of_role(organization.member_role_arn("workload-c"))[assumed_before:]
+    assert calls and all(call.admitted for call in calls), "read through workload-c's member role"
+    assert calls[0].session_name == "hpo-guardrail-" + event_id
+    stored = organization.deployed.audit_record(event["detail"]["eventID"])
+    assert stored is not None and stored.review is not None
+    assert stored.review.spend_usd == pytest.approx(4 * 600 / 3600 * 0.23, abs=0.01)
+    assert (stored.account, stored.review.job_status) == (c, "Completed")

@@ -103,7 +103,11 @@ def test_the_forwarder_deploys_in_two_regions_of_one_account_without_colliding(e
         events = _client(embedded_aws, "events", account, region)
         rule = events.describe_rule(Name="HpoGuardrailForwarder")
         assert rule["EventBusName"] == "default" and rule["State"] == "ENABLED"
-        assert json.loads(rule["EventPattern"])["detail"] == {"eventName": ["CreateHyperParameterTuningJob"]}
+        # Creation calls (CloudTrail) and SageMaker's own tuning job state changes, one rule.
+        assert [branch["detail"] for branch in json.loads(rule["EventPattern"])["$or"]] == [
+            {"eventName": ["CreateHyperParameterTuningJob"]},
+            {"HyperParameterTuningJobStatus": ["InProgress", "Completed", "Stopped", "Failed"]},
+        ]
         (target,) = events.list_targets_by_rule(Rule="HpoGuardrailForwarder")["Targets"]
         assert target["Arn"] == CENTRAL_BUS
         assert target["RoleArn"] == outputs["ForwardingRoleArn"]

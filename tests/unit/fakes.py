@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, ReviewRecord
+from hpo_guardrail.enforce.audit import ActionRecord, AuditRecord, Claim, JobClaim, ReviewRecord
 from hpo_guardrail.enforce.ports import Alert, AuditRecordNotFound, JobNotFound, JobNotStoppable, NotificationFailed
 
 
@@ -85,3 +85,25 @@ class FakeAuditStore:
             return record.review
         self.records[event_id] = record.with_review(review)
         return None
+
+
+@dataclass
+class ClaimingAuditStore(FakeAuditStore):
+    """The fake audit store with job claims, as the DynamoDB store keeps them (the first claim stays; a new job
+    under a name used before replaces the claim it found) and consistent reads of records."""
+
+    jobs: dict[str, JobClaim] = field(default_factory=dict)
+
+    def claim_job(self, key: str, claim: JobClaim) -> JobClaim:
+        return self.jobs.setdefault(key, claim)
+
+    def job_claim(self, key: str) -> JobClaim | None:
+        return self.jobs.get(key)
+
+    def replace_job_claim(self, key: str, claim: JobClaim, held: JobClaim) -> JobClaim:
+        if self.jobs.get(key) == held:
+            self.jobs[key] = claim
+        return self.jobs[key]
+
+    def get(self, event_id: str) -> AuditRecord | None:
+        return self.records.get(event_id)

@@ -271,12 +271,13 @@ def test_policy_parameter_is_readable_only_when_configured():
 
 def test_sagemaker_permissions_are_scoped_to_this_accounts_tuning_jobs():
     """This region's jobs for a single account; with an organization, this account's other regions forward their
-    events to the central bus too, so its jobs in every region (other accounts' jobs go through their role)."""
+    events to the central bus too, and the reconciliation judges the jobs of every region in ReconcileRegions, so
+    then its jobs in every region (other accounts' jobs go through their role)."""
     (statement,) = [s for s in _statements() if s["Sid"] == "DescribeAndStopTuningJobs"]
     jobs = "${AWS::AccountId}:hyper-parameter-tuning-job/*"
     assert statement["Resource"] == {
         "Fn::If": [
-            "IsOrganization",
+            "ActsInEveryRegion",
             {"Fn::Sub": f"arn:${{AWS::Partition}}:sagemaker:*:{jobs}"},
             {"Fn::Sub": f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:{jobs}"},
         ]

@@ -21,7 +21,7 @@ from botocore.validate import validate_parameters
 from cfnlint.api import ManualArgs, lint_file
 from samtranslator.yaml_helper import yaml_parse
 
-from hpo_guardrail.adapters.sagemaker import SageMakerJobController, TuningJobReader
+from hpo_guardrail.adapters.sagemaker import SageMakerJobController, TrainingJobReader, TuningJobReader
 from hpo_guardrail.embedded.deployment import TemplateConditions
 from tests.unit import test_template_names as names
 
@@ -254,14 +254,19 @@ def test_allow_stop_takes_true_or_false_and_stops_by_default():
 
 
 def test_the_member_role_may_do_what_the_function_and_scan_declare_and_nothing_else():
-    declared = set(SageMakerJobController.PERMISSIONS) | set(TuningJobReader.PERMISSIONS)
+    # The function stops, describes and (the post-run review) reads the training jobs; scan lists and reads tags.
+    declared = (
+        set(SageMakerJobController.PERMISSIONS) | set(TuningJobReader.PERMISSIONS) | set(TrainingJobReader.PERMISSIONS)
+    )
     assert _actions(_member_role_statements("true")) == declared
 
 
 def test_allow_stop_false_leaves_every_stop_action_out():
     actions = _actions(_member_role_statements("false"))
     assert not [a for a in actions if a.lower().startswith("sagemaker:stop") or a in ("*", "sagemaker:*")]
-    assert actions == set(TuningJobReader.PERMISSIONS), "describe, list and tags stay: the guardrail still sees"
+    assert actions == set(TuningJobReader.PERMISSIONS) | set(TrainingJobReader.PERMISSIONS), (
+        "describe, list, tags and the training jobs stay: the guardrail still sees and reviews"
+    )
 
 
 def test_allow_stop_true_allows_stopping_tuning_jobs_only():
@@ -276,11 +281,16 @@ def test_allow_stop_true_allows_stopping_tuning_jobs_only():
 @pytest.mark.parametrize("allow_stop", ["true", "false"])
 def test_every_action_is_scoped_to_the_accounts_tuning_jobs_where_iam_allows(allow_stop):
     """ListHyperParameterTuningJobs has no resource type in IAM (the Service Authorization Reference):
-    it alone is granted on "*"; everything else on this account's tuning-job ARNs in any region."""
+    it alone is granted on "*"; DescribeTrainingJob on this account's training jobs; everything else on this
+    account's tuning-job ARNs in any region."""
     for statement in _member_role_statements(allow_stop):
         assert statement["Effect"] == "Allow" and "Condition" not in statement
         if _listed(statement["Action"]) == ["sagemaker:ListHyperParameterTuningJobs"]:
             assert statement["Resource"] == "*"
+        elif _listed(statement["Action"]) == ["sagemaker:DescribeTrainingJob"]:
+            assert statement["Resource"] == {
+                "Fn::Sub": "arn:${AWS::Partition}:sagemaker:*:${AWS::AccountId}:training-job/*"
+            }
         else:
             assert statement["Resource"] == TUNING_JOBS, statement
 
@@ -321,18 +331,34 @@ def _forwarding_rule() -> dict[str, Any]:
     return dict(rule["Properties"])
 
 
-def test_the_forwarder_pattern_is_the_central_rules_pattern():
+def _branches(pattern: dict[str, Any]) -> list[dict[str, Any]]:
+    """The patterns a `$or` pattern matches any of, each with the fields outside the `$or` (EventBridge content
+    filtering, "$or matching")."""
+    common = {key: value for key, value in pattern.items() if key != "$or"}
+    return [{**common, **branch} for branch in pattern.get("$or", [{}])]
+
+
+def test_the_forwarder_pattern_is_the_central_rules_patterns():
     central = _central_patterns()
     assert central, "template.yaml has no rule on SageMaker's events"
-    assert all(pattern == _forwarding_rule()["EventPattern"] for pattern in central)
+    forwarded = _branches(_forwarding_rule()["EventPattern"])
+    assert all(pattern in forwarded for pattern in central), "the forwarder drops events a central rule takes"
+    assert all(branch in central for branch in forwarded), "the forwarder sends events no central rule takes"
 
 
-def test_the_forwarder_pattern_selects_only_tuning_job_creation_calls():
-    assert _forwarding_rule()["EventPattern"] == {
-        "source": ["aws.sagemaker"],
-        "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {"eventName": ["CreateHyperParameterTuningJob"]},
-    }
+def test_the_forwarder_pattern_selects_only_tuning_job_creation_calls_and_state_changes():
+    assert _branches(_forwarding_rule()["EventPattern"]) == [
+        {
+            "source": ["aws.sagemaker"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventName": ["CreateHyperParameterTuningJob"]},
+        },
+        {
+            "source": ["aws.sagemaker"],
+            "detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
+            "detail": {"HyperParameterTuningJobStatus": ["InProgress", "Completed", "Stopped", "Failed"]},
+        },
+    ]
 
 
 def test_the_forwarder_rule_is_on_the_default_bus_with_the_name_the_central_bus_policy_admits():

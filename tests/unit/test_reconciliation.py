@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hpo_guardrail.enforce.audit import CLOUDTRAIL, RECONCILIATION, JobClaim, job_claim_key
+from hpo_guardrail.enforce.audit import CLOUDTRAIL, RECONCILIATION, job_claim_key
 from hpo_guardrail.enforce.described import DescribedJob
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import AccountAccessFailed, JobClaims, JobNotFound
@@ -32,28 +32,10 @@ from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.environment import SettingsError
 from rules.policy import Mode
 from tests.builders import ACCOUNT, REGION, cloudtrail_event, continuous, training_definition, tuning_request
-from tests.unit.fakes import FakeAuditStore, FakeJobs, FakeNotifier
+from tests.unit.fakes import ClaimingAuditStore, FakeAuditStore, FakeJobs, FakeNotifier
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OTHER = "210987654321"
-
-
-@dataclass
-class ClaimingAuditStore(FakeAuditStore):
-    """The fake audit store with job claims, as the DynamoDB store keeps them (the first claim stays)."""
-
-    jobs: dict[str, JobClaim] = field(default_factory=dict)
-
-    def claim_job(self, key: str, claim: JobClaim) -> JobClaim:
-        return self.jobs.setdefault(key, claim)
-
-    def job_claim(self, key: str) -> JobClaim | None:
-        return self.jobs.get(key)
-
-    def replace_job_claim(self, key: str, claim: JobClaim, held: JobClaim) -> JobClaim:
-        if self.jobs.get(key) == held:
-            self.jobs[key] = claim
-        return self.jobs[key]
 
 
 def costly_request(name: str) -> dict[str, Any]:

@@ -77,13 +77,26 @@ def _actions(statement: dict[str, Any]) -> set[str]:
     return {action} if isinstance(action, str) else set(action)
 
 
-def _rule_targeting_the_function(deployment: _Deployment, bus: Any) -> dict[str, Any]:
+CREATED = {
+    "source": ["aws.sagemaker"],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {"eventName": ["CreateHyperParameterTuningJob"]},
+}
+STATE_CHANGED = {
+    "source": ["aws.sagemaker"],
+    "detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
+    "detail": {"HyperParameterTuningJobStatus": ["InProgress", "Completed", "Stopped", "Failed"]},
+}
+
+
+def _rule_targeting_the_function(deployment: _Deployment, bus: Any, detail_type: str = CREATED["detail-type"][0]):
     (rule,) = [
         rule
         for rule in deployment.of_type("AWS::Events::Rule").values()
         if rule.get("EventBusName") == bus and "EventPattern" in rule
+        if rule["EventPattern"]["detail-type"] == [detail_type]
     ]
-    return rule
+    return dict(rule)
 
 
 # --- the parameters ----------------------------------------------------------------------------------------
@@ -123,16 +136,44 @@ def test_the_function_reads_the_organization_settings_the_stack_passes(deploymen
 # --- a single account: nothing of the organization ---------------------------------------------------------
 
 
-def test_a_single_account_stack_has_no_bus_no_second_rule_and_assumes_no_role():
+def test_a_single_account_stack_has_no_bus_only_the_default_bus_rules_and_assumes_no_role():
     assert SINGLE.of_type("AWS::Events::EventBus") == {}
-    assert len([r for r in SINGLE.of_type("AWS::Events::Rule").values() if "EventPattern" in r]) == 1
+    patterns = [r["EventPattern"] for r in SINGLE.of_type("AWS::Events::Rule").values() if "EventPattern" in r]
+    assert sorted(patterns, key=str) == sorted([CREATED, STATE_CHANGED], key=str)
     assert not any("sts:AssumeRole" in _actions(s) for s in SINGLE.function_statements())
     assert "CentralEventBusArn" not in SINGLE.outputs
     (queue_policy,) = SINGLE.of_type("AWS::SQS::QueuePolicy").values()
     (statement,) = queue_policy["PolicyDocument"]["Statement"]
-    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {
-        "Fn::GetAtt": ["GuardrailFunctionTuningJobCreated", "Arn"]
-    }
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+        {"Fn::GetAtt": ["GuardrailFunctionTuningJobCreated", "Arn"]},
+        {"Fn::GetAtt": ["GuardrailFunctionTuningJobStateChanged", "Arn"]},
+    ]
+
+
+@BOTH
+def test_the_state_change_rule_sends_in_progress_and_finished_jobs_to_the_function_like_the_creation_rule(
+    deployment,
+):
+    created = _rule_targeting_the_function(deployment, None)
+    changed = _rule_targeting_the_function(deployment, None, STATE_CHANGED["detail-type"][0])
+    assert changed["EventPattern"] == STATE_CHANGED
+    (created_target,) = created["Targets"]
+    (changed_target,) = changed["Targets"]
+    assert changed_target["Arn"] == created_target["Arn"] == {"Fn::GetAtt": ["GuardrailFunction", "Arn"]}
+    assert changed_target["RetryPolicy"] == created_target["RetryPolicy"]
+    assert changed_target["DeadLetterConfig"] == created_target["DeadLetterConfig"]
+
+
+@BOTH
+def test_the_function_reads_the_training_jobs_of_its_own_accounts_tuning_jobs(deployment):
+    statements = {s.get("Sid"): s for s in deployment.function_statements()}
+    region = "*" if deployment is ORG else "${AWS::Region}"
+    arn = f"arn:${{AWS::Partition}}:sagemaker:{region}:${{AWS::AccountId}}"
+    listing, describing = statements["ReviewFinishedTuningJobs"], statements["ReadTrainingJobs"]
+    assert _actions(listing) == {"sagemaker:ListTrainingJobsForHyperParameterTuningJob"}
+    assert listing["Resource"] == {"Fn::Sub": f"{arn}:hyper-parameter-tuning-job/*"}
+    assert _actions(describing) == {"sagemaker:DescribeTrainingJob"}
+    assert describing["Resource"] == {"Fn::Sub": f"{arn}:training-job/*"}
 
 
 @BOTH
@@ -159,7 +200,7 @@ def _forwarder_rule_name() -> str:
     return str(rule["Properties"]["Name"])
 
 
-def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sagemaker_cloudtrail_events():
+def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sagemaker_events():
     (bus,) = ORG.of_type("AWS::Events::EventBus").values()
     assert bus["Name"] == {"Fn::Sub": "${AWS::StackName}-org-events"}
     (statement,) = bus["Policy"]["Statement"]
@@ -170,7 +211,10 @@ def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sage
     assert statement["Condition"] == {
         "StringEquals": {
             "aws:PrincipalOrgID": {"Ref": "OrganizationId"},
-            "events:detail-type": "AWS API Call via CloudTrail",
+            "events:detail-type": [
+                "AWS API Call via CloudTrail",
+                "SageMaker HyperParameter Tuning Job State Change",
+            ],
         },
         "ForAllValues:StringEquals": {"events:source": ["aws.sagemaker"]},
         # Only a rule sends with a source ARN (a direct PutEvents call has none), and only the forwarder's.
@@ -179,18 +223,12 @@ def test_the_central_bus_admits_only_the_organizations_forwarding_rules_and_sage
     assert ORG.outputs["CentralEventBusArn"]["Value"] == {"Fn::GetAtt": ["CentralEventBus", "Arn"]}
 
 
-def test_the_central_rule_matches_delivers_and_keeps_what_it_cannot_deliver_like_the_default_rule():
-    default = _rule_targeting_the_function(ORG, None)
-    central = _rule_targeting_the_function(ORG, {"Fn::GetAtt": ["CentralEventBus", "Name"]})
-    assert (
-        central["EventPattern"]
-        == default["EventPattern"]
-        == {
-            "source": ["aws.sagemaker"],
-            "detail-type": ["AWS API Call via CloudTrail"],
-            "detail": {"eventName": ["CreateHyperParameterTuningJob"]},
-        }
-    )
+@pytest.mark.parametrize("pattern", [CREATED, STATE_CHANGED], ids=["creation", "state-change"])
+def test_the_central_rule_matches_delivers_and_keeps_what_it_cannot_deliver_like_the_default_rule(pattern):
+    detail_type = pattern["detail-type"][0]
+    default = _rule_targeting_the_function(ORG, None, detail_type)
+    central = _rule_targeting_the_function(ORG, {"Fn::GetAtt": ["CentralEventBus", "Name"]}, detail_type)
+    assert central["EventPattern"] == default["EventPattern"] == pattern
     (default_target,) = default["Targets"]
     (central_target,) = central["Targets"]
     assert central_target["Arn"] == default_target["Arn"] == {"Fn::GetAtt": ["GuardrailFunction", "Arn"]}
@@ -198,19 +236,22 @@ def test_the_central_rule_matches_delivers_and_keeps_what_it_cannot_deliver_like
     assert central_target["DeadLetterConfig"] == default_target["DeadLetterConfig"]
 
 
-def test_the_central_rule_may_invoke_the_function_and_write_the_dead_letter_queue():
-    permissions = ORG.of_type("AWS::Lambda::Permission").values()
-    assert {
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": {"Ref": "GuardrailFunction"},
-        "Principal": "events.amazonaws.com",
-        "SourceArn": {"Fn::GetAtt": ["OrganizationTuningJobCreated", "Arn"]},
-    } in permissions
+def test_the_central_rules_may_invoke_the_function_and_write_the_dead_letter_queue():
+    permissions = list(ORG.of_type("AWS::Lambda::Permission").values())
+    for rule in ("OrganizationTuningJobCreated", "OrganizationTuningJobStateChanged"):
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Ref": "GuardrailFunction"},
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+        } in permissions
     (queue_policy,) = ORG.of_type("AWS::SQS::QueuePolicy").values()
     (statement,) = queue_policy["PolicyDocument"]["Statement"]
     assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
         {"Fn::GetAtt": ["GuardrailFunctionTuningJobCreated", "Arn"]},
+        {"Fn::GetAtt": ["GuardrailFunctionTuningJobStateChanged", "Arn"]},
         {"Fn::GetAtt": ["OrganizationTuningJobCreated", "Arn"]},
+        {"Fn::GetAtt": ["OrganizationTuningJobStateChanged", "Arn"]},
     ]
 
 
