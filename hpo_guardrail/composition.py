@@ -28,12 +28,12 @@ from hpo_guardrail.adapters.sagemaker import (
     SageMakerJobController,
     SageMakerJobControllers,
     TrainingJobReader,
+    TuningJobDescriber,
     TuningJobReader,
 )
 from hpo_guardrail.adapters.securityhub import SecurityHubExporter
 from hpo_guardrail.adapters.sns import SnsNotifier
 from hpo_guardrail.adapters.ssm import SsmParameters
-from hpo_guardrail.adapters.tuning_job_describer import TuningJobDescriber
 from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings

@@ -96,7 +96,23 @@ class SageMakerJobControllers:
         return SageMakerJobController(self._members.client("sagemaker", account, region, event_id=event_id))
 
 
-class TuningJobReader:
+class TuningJobDescriber:
+    """DescribeHyperParameterTuningJob over an injected boto3 SageMaker client: what the guardrail function reads of
+    a job a state-change event names (the event brings the tags). A job that is gone raises JobNotFound, any other
+    failure AwsCallFailed."""
+
+    PERMISSIONS: ClassVar[tuple[str, ...]] = ("sagemaker:DescribeHyperParameterTuningJob",)
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def describe(self, job_name: str) -> dict[str, Any]:
+        """The DescribeHyperParameterTuningJob response (it holds no tags)."""
+        with aws_call(), _missing_as_not_found(job_name):
+            return dict(self._client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=job_name))
+
+
+class TuningJobReader(TuningJobDescriber):
     """What `scan` and the reconciliation read of an account's tuning jobs, over an injected boto3 SageMaker client.
 
     A job that is gone raises JobNotFound; any other failure AwsCallFailed.
@@ -107,9 +123,6 @@ class TuningJobReader:
         "sagemaker:DescribeHyperParameterTuningJob",
         "sagemaker:ListTags",
     )
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
 
     def in_progress(self, name_contains: str | None = None) -> Iterator[tuple[str, str]]:
         """(name, ARN) of every InProgress tuning job, through every page."""
@@ -131,11 +144,6 @@ class TuningJobReader:
                 for summary in page["HyperParameterTuningJobSummaries"]:
                     name, arn = summary["HyperParameterTuningJobName"], summary["HyperParameterTuningJobArn"]
                     yield name, arn, summary.get("CreationTime")
-
-    def describe(self, job_name: str) -> dict[str, Any]:
-        """The DescribeHyperParameterTuningJob response (it holds no tags)."""
-        with aws_call(), _missing_as_not_found(job_name):
-            return dict(self._client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=job_name))
 
     def tags(self, arn: str) -> list[dict[str, str]]:
         """The job's tags through every ListTags page (team scopes match on them)."""

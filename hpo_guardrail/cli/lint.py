@@ -21,7 +21,8 @@ DESCRIPTION = (
     "Evaluates each input with the guardrail's own engine, policy (GUARDRAIL_POLICY or --policy) "
     "and settings (GUARDRAIL_MODE, BUDGET_CAP_USD): a request that passes lint passes the guardrail. "
     "Prices: --prices (default auto: live with AWS credentials, else the bundled table). "
-    "Exit codes: 0 no finding reaches --fail-on, 1 one does, 2 unreadable input or wrong usage."
+    "Exit codes: 0 no finding reaches --fail-on, 1 one does (or, with --fail-on-unknown, a tuner in SDK code "
+    "was not evaluated), 2 unreadable input or wrong usage."
 )
 
 
@@ -61,6 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", "-o", metavar="FILE", help="with --fix and one input: write the request here (- for stdout)"
     )
+    parser.add_argument(
+        "--fail-on-unknown",
+        action="store_true",
+        help="exit 1 when a tuner in SDK code or a notebook is not evaluated because a value the guardrail needs is "
+        "unknown to the linter (by default such a tuner is skipped, named in the report, and does not change the "
+        "exit code)",
+    )
     add_evaluation_options(parser)
 
 
@@ -79,7 +87,12 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         **evaluation_options(args),
     )
-    return delivered(lambda: run_lint(options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr), command=NAME)
+    return delivered(
+        lambda: run_lint(
+            options, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, fail_on_unknown=args.fail_on_unknown
+        ),
+        command=NAME,
+    )
 
 
 def run_lint(
@@ -90,8 +103,12 @@ def run_lint(
     stderr: TextIO,
     environ: Mapping[str, str] = os.environ,
     pricing_client: Any = None,
+    fail_on_unknown: bool = False,
 ) -> int:
     """Lint every input; 0 clean, 1 a finding reaches --fail-on, 2 unusable input or wrong usage.
+
+    With `fail_on_unknown` (--fail-on-unknown), a tuner in SDK code that was not evaluated because a value the
+    guardrail needs is unknown to the linter is also exit 1 (it cannot be shown to pass).
 
     AWS failures (no such profile, no region for an ssm: policy) propagate as AwsCallFailed: `delivered` ends
     the command with one line and exit 2.
@@ -102,11 +119,17 @@ def run_lint(
     from hpo_guardrail.observability import silenced
 
     with silenced():
-        return _run_lint(options, stdin, stdout, stderr, environ, pricing_client)
+        return _run_lint(options, stdin, stdout, stderr, environ, pricing_client, fail_on_unknown)
 
 
 def _run_lint(
-    options: LintOptions, stdin: TextIO, stdout: TextIO, stderr: TextIO, environ: Mapping[str, str], pricing_client: Any
+    options: LintOptions,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    environ: Mapping[str, str],
+    pricing_client: Any,
+    fail_on_unknown: bool,
 ) -> int:
     # Imported here, as in every command module: building the parser loads no evaluation code.
     from hpo_guardrail.enforce.escaping import terminal_text
@@ -140,7 +163,17 @@ def _run_lint(
     report_problems(reports, stderr)
     for note in prices.notes():
         stderr.write(f"hpo-guardrail lint: warning: {note}\n")
-    return exit_code(reports, fail_on_level(options.fail_on))
+    code = exit_code(reports, fail_on_level(options.fail_on))
+    not_evaluated = [report for report in reports if report.unknowns]
+    if fail_on_unknown and not_evaluated:
+        for report in not_evaluated:
+            where = f" at {report.where}" if report.where else ""
+            stderr.write(
+                f"hpo-guardrail lint: {terminal_text(report.path)}: the tuner{where} is not evaluated "
+                f"(--fail-on-unknown): {terminal_text('; '.join(report.unknowns))}\n"
+            )
+        code = max(code, 1)  # 2 (an unusable input) stays 2
+    return code
 
 
 def _lint_one(

@@ -54,7 +54,7 @@ REVIEW_FOLLOW_UP = "review-follow-up"
 
 class JobReader(Protocol):
     """What the trigger reads of one account and region: the tuning job, and its training jobs for the review
-    (adapters: TuningJobDescriber and TrainingJobReader over one SageMaker client)."""
+    (adapters: TuningJobDescriber and TrainingJobReader over one SageMaker client, adapters/sagemaker.py)."""
 
     def describe(self, job_name: str) -> dict[str, Any]:
         """DescribeHyperParameterTuningJob's response; raises JobNotFound."""

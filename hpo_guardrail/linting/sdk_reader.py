@@ -14,6 +14,7 @@ member of that request the argument it came from (`Anchor`), so findings get a l
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -241,9 +242,12 @@ def _unit(text: str, cell: int | None) -> Unit:
         module = cst.parse_module(masked)
     except cst.ParserSyntaxError as error:
         where = f"cell {cell}" if cell is not None else "the file"
-        raise SdkReadError(
-            f"{where} is not valid Python (line {error.raw_line}, column {error.raw_column}): {error.message}"
-        ) from None
+        at, column, message = error.raw_line, error.raw_column, error.message
+        try:  # Python's own parser places the error exactly (libcst's line can be one past it)
+            ast.parse(masked)
+        except SyntaxError as exact:
+            at, column, message = exact.lineno or at, (exact.offset or column + 1) - 1, exact.msg or message
+        raise SdkReadError(f"{where} is not valid Python (line {at}, column {column}): {message}") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     starts = [0]

@@ -59,6 +59,7 @@ FOREIGN_VARIABLES = {
     "XDG_CACHE_HOME": "XDG base directories",
     "GITHUB_SERVER_URL": "GitHub Actions",
     "GITHUB_REPOSITORY": "GitHub Actions",
+    "GITHUB_OUTPUT": "GitHub Actions",
     "MOTO_ACCOUNT_ID": "moto",
     "INITIAL_NO_AUTH_ACTION_COUNT": "moto",
     "SAM_CLI_TELEMETRY": "SAM CLI",
