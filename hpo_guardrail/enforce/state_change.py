@@ -12,9 +12,16 @@ TuningJobStateChanged) delivers InProgress, Completed, Stopped and Failed to the
   is a conditional write: whichever delivery stores the review sends the one follow-up in the creation alert's
   thread, and only when the review has something to say or the job was alerted on at creation.
 
-Nothing here loops: a malformed event is rejected and recorded; a job or account that cannot be read, or a
-review that cannot be made, is logged, counted and recorded, and the event is done. Only a follow-up that could
-not be published raises (after recording it as failed), so that Lambda's retries publish it, once.
+Nothing here loops forever. A malformed event is rejected and recorded; a job or account that cannot be read, or
+a review that cannot be made for good (a response that cannot be read, the member role refused), is logged,
+counted and recorded, and the event is done. A review that failed for a passing reason (an AWS call throttled or
+refused past the client's retries, `AwsCallFailed`; Describe still showing the job running right after its state
+change, `JobNotFinished`; anything unexpected) is logged, counted and recorded, then raised (`ReviewNotMade`):
+Lambda retries the event twice, and after that the on-failure queue keeps it for `hpo-guardrail redrive`. Nothing
+is attached before the review is made, so a retry reviews once. A follow-up is recorded as pending before it is
+published; one that could not be published raises (after recording it as failed), and a retry or a later
+delivery that finds the review with its follow-up pending, failed, or missing though the review is worth one
+publishes it, once, under the record's claim.
 """
 
 from __future__ import annotations
@@ -50,6 +57,17 @@ from rules.review_pace import pace_of
 STATE_CHANGE = "state-change"
 # The review's follow-up message, as an action on the job's record: sent once; a failed publish is retried.
 REVIEW_FOLLOW_UP = "review-follow-up"
+# The follow-up's result while it is being published: a delivery that died before recording "sent" or "failed"
+# leaves it, and the next delivery of the event (Lambda's retry, a redrive, a duplicate) publishes it.
+PENDING = "pending"
+# The failures of a review that no retry mends: data that cannot be read (InvalidRequest is a ValueError, a missing
+# field a KeyError or TypeError) and a member role the guardrail cannot assume. Any other failure is retried.
+_PERMANENT_FAILURES: tuple[type[Exception], ...] = (ValueError, TypeError, LookupError, AccountAccessFailed)
+
+
+class ReviewNotMade(Exception):
+    """A review failed for a reason that passes (AWS throttling, Describe not yet showing the job finished): raised
+    so that Lambda retries the event and then the on-failure queue keeps it for `hpo-guardrail redrive`."""
 
 
 class JobReader(Protocol):
@@ -103,7 +121,8 @@ class StateChangeTrigger:
 
     def handle(self, event: object) -> Outcome:
         """Judge or review the job one state-change event names; bad input is rejected and recorded, never raised.
-        Raises NotificationFailed only when the review's follow-up could not be published (recorded as failed)."""
+        Raises NotificationFailed when the review's follow-up could not be published (recorded as failed), and
+        ReviewNotMade when the review failed for a reason that passes (recorded), so that Lambda retries."""
         count("StateChangesReceived")
         try:
             change = read_state_change(event)
@@ -149,15 +168,21 @@ class StateChangeTrigger:
         job = DescribedJob(change.account, change.region, description, change.tag_list())
         return self._service.evaluate_described_job(job, trigger=STATE_CHANGE)
 
-    def _describe(self, change: TuningJobStateChange, event: object) -> dict[str, Any] | Outcome:
-        """The job's Describe response, or the recorded outcome of why it could not be read."""
+    def _describe(
+        self, change: TuningJobStateChange, event: object, *, retry_passing: bool = False
+    ) -> dict[str, Any] | Outcome:
+        """The job's Describe response, or the recorded outcome of why it could not be read. With `retry_passing`
+        (the review), a failure that passes is recorded and raised as ReviewNotMade."""
         try:
             return self._readers(change.account, change.region, change.event_id).describe(change.job_name)
         except JobNotFound:
             reason = f"tuning job {change.job_name} no longer exists in {change.account}/{change.region}"
             return self._service.record_not_evaluated(Status.SKIPPED, event, change.event_id, reason)
-        except Exception as error:  # AccountAccessFailed, AwsCallFailed: the same to the trigger
-            return self._failed(change, event, f"could not describe tuning job {change.job_name}", error)
+        except Exception as error:  # AccountAccessFailed, AwsCallFailed
+            what = f"could not describe tuning job {change.job_name}"
+            if retry_passing:
+                return self._review_failed(change, event, what, error)
+            return self._failed(change, event, what, error)
 
     # --- Completed, Stopped, Failed: the review, once ---------------------------------------------
 
@@ -178,13 +203,13 @@ class StateChangeTrigger:
             return self._failed(change, event, "could not review", RuntimeError(reason))
         if record.review is not None:
             return self._reviewed_before(record, record.review)
-        description = self._describe(change, event)
+        description = self._describe(change, event, retry_passing=True)
         if isinstance(description, Outcome):
             return description
         try:
             stored = self._make_review(change, description, record)
         except Exception as error:  # AWS, the member role, a response that cannot be read, a job not finished
-            return self._failed(change, event, f"could not review tuning job {change.job_name}", error)
+            return self._review_failed(change, event, f"could not review tuning job {change.job_name}", error)
         try:
             earlier = self._audit.attach_review(record.event_id, stored)
         except AuditRecordNotFound as error:
@@ -245,13 +270,18 @@ class StateChangeTrigger:
         return self._prices or BundledPrices()
 
     def _reviewed_before(self, record: AuditRecord, review: ReviewRecord) -> Outcome:
-        """A repeated or duplicate state change: the review is there. Only a follow-up whose publish failed is
-        tried again (a concurrent delivery that is still sending it has not recorded a failure)."""
+        """A repeated or duplicate state change (or Lambda's retry): the review is there. A follow-up that is not
+        sent is published now: one recorded as pending (its delivery died while publishing) or failed, and one
+        never recorded though the review is worth it (its delivery died between attaching the review and
+        recording the follow-up). A concurrent delivery still sending it holds the record's claim."""
         count("ReviewsRepeated")
+        record = record.with_review(review)
         sent = record.actions.get(REVIEW_FOLLOW_UP)
         follow_up = sent.result if sent is not None else "not needed"
-        if sent is not None and sent.result == FAILED:
-            follow_up = self._follow_up(record.with_review(review), review)
+        if (sent is not None and sent.result in (FAILED, PENDING)) or (
+            sent is None and _worth_a_message(record, review)
+        ):
+            follow_up = self._follow_up(record, review)
         reason = f"already reviewed at {review.reviewed_at} ({review.trigger})"
         return _review_outcome(record, review, reason, follow_up, status=Status.SKIPPED)
 
@@ -269,6 +299,8 @@ class StateChangeTrigger:
             done = current.actions.get(REVIEW_FOLLOW_UP)
             if done is not None and done.result == "sent":
                 return "sent"
+            pending = ActionRecord(result=PENDING, at=self._service.now_iso())
+            self._audit.record_action(record.event_id, REVIEW_FOLLOW_UP, pending)
             try:
                 message_id = self._notifier.publish(review_follow_up_alert(current.with_review(review), review))
             except NotificationFailed as error:
@@ -286,17 +318,33 @@ class StateChangeTrigger:
             self._audit.release(record.event_id, claim.owner)
 
     def _failed(self, change: TuningJobStateChange, event: object, what: str, error: Exception) -> Outcome:
-        """Log, count and record a failure under the state change's own event id; the event is done (no retry
-        loop: the next state change, `hpo-guardrail review` or the reconciliation can do it again)."""
-        detail = (
-            str(error)
-            if isinstance(error, InvalidRequest | JobNotFinished | AccountAccessFailed)
-            else (f"{type(error).__name__}: {error}")
-        )
-        reason = f"{what}: {detail}"
+        """Log, count and record a failure under the state change's own event id; the event is done (no retry:
+        `hpo-guardrail review JOB_NAME` runs the same review by hand)."""
+        reason = f"{what}: {_detail(error)}"
         logger.warning("State change not acted on", extra={"job_name": change.job_name, "reason": reason})
         count("StateChangesFailed")
         return self._service.record_not_evaluated(Status.SKIPPED, event, change.event_id, reason)
+
+    def _review_failed(self, change: TuningJobStateChange, event: object, what: str, error: Exception) -> Outcome:
+        """A review that could not be made: for good (`_PERMANENT_FAILURES`) it is recorded and the event is done;
+        otherwise it is recorded (the first attempt's reason stays on the state change's record), counted and
+        raised as ReviewNotMade, so Lambda retries the event (twice) and then its on-failure queue keeps it."""
+        if isinstance(error, _PERMANENT_FAILURES):
+            return self._failed(change, event, what, error)
+        reason = f"{what}: {_detail(error)}; raised so that Lambda retries the event"
+        logger.warning(
+            "Review not made; raising so Lambda retries", extra={"job_name": change.job_name, "reason": reason}
+        )
+        count("StateChangesFailed")
+        count("ReviewsRetried")
+        self._service.record_not_evaluated(Status.SKIPPED, event, change.event_id, reason)
+        raise ReviewNotMade(reason) from error
+
+
+def _detail(error: Exception) -> str:
+    if isinstance(error, InvalidRequest | JobNotFinished | AccountAccessFailed):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _worth_a_message(record: AuditRecord, review: ReviewRecord) -> bool:

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
+from hpo_guardrail.adapters.clients import AwsCallFailed
 from hpo_guardrail.enforce.audit import CLOUDTRAIL, AuditRecord, job_claim_key
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import AccountAccessFailed, JobNotFound, NotificationFailed
 from hpo_guardrail.enforce.service import GuardrailService, described_event_id
 from hpo_guardrail.enforce.settings import Settings
-from hpo_guardrail.enforce.state_change import REVIEW_FOLLOW_UP, STATE_CHANGE, StateChangeTrigger
+from hpo_guardrail.enforce.state_change import REVIEW_FOLLOW_UP, STATE_CHANGE, ReviewNotMade, StateChangeTrigger
 from rules.events import (
     STATE_CHANGE_DETAIL_TYPE,
     AccountMismatch,
@@ -388,16 +389,139 @@ def test_a_concurrent_delivery_holding_the_record_sends_no_second_follow_up():
     assert [a.attributes["action"] for a in notifier.sent] == ["notify"]
 
 
-def test_a_review_that_cannot_be_made_is_recorded_and_the_event_is_done():
+def test_a_job_still_in_progress_on_describe_is_recorded_and_raised_so_lambda_retries_and_the_retry_reviews_once():
     reader = finished_reader("lr-linear", linear_request("lr-linear"), status="InProgress")
+    service, audit, notifier, _ = guardrail(reader)
+    service.handle(cloudtrail_event(linear_request("lr-linear"), event_id="ct-1"))
+
+    with pytest.raises(ReviewNotMade, match="could not review tuning job lr-linear"):
+        service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+    assert "InProgress" in (audit.records["sc-1"].reason or "") and "retries" in (audit.records["sc-1"].reason or "")
+    assert audit.records["ct-1"].review is None and len(notifier.sent) == 1
+
+    reader.statuses["lr-linear"] = "Completed"  # Lambda's retry, a minute later
+    outcome = service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+    again = service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+
+    assert outcome.status is Status.EVALUATED and audit.records["ct-1"].review is not None
+    assert again.status is Status.SKIPPED and "already reviewed" in (again.reason or "")
+    assert [a.attributes["action"] for a in notifier.sent] == ["notify", "review"]
+
+
+class ThrottledTrainingJobs(FakeReader):
+    """DescribeTrainingJob throttled past the client's retries, as the adapter raises it."""
+
+    throttled: bool = True
+
+    def training_jobs(self, tuning_job_name: str) -> list[dict[str, Any]]:
+        if self.throttled:
+            raise AwsCallFailed("SageMaker DescribeTrainingJob: ThrottlingException: Rate exceeded")
+        return super().training_jobs(tuning_job_name)
+
+
+def test_a_review_throttled_past_the_retries_is_raised_and_the_retry_attaches_it_once():
+    reader = ThrottledTrainingJobs({"lr-linear": linear_request("lr-linear")}, {"lr-linear": "Completed"})
+    reader.training["lr-linear"] = edge_training_jobs()
+    service, audit, notifier, _ = guardrail(reader)
+    service.handle(cloudtrail_event(linear_request("lr-linear"), event_id="ct-1"))
+
+    with pytest.raises(ReviewNotMade, match="AwsCallFailed: SageMaker DescribeTrainingJob: ThrottlingException"):
+        service.handle(state_change("lr-linear", "Stopped", event_id="sc-1"))
+    assert audit.records["ct-1"].review is None and "sc-1" in audit.records
+
+    reader.throttled = False
+    service.handle(state_change("lr-linear", "Stopped", event_id="sc-1"))
+
+    assert audit.records["ct-1"].review is not None
+    assert [a.attributes["action"] for a in notifier.sent] == ["notify", "review"]
+
+
+def test_a_review_of_data_that_cannot_be_read_is_recorded_and_the_event_is_done():
+    reader = finished_reader("lr-linear", linear_request("lr-linear"))
+    reader.training["lr-linear"][0]["TrainingJobStatus"] = "Exploded"
     service, audit, notifier, _ = guardrail(reader)
     service.handle(cloudtrail_event(linear_request("lr-linear"), event_id="ct-1"))
 
     outcome = service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
 
     assert outcome.status is Status.SKIPPED and "could not review tuning job lr-linear" in (outcome.reason or "")
-    assert "InProgress" in (audit.records["sc-1"].reason or "")
+    assert "TrainingJobStatus" in (audit.records["sc-1"].reason or "")
     assert audit.records["ct-1"].review is None and len(notifier.sent) == 1
+
+
+def test_a_member_role_that_cannot_be_assumed_for_the_review_is_recorded_and_the_event_is_done():
+    reader = finished_reader("lr-linear", linear_request("lr-linear"))
+    service, audit, _, _ = guardrail(reader)
+    service.handle(cloudtrail_event(linear_request("lr-linear"), event_id="ct-1"))
+    reader.broken = AccountAccessFailed(f"account {ACCOUNT}: the member role could not be assumed")
+
+    outcome = service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+
+    assert outcome.status is Status.SKIPPED and "member role could not be assumed" in (outcome.reason or "")
+    assert audit.records["ct-1"].review is None
+
+
+@dataclass
+class PeekingNotifier(FakeNotifier):
+    """Notes the follow-up's recorded result at the moment it is published."""
+
+    audit: Any = None
+    seen: list[str] = field(default_factory=list)
+
+    def publish(self, alert):
+        if alert.attributes["action"] == "review":
+            self.seen.append(self.audit.records["ct-1"].actions[REVIEW_FOLLOW_UP].result)
+        return super().publish(alert)
+
+
+def test_a_follow_up_is_recorded_as_pending_before_it_is_published():
+    notifier = PeekingNotifier()
+    service, audit, _, _ = guardrail(finished_reader("lr-linear", linear_request("lr-linear")), notifier=notifier)
+    notifier.audit = audit
+    service.handle(cloudtrail_event(linear_request("lr-linear"), event_id="ct-1"))
+
+    service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+
+    assert notifier.seen == ["pending"] and audit.records["ct-1"].actions[REVIEW_FOLLOW_UP].result == "sent"
+
+
+@pytest.mark.parametrize("left", ["pending", None], ids=["died-while-publishing", "died-before-recording-it"])
+def test_a_retry_after_the_function_died_past_the_attach_publishes_the_follow_up_once(left):
+    from hpo_guardrail.enforce.audit import ActionRecord
+
+    reader = finished_reader("lr-linear", linear_request("lr-linear"))
+    service, audit, notifier, _ = guardrail(reader)
+    service.handle(cloudtrail_event(linear_request("lr-linear"), event_id="ct-1"))
+    service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+    # The state the first delivery left when it died: the review attached, the follow-up pending or not recorded.
+    record = audit.records["ct-1"]
+    actions = {k: v for k, v in record.actions.items() if k != REVIEW_FOLLOW_UP}
+    if left is not None:
+        actions[REVIEW_FOLLOW_UP] = ActionRecord(result=left, at="2026-11-30T12:00:00Z")
+    audit.records["ct-1"] = record.model_copy(update={"actions": actions})
+    notifier.sent.clear()
+
+    outcome = service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+    service.handle(state_change("lr-linear", "Completed", event_id="sc-2"))
+
+    assert outcome.actions[REVIEW_FOLLOW_UP] == "sent"
+    assert [a.attributes["action"] for a in notifier.sent] == ["review"]
+    assert audit.records["ct-1"].actions[REVIEW_FOLLOW_UP].result == "sent"
+
+
+def test_a_retry_of_a_review_not_worth_a_message_sends_none():
+    training = [summary(i, {"learning_rate": "0.003"}, 0.5, metric="validation:auc") for i in range(3)]
+    for job in training:
+        job |= {"BillableTimeInSeconds": 600}
+    reader = FakeReader({"quiet": quiet_request("quiet")}, {"quiet": "Completed"}, {"quiet": training})
+    service, audit, notifier, _ = guardrail(reader)
+    service.handle(cloudtrail_event(quiet_request("quiet"), event_id="ct-1"))
+    first = service.handle(state_change("quiet", "Completed", event_id="sc-1"))
+
+    again = service.handle(state_change("quiet", "Completed", event_id="sc-1"))
+
+    assert first.actions[REVIEW_FOLLOW_UP] == "not needed" == again.actions[REVIEW_FOLLOW_UP]
+    assert notifier.sent == [] and REVIEW_FOLLOW_UP not in audit.records["ct-1"].actions
 
 
 def test_a_state_change_the_rule_does_not_ask_for_is_recorded_as_skipped():
