@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rules.checks.log_scale import RULE as LOG_SCALE_RULE
 from rules.checks.log_scale import LogScaleSettings
 from rules.findings import Evidence, Finding, Severity
-from rules.models import InstanceAllocation, ParameterRange, RangeKind, ScalingType, TrainingDefinition
+from rules.models import InstanceAllocation, ParameterRange, RangeKind, ScalingType, Strategy, TrainingDefinition
 from rules.policy import Policy
 from rules.prices import PriceBook, PriceQuote
 from rules.review_inputs import (
@@ -152,8 +152,9 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "medium; high when the other training jobs' median objective was better than the top decade's, low when "
         "it was worse, by more than `objective_margin` (10%) of the objective's spread",
         "A range the `log-scale` rule calls wide (MaxValue/MinValue from its `min_ratio`, 100, or "
-        "`hinted_min_ratio`, 10, for log-natured names) searched on a Linear or Auto scale: the share of training "
-        "jobs whose value landed in the top decade (MaxValue/10 .. MaxValue), reported from "
+        "`hinted_min_ratio`, 10, for log-natured names) and spanning more than one decade, searched on a Linear or "
+        "Auto scale: the share of training jobs whose value landed in the top decade (MaxValue/10 .. MaxValue), "
+        "reported from "
         "`min_top_decade_share` (50%) with at least `min_training_jobs` (5) training jobs, and the median "
         "objective of those training jobs against the others', respecting Minimize or Maximize.",
         "Evidence: 46 of 50 training jobs (92%) landed in the top decade 0.1 .. 1 of learning_rate; their median "
@@ -164,9 +165,13 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         BUDGET_FIT,
         "Where in the budget the best training job came",
         "info; low when the best came within the first `early_best_share` (50%) of the training jobs or after "
-        "`late_best_share` (90%), from `min_training_jobs` (5) training jobs",
+        "`late_best_share` (90%), from `min_training_jobs` (5) training jobs; always info under Random search; not "
+        "reported under Grid search",
         "The position of the best training job in creation order (for example 14 of 100) and what the training "
-        "jobs launched after it cost.",
+        "jobs launched after it cost. Training jobs that reached the same objective value are counted as ties: the "
+        'earliest is reported, and "early" is judged on the last of them. Random search draws each training job '
+        "independently, so where the best came is chance (info); Grid search enumerates its combinations in an "
+        "order of its own, so the position says nothing and the rule is skipped.",
         "Evidence: the best training job was the 14th of 100; the 86 after it cost $355. Advice: a smaller "
         "MaxNumberOfTrainingJobs or TuningJobCompletionCriteria (BestObjectiveNotImproving) would have ended "
         "the search sooner.",
@@ -177,7 +182,9 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "low below `failed_share` (10%) failed, medium from it, high from `high_failed_share` (50%); info when "
         "training jobs were only stopped (all failed: `review-no-results`)",
         "The training jobs that failed, their share and their most common FailureReason, and the training jobs "
-        "stopped (by early stopping or with the tuning job) and their share.",
+        "stopped and their share: by early stopping or with the tuning job, by Hyperband (which stops "
+        "under-performing training jobs itself) under the Hyperband strategy, otherwise with the tuning job or "
+        "by hand.",
         "Evidence: 12 of 100 training jobs failed (12%), most often: AlgorithmError: CUDA out of memory. "
         "Advice: fix the cause before the next tuning job; failed training jobs still bill their time.",
     ),
@@ -297,6 +304,9 @@ class BestTrainingJob(_Frozen):
     hyperparameters: dict[str, str] = Field(default_factory=dict)
     position: int = Field(ge=1, description="its place among the training jobs in creation order")
     of: int = Field(ge=1)
+    ties: int = Field(
+        default=0, ge=0, description="other training jobs with the same objective value (it is the earliest)"
+    )
 
 
 class ReviewCounts(_Frozen):
@@ -343,6 +353,7 @@ class TuningJobReview(_Frozen):
             lines.append(
                 f"best: {self.best.name} {self.best.metric} {_number(self.best.objective_value)} "
                 f"({self.objective.type.value}), training job {self.best.position} of {self.best.of}"
+                + (f" (the earliest of {self.best.ties + 1} with that value)" if self.best.ties else "")
                 + (f"; {tuned}" if tuned else "")
             )
         for finding in self.findings:
@@ -872,6 +883,8 @@ def _wasted_findings(
             if r.ratio < threshold:
                 continue
             top_low = max(r.max_value / 10, r.min_value)
+            if top_low <= r.min_value:
+                continue  # one decade or less: every value is in the "top decade", which then says nothing
             top_values: list[float] = []
             rest_values: list[float] = []
             in_top = searched = 0
@@ -969,7 +982,11 @@ def _wasted_finding(
 
 
 def _budget_finding(
-    ordered: list[TrainingRun], best: TrainingRun, per_run_usd: dict[str, float], settings: ReviewSettings
+    ordered: list[TrainingRun],
+    best: TrainingRun,
+    per_run_usd: dict[str, float],
+    settings: ReviewSettings,
+    strategy: Strategy,
 ) -> Finding:
     position = next(i for i, run in enumerate(ordered, start=1) if run is best)
     total = len(ordered)
@@ -977,7 +994,16 @@ def _budget_finding(
     after_usd = sum(per_run_usd.get(run.name, 0.0) for run in after)
     priced_after = all(run.name in per_run_usd for run in after)
     share = position / total
+    # Training jobs that reached the best value too: the best is the earliest of them, so "early" is judged on the
+    # last (the search kept finding it).
+    tied = [i for i, run in enumerate(ordered, start=1) if run is not best and _ties(run, best)]
+    last = max(tied, default=position)
     message = f"The best training job ({best.name}) was the {_ordinal(position)} of {total}"
+    if tied:
+        message += (
+            f" ({len(tied)} other(s) reached the same objective value, the last the {_ordinal(last)}: the earliest "
+            "is reported)"
+        )
     if after:
         cost = f"{'at least ' if not priced_after else ''}{_usd(after_usd)}"
         message += f"; the {len(after)} launched after it did not improve on it and cost {cost}"
@@ -988,9 +1014,16 @@ def _budget_finding(
         "best_found_at_share": round(share, 4),
         "after_best_training_jobs": len(after),
         "after_best_usd": round(after_usd, 2),
+        "best_ties": len(tied),
+        "strategy": strategy.value,
     }
+    if tied:
+        evidence["last_tie_position"] = last
     severity, fix = Severity.INFO, "None needed: the budget fit the search."
-    if total >= settings.min_training_jobs and share <= settings.early_best_share:
+    if strategy is Strategy.RANDOM:
+        # Random search does not learn from earlier training jobs: where the best came is luck, not a budget signal.
+        message += " Random search draws each training job independently, so where the best came is chance."
+    elif total >= settings.min_training_jobs and last / total <= settings.early_best_share:
         severity = Severity.LOW
         fix = (
             "A smaller MaxNumberOfTrainingJobs, or TuningJobCompletionCriteria (BestObjectiveNotImproving), would "
@@ -1003,12 +1036,17 @@ def _budget_finding(
     return _finding(BUDGET_FIT, severity, message, fix, evidence)
 
 
+def _ties(run: TrainingRun, best: TrainingRun) -> bool:
+    return _has_objective(run) and run.objective_value == best.objective_value
+
+
 def _common_reason(runs: list[TrainingRun]) -> str | None:
     reasons = Counter((r.failure_reason or "").strip()[:200] for r in runs if r.failure_reason)
     return reasons.most_common(1)[0][0] if reasons else None
 
 
 def _failed_finding(job: FinishedTuningJob, settings: ReviewSettings, early_stopping_on: bool) -> Finding | None:
+    hyperband = job.request.strategy is Strategy.HYPERBAND
     runs = job.training_jobs
     failed = [r for r in runs if r.status is TrainingJobStatus.FAILED]
     stopped = [r for r in runs if r.status is TrainingJobStatus.STOPPED]
@@ -1031,7 +1069,14 @@ def _failed_finding(job: FinishedTuningJob, settings: ReviewSettings, early_stop
             + (f", most often: {reason}" if reason else "")
         )
     if stopped:
-        why = "by early stopping or with the tuning job" if early_stopping_on else "with the tuning job or by hand"
+        if hyperband:
+            # AWS, HyperbandStrategyConfig: Hyperband stops under-performing configurations itself (its own early
+            # stopping; TrainingJobEarlyStoppingType must be OFF with it).
+            why = "by Hyperband, which stops under-performing training jobs, or with the tuning job"
+        elif early_stopping_on:
+            why = "by early stopping or with the tuning job"
+        else:
+            why = "with the tuning job or by hand"
         parts.append(f"{len(stopped)} of {total} were stopped ({_percent(stopped_share)}, {why})")
     message = "; ".join(parts) + "."
     message = message[0].upper() + message[1:]
@@ -1207,7 +1252,9 @@ def review_tuning_job(
         findings.append(_no_results_finding(job))
     else:
         findings.extend(_edge_findings(job, objective, best_run, settings))
-        findings.append(_budget_finding(ordered, best_run, per_run_usd, settings))
+        if job.request.strategy is not Strategy.GRID:
+            # Grid search enumerates the combinations in an order of its own: the best's position says nothing.
+            findings.append(_budget_finding(ordered, best_run, per_run_usd, settings, job.request.strategy))
         missing = _missing_objective_finding(job, objective)
         if missing is not None:
             findings.append(missing)
@@ -1230,6 +1277,7 @@ def review_tuning_job(
             hyperparameters=dict(best_run.hyperparameters),
             position=next(i for i, run in enumerate(ordered, start=1) if run is best_run),
             of=len(ordered),
+            ties=sum(1 for run in runs if run is not best_run and _ties(run, best_run)),
         )
     counts = ReviewCounts(
         launched=len(runs),

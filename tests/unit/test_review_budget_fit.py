@@ -16,6 +16,7 @@ from rules.review import (
     NotFinished,
     review_tuning_job,
 )
+from tests.builders import continuous, tuning_request
 from tests.unit.review_builders import PRICES, description, finished_job, of_rule, review, summary
 
 LR = {"learning_rate": "0.01"}
@@ -66,6 +67,43 @@ def test_unpriced_training_jobs_after_the_best_make_the_cost_a_lower_bound():
     assert "cost at least $0.00" in unknown.message
 
 
+def with_strategy(strategy: str, **kwargs):
+    request = tuning_request(continuous_ranges=[continuous("learning_rate", "0.0001", "0.1")], strategy=strategy)
+    return description(request, **kwargs)
+
+
+def test_grid_search_has_no_budget_fit_its_order_is_its_own():
+    summaries = best_at_position(14, 100)
+    assert of_rule(review(summaries), BUDGET_FIT), "the same training jobs under Bayesian are judged"
+    assert of_rule(review(summaries, describe=with_strategy("Grid")), BUDGET_FIT) == []
+
+
+@pytest.mark.parametrize("position", [14, 95])
+def test_random_search_keeps_the_budget_fit_at_info(position):
+    (finding,) = of_rule(review(best_at_position(position, 100), describe=with_strategy("Random")), BUDGET_FIT)
+    assert finding.severity is Severity.INFO and "chance" in finding.message
+    assert finding.evidence["strategy"] == "Random"
+
+
+def test_a_best_value_reached_again_later_is_reported_with_its_ties_and_not_judged_early():
+    # The best value 0.1 first at the 3rd training job, reached again at the 40th and the 80th of 100.
+    summaries = [summary(i, LR, 0.1 if i in (3, 40, 80) else 0.5 + i / 1000) for i in range(1, 101)]
+    result = review(summaries)
+    (finding,) = of_rule(result, BUDGET_FIT)
+    assert finding.message.startswith("The best training job (job-003) was the 3rd of 100 (2 other(s) reached")
+    assert "the last the 80th" in finding.message
+    assert finding.evidence["best_ties"] == 2 and finding.evidence["last_tie_position"] == 80
+    assert finding.severity is Severity.INFO, "the search kept finding the best until the 80th"
+    assert result.best is not None and result.best.ties == 2 and result.best.name == "job-003"
+    assert "the earliest of 3 with that value" in "\n".join(result.lines())
+
+
+def test_ties_that_all_came_early_are_still_judged_early():
+    summaries = [summary(i, LR, 0.1 if i in (3, 10) else 0.5 + i / 1000) for i in range(1, 101)]
+    (finding,) = of_rule(review(summaries), BUDGET_FIT)
+    assert finding.severity is Severity.LOW and finding.evidence["last_tie_position"] == 10
+
+
 # --- failed and stopped training jobs --------------------------------------------------------------------
 
 
@@ -90,6 +128,12 @@ def test_failure_share_sets_the_severity(failed, severity):
     assert finding.severity is severity and finding.evidence["failed_training_jobs"] == failed
     assert finding.evidence["failure_reason"] == "AlgorithmError: CUDA OOM"
     assert "most often: AlgorithmError: CUDA OOM" in finding.message
+
+
+def test_hyperband_is_named_for_the_training_jobs_it_stopped():
+    (finding,) = of_rule(review(with_failures(0, stopped=3), describe=with_strategy("Hyperband")), FAILED_TRIALS)
+    assert "3 of 20 were stopped (15%, by Hyperband, which stops under-performing training jobs" in finding.message
+    assert "by hand" not in finding.message
 
 
 def test_only_stopped_training_jobs_are_context():

@@ -65,10 +65,18 @@ def test_wide_means_what_the_log_scale_rule_means(high, flagged):
     assert bool(wasted(job_with("width", "1", high, values))) is flagged
 
 
-@pytest.mark.parametrize("high, flagged", [("0.0999", False), ("0.1", True)])
-def test_a_log_natured_name_lowers_the_threshold_to_ten(high, flagged):
+@pytest.mark.parametrize("high, flagged", [("0.0999", False), ("0.1", False), ("0.2", True)])
+def test_a_log_natured_name_lowers_the_threshold_to_ten_over_more_than_one_decade(high, flagged):
     values = [(high, 0.5)] * 9 + [("0.01", 0.4)]
     assert bool(wasted(job_with("learning_rate", "0.01", high, values))) is flagged
+
+
+def test_a_range_of_one_decade_is_all_top_decade_and_not_reported():
+    # 0.01 .. 0.1 Linear: the "top decade" 0.01 .. 0.1 is the whole range, so 100% in it says nothing.
+    values = [(str(round(0.01 + 0.01 * i, 4)), 0.5 - i / 100) for i in range(10)]
+    job = job_with("learning_rate", "0.01", "0.1", values)
+    assert wasted(job) == []
+    assert wasted(job, settings=ReviewSettings(hinted_wide_ratio=2)) == [], "not even with a lower threshold"
 
 
 def test_the_policy_sets_the_ratio():
