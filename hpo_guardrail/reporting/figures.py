@@ -32,15 +32,17 @@ LESSONS_SHOWN = 10
 
 # How a stopped job's cost avoided was reached (JobRow.cost_avoided_method).
 PACE = "pace"  # reviewed, with completed training jobs: their mean cost x the budget, capped at the worst case
-WORST_CASE_LESS_SPEND = "worst case less spend"  # reviewed, no training job completed: no pace to project
+# Reviewed, no training job completed: no pace to project; the lower of this and the estimate at the stop.
+WORST_CASE_LESS_SPEND = "worst case less spend"
 ESTIMATE = "estimate at stop"  # not reviewed: the unspent part of the worst case at full parallelism
 COST_AVOIDED_METHOD = (
     "Cost avoided by a stopped job: when the job has been reviewed, its own pace (the mean cost of its completed "
     "training jobs x its training-job budget: MaxNumberOfTrainingJobs, the Grid combinations or the default "
     "quota), capped at its worst case, less what it actually spent up to the stop; when no training job had "
-    "completed, its worst case less its actual spend. Not reviewed yet: the estimate made at the stop (the worst "
-    "case less what full parallelism would have spent by then), labelled 'estimate'. 'At most' when the actual "
-    "spend was a lower bound or priced spot on demand."
+    "completed, the lower of its worst case less its actual spend and the estimate made at the stop, labelled "
+    "'worst case less spend' or 'estimate' by which it was. Not reviewed yet: the estimate made at the stop (the "
+    "worst case less what full parallelism would have spent by then), labelled 'estimate'. 'At most' when the "
+    "actual spend was a lower bound or priced spot on demand."
 )
 
 _RELATIVE = re.compile(r"^(?P<count>\d+)(?P<unit>[hdw])$")
@@ -363,10 +365,15 @@ def cost_avoided(record: AuditRecord) -> CostAvoided | None:
         if worst is not None:
             projected = min(projected, worst)
         return CostAvoided(usd=_money(max(0.0, projected - spent)), method=PACE, upper_bound=upper)
+    estimate = record.actions["stop"].cost_avoided_usd
     if worst is None:  # nothing to project from and nothing to cap at: keep what the stop estimated
-        stop = record.actions["stop"]
-        return CostAvoided(usd=_money(stop.cost_avoided_usd or 0.0), method=ESTIMATE)
-    return CostAvoided(usd=_money(max(0.0, worst - spent)), method=WORST_CASE_LESS_SPEND, upper_bound=upper)
+        return CostAvoided(usd=_money(estimate or 0.0), method=ESTIMATE)
+    rest = max(0.0, worst - spent)
+    # The worst case less the spend assumes every training job the stop prevented would have run at the worst case;
+    # the estimate at the stop already took off what full parallelism would have spent by then. Keep the lower.
+    if estimate is not None and estimate < rest:
+        return CostAvoided(usd=_money(estimate), method=ESTIMATE)
+    return CostAvoided(usd=_money(rest), method=WORST_CASE_LESS_SPEND, upper_bound=upper)
 
 
 def _cost_avoided(record: AuditRecord) -> float:

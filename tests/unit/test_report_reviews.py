@@ -213,6 +213,15 @@ def test_without_a_completed_training_job_the_worst_case_less_the_actual_spend()
     assert cost_avoided(record).model_dump() == {"usd": 146.5, "method": WORST_CASE_LESS_SPEND, "upper_bound": False}
 
 
+def test_without_a_completed_training_job_the_lower_estimate_at_the_stop_is_kept_and_labelled():
+    # Worst case $150, $3.50 spent: $146.50 left, but the stop estimated $90 (full parallelism had run a while).
+    record = with_review(stopped("s8", 150.0, 90.0), 3.5, status="Stopped", job_pace=pace(0.0, 0, 100))
+    assert cost_avoided(record).model_dump() == {"usd": 90.0, "method": ESTIMATE, "upper_bound": False}
+    assert "the lower of its worst case less its actual spend and the estimate made at the stop" in (
+        COST_AVOIDED_METHOD
+    )
+
+
 def test_a_spend_that_is_a_lower_bound_makes_the_cost_avoided_at_most():
     record = with_review(stopped("s5", 150.0, 149.0), 12.0, status="Stopped", complete=False, job_pace=pace(1, 5, 50))
     avoided = cost_avoided(record)
