@@ -128,7 +128,10 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "the same price sources as the worst case (live, cached, bundled, estimated from another region), per "
         "training job definition and in total, next to the worst case estimated at creation. A missing price is "
         "never counted as $0: the training jobs it concerns are left out and named. Managed spot training jobs "
-        "are priced on demand, so the figure is an upper bound and says so.",
+        "are priced at the on-demand rate of their billed seconds: AWS counts the spot savings in "
+        "BillableTimeInSeconds itself (savings = 1 - BillableTimeInSeconds / TrainingTimeInSeconds, reported from "
+        "TrainingTimeInSeconds), so the figure is an upper bound as long as a billed spot second costs no more than "
+        "an on-demand one, and says so.",
         "Evidence: actual $412.80 over 100 training jobs (448 instance-hours), worst case at creation $5,000 "
         "(8.3%). Advice: none needed; the report compares actual spend with the worst case.",
     ),
@@ -244,6 +247,10 @@ class DefinitionSpend(_Frozen):
     unpriced_instance_hours: float = 0.0
     training_jobs_without_billing: int = Field(default=0, description="no DescribeTrainingJob result given")
     managed_spot: bool = False
+    spot_training_seconds: int = Field(
+        default=0, description="TrainingTimeInSeconds of the spot training jobs that report it and a billable time"
+    )
+    spot_billable_seconds: int = Field(default=0, description="BillableTimeInSeconds of those same training jobs")
     dearest_alternative_assumed: int = Field(
         default=0, description="training jobs priced at the dearest InstanceConfig (which one ran is not known)"
     )
@@ -274,12 +281,22 @@ class ActualSpend(_Frozen):
             return None
         return self.usd / self.worst_case_usd
 
+    @property
+    def spot_savings_share(self) -> float | None:
+        """What managed spot saved, as AWS's DescribeTrainingJob documents it (BillableTimeInSeconds):
+        1 - BillableTimeInSeconds / TrainingTimeInSeconds, over the spot training jobs that report both."""
+        training = sum(line.spot_training_seconds for line in self.definitions)
+        if training <= 0:
+            return None
+        billed = sum(line.spot_billable_seconds for line in self.definitions)
+        return max(0.0, 1 - billed / training)
+
     def describe(self) -> str:
         """The spend in words: '$412.80 (upper bound: managed spot priced on demand) against a worst case ...'."""
         words = f"{'at least ' if not self.complete else ''}{_usd(self.usd)}"
         words += f" over {_hours(self.instance_hours)} instance-hours"
         if self.managed_spot:
-            words += " (an upper bound: managed spot training jobs priced on demand)"
+            words += " (an upper bound: managed spot training jobs' billed seconds at the on-demand rate)"
         elif self.upper_bound:
             words += " (an upper bound: training jobs priced at the dearest instance type they could have used)"
         if self.worst_case_usd is not None:
@@ -555,7 +572,7 @@ def _actual_spend(job: FinishedTuningJob, book: _Prices) -> tuple[ActualSpend, d
         label = definition.label if definition is not None else "training jobs of an unknown definition"
         usd, hours, unpriced_hours, seconds = 0.0, 0.0, 0.0, 0
         unpriced: dict[str, None] = {}
-        without_billing = dearest = 0
+        without_billing = dearest = spot_training = spot_billed = 0
         spot = False
         for run in runs:
             cost = _run_cost(run, definition, book)
@@ -564,7 +581,12 @@ def _actual_spend(job: FinishedTuningJob, book: _Prices) -> tuple[ActualSpend, d
                 continue
             seconds += run.billable_seconds or 0
             hours += cost.instance_hours
-            spot = spot or _is_spot(run, definition)
+            on_spot = _is_spot(run, definition)
+            spot = spot or on_spot
+            training_seconds = run.billing.training_seconds if run.billing is not None else None
+            if on_spot and training_seconds is not None and run.billable_seconds is not None:
+                spot_training += training_seconds
+                spot_billed += run.billable_seconds
             dearest += cost.dearest_assumed
             if cost.usd is None:
                 unpriced.update(dict.fromkeys(cost.unpriced))
@@ -584,6 +606,8 @@ def _actual_spend(job: FinishedTuningJob, book: _Prices) -> tuple[ActualSpend, d
                 unpriced_instance_hours=round(unpriced_hours, 4),
                 training_jobs_without_billing=without_billing,
                 managed_spot=spot,
+                spot_training_seconds=spot_training,
+                spot_billable_seconds=spot_billed,
                 dearest_alternative_assumed=dearest,
             )
         )
@@ -637,10 +661,25 @@ def _spend_finding(job: FinishedTuningJob, spend: ActualSpend) -> Finding:
     if spend.upper_bound:
         reasons = []
         if any(line.managed_spot for line in spend.definitions):
-            reasons.append(
-                "managed spot training jobs are priced at the on-demand price, so the spend is an upper bound "
-                "(BillableTimeInSeconds is the time billed; spot capacity bills less per hour)"
+            # AWS, DescribeTrainingJob BillableTimeInSeconds: the savings from managed spot training are
+            # 1 - BillableTimeInSeconds / TrainingTimeInSeconds, i.e. they show in the billed seconds themselves.
+            spot_text = (
+                "managed spot training jobs are priced at the on-demand rate of their billed seconds: AWS counts the "
+                "spot savings in BillableTimeInSeconds itself (savings = 1 - BillableTimeInSeconds / "
+                "TrainingTimeInSeconds"
             )
+            savings = spend.spot_savings_share
+            if savings is not None:
+                training = sum(line.spot_training_seconds for line in spend.definitions)
+                spot_text += f"; here {_percent(savings)} saved on {_hours(training / 3600)} training hours"
+                evidence["spot_savings_share"] = round(savings, 4)
+                evidence["spot_training_seconds"] = training
+                evidence["spot_billable_seconds"] = sum(line.spot_billable_seconds for line in spend.definitions)
+            spot_text += (
+                "), so the figure is an upper bound only as long as a billed spot second costs no more than an "
+                "on-demand one"
+            )
+            reasons.append(spot_text)
         dearest = sum(line.dearest_alternative_assumed for line in spend.definitions)
         if dearest:
             reasons.append(

@@ -84,6 +84,9 @@ class TrainingJobBilling(_Frozen):
     """What DescribeTrainingJob adds for the spend: billable time and the instances the job ran on."""
 
     billable_seconds: int | None = Field(default=None, ge=0)
+    training_seconds: int | None = Field(
+        default=None, ge=0, description="TrainingTimeInSeconds: the training time; above the billable time on spot"
+    )
     instances: tuple[InstanceAllocation, ...] = Field(
         default=(), description="ResourceConfig of the training job; empty: take the definition's"
     )
@@ -354,13 +357,15 @@ def _instances(config: Any, path: str) -> tuple[InstanceAllocation, ...]:
 
 
 def read_training_job_billing(description: Mapping[str, Any]) -> TrainingJobBilling:
-    """BillableTimeInSeconds, ResourceConfig and EnableManagedSpotTraining of a DescribeTrainingJob response."""
+    """BillableTimeInSeconds, TrainingTimeInSeconds, ResourceConfig and EnableManagedSpotTraining of a
+    DescribeTrainingJob response."""
     description = _mapping(description, "DescribeTrainingJob")
     spot = _field(description, "EnableManagedSpotTraining")
     if spot is not None and not isinstance(spot, bool):
         raise InvalidRequest(f"expected true or false, got {str(spot)[:40]!r}", "EnableManagedSpotTraining")
     return TrainingJobBilling(
         billable_seconds=_whole_seconds(_field(description, "BillableTimeInSeconds"), "BillableTimeInSeconds"),
+        training_seconds=_whole_seconds(_field(description, "TrainingTimeInSeconds"), "TrainingTimeInSeconds"),
         instances=_instances(_field(description, "ResourceConfig"), "ResourceConfig"),
         managed_spot=spot,
     )

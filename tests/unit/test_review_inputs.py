@@ -102,11 +102,13 @@ def test_billing_reads_billable_time_instances_and_spot():
     billing = read_training_job_billing(
         {
             "BillableTimeInSeconds": 1200,
+            "TrainingTimeInSeconds": 3000,
             "ResourceConfig": {"InstanceType": "ml.g5.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 30},
             "EnableManagedSpotTraining": True,
         }
     )
     assert billing.billable_seconds == 1200 and billing.managed_spot is True
+    assert billing.training_seconds == 3000
     assert billing.instances == (InstanceAllocation(instance_type="ml.g5.xlarge", instance_count=2),)
 
 

@@ -102,9 +102,29 @@ def test_managed_spot_makes_the_figure_an_upper_bound():
     result = review(summaries, describe=two_definitions(spot=True))
     (finding,) = of_rule(result, SPEND)
     assert result.spend.upper_bound and result.spend.definitions[1].managed_spot
-    assert "on-demand price, so the spend is an upper bound" in finding.message
+    assert "priced at the on-demand rate of their billed seconds" in finding.message
+    assert "AWS counts the spot savings in BillableTimeInSeconds itself" in finding.message
+    assert "an upper bound only as long as a billed spot second costs no more than an on-demand one" in finding.message
+    assert "spot capacity bills less per hour" not in finding.message
     assert finding.evidence["upper_bound"] is True and finding.evidence["spot_definitions"] == 1
-    assert "an upper bound: managed spot" in result.spend.describe()
+    assert "spot_savings_share" not in finding.evidence, "no TrainingTimeInSeconds given: no savings to report"
+    assert "an upper bound: managed spot training jobs' billed seconds at the on-demand rate" in result.spend.describe()
+
+
+def test_the_spot_savings_are_reported_from_the_training_time():
+    # Two spot training jobs: 1,200 s billed of 3,000 s trained, and 600 s of 1,000 s: 1 - 1,800 / 4,000 = 55%.
+    billing = {
+        "job-001": {"BillableTimeInSeconds": 1200, "TrainingTimeInSeconds": 3000, "EnableManagedSpotTraining": True},
+        "job-002": {"BillableTimeInSeconds": 600, "TrainingTimeInSeconds": 1000, "EnableManagedSpotTraining": True},
+    }
+    job = finished_job([summary(1, LR, 0.3), summary(2, LR, 0.2)], billing=billing)
+    spend = actual_spend(job, PRICES)[0]
+    assert spend.spot_savings_share == pytest.approx(0.55)
+    assert spend.usd == pytest.approx(1800 / 3600 * 0.23, abs=0.01), "the billed seconds at the on-demand rate"
+    (finding,) = of_rule(review_tuning_job(job, PRICES), SPEND)
+    assert "here 55% saved on 1.11 training hours" in finding.message
+    assert finding.evidence["spot_savings_share"] == pytest.approx(0.55)
+    assert (finding.evidence["spot_training_seconds"], finding.evidence["spot_billable_seconds"]) == (4000, 1800)
 
 
 def test_the_training_jobs_own_spot_flag_counts():
