@@ -355,7 +355,8 @@ def cost_avoided(record: AuditRecord) -> CostAvoided | None:
         stop = record.actions["stop"]
         return CostAvoided(usd=_money(stop.cost_avoided_usd or 0.0), method=ESTIMATE)
     spent = review.spend_usd
-    # A lower-bound spend leaves at most the rest avoided; spot priced on demand overstates both sides alike.
+    # A lower-bound spend leaves at most the rest avoided; spot billed seconds at the on-demand rate (AWS counts the
+    # spot savings in BillableTimeInSeconds) affect the projection and the spend alike.
     upper = review.spend_bound is not None
     worst = _worst_case_of(record)
     pace = review.pace
