@@ -150,7 +150,7 @@ class StateChangeTrigger:
 
     # --- InProgress: a job no event judged --------------------------------------------------------
 
-    def _judge(self, change: TuningJobStateChange, event: object) -> Outcome:
+    def _judge(self, change: TuningJobStateChange, event: object, *, retry_passing: bool = False) -> Outcome:
         own = described_event_id(STATE_CHANGE, change.account, change.region, change.job_name)
         judged = self._service.job_judged_by(change.account, change.region, change.job_name)
         if judged is not None and judged.event_id != own:
@@ -161,7 +161,7 @@ class StateChangeTrigger:
             )
             logger.info("State change of a job judged already", extra={"reason": reason})
             return self._service.record_not_evaluated(Status.SKIPPED, event, change.event_id, reason)
-        description = self._describe(change, event)
+        description = self._describe(change, event, retry_passing=retry_passing)
         if isinstance(description, Outcome):
             return description
         count("JobsJudgedOnStateChange")
@@ -193,7 +193,7 @@ class StateChangeTrigger:
         judged = self._service.job_judged_by(change.account, change.region, change.job_name)
         if judged is None:
             # Neither its CloudTrail event nor its InProgress state change judged it: judge it now, then review.
-            judged_now = self._judge(change, event)
+            judged_now = self._judge(change, event, retry_passing=True)
             judged = self._service.job_judged_by(change.account, change.region, change.job_name)
             if judged is None:
                 return judged_now

@@ -436,6 +436,31 @@ def test_a_review_throttled_past_the_retries_is_raised_and_the_retry_attaches_it
     assert [a.attributes["action"] for a in notifier.sent] == ["notify", "review"]
 
 
+class ThrottledDescribe(FakeReader):
+    """DescribeHyperParameterTuningJob throttled past the client's retries once."""
+
+    throttled: int = 1
+
+    def describe(self, job_name: str) -> dict[str, Any]:
+        if self.throttled:
+            self.throttled -= 1
+            raise AwsCallFailed("SageMaker DescribeHyperParameterTuningJob: ThrottlingException: Rate exceeded")
+        return super().describe(job_name)
+
+
+def test_a_finished_job_no_event_judged_whose_describe_is_throttled_is_raised_then_judged_and_reviewed():
+    reader = ThrottledDescribe({"lr-linear": linear_request("lr-linear")}, {"lr-linear": "Completed"})
+    reader.training["lr-linear"] = edge_training_jobs()
+    service, audit, _, _ = guardrail(reader)
+
+    with pytest.raises(ReviewNotMade, match="could not describe tuning job lr-linear"):
+        service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+    service.handle(state_change("lr-linear", "Completed", event_id="sc-1"))
+
+    own = described_event_id(STATE_CHANGE, ACCOUNT, REGION, "lr-linear")
+    assert audit.records[own].review is not None
+
+
 def test_a_review_of_data_that_cannot_be_read_is_recorded_and_the_event_is_done():
     reader = finished_reader("lr-linear", linear_request("lr-linear"))
     reader.training["lr-linear"][0]["TrainingJobStatus"] = "Exploded"
