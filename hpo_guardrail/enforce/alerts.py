@@ -695,7 +695,7 @@ def _spend_words(review: ReviewRecord) -> str:
     bound = review.spend_bound
     spend = f"{bound} {_usd(review.spend_usd)}" if bound else _usd(review.spend_usd)
     worst = f" of a worst case of {_usd(review.worst_case_usd)}" if review.worst_case_usd is not None else ""
-    spot = " (managed spot priced on demand: an upper bound)" if review.managed_spot else ""
+    spot = " (managed spot: its billed seconds at the on-demand rate, an upper bound)" if review.managed_spot else ""
     return f"{spend}{worst}{spot}"
 
 
