@@ -36,8 +36,17 @@ MAX_ROUNDS = 4
 REQUEST_SUFFIX = ".request"  # events/x.json -> events/x.request.json: an event file is a record, not a request
 
 
-def _label(finding: Finding) -> str:
+def fix_label(finding: Finding) -> str:
+    """How a fix is named in a report (`not_applied`'s keys): the finding's rule, definition and parameter."""
     return " ".join(part for part in (finding.rule, finding.definition, finding.parameter) if part)
+
+
+def keep_line_breaks(original: str | None, edited: str) -> str:
+    """`edited` with the original's line breaks: when every line of the original ends in CRLF, a line the edit
+    added (which the editors end with LF) ends in CRLF too. The lines already there keep their bytes."""
+    if not original or "\r\n" not in original or original.count("\n") != original.count("\r\n"):
+        return edited
+    return re.sub(r"(?<!\r)\n", "\r\n", edited)
 
 
 def pascal_request(report: JobReport) -> dict[str, Any]:
@@ -114,7 +123,7 @@ def fix_report(
         # Reconciled: no two fixes touch the same member, so each applies to what the others left.
         for reconciled in (f for f in evaluation.fixes if f.automatic):
             answered = tuple(evaluation.findings[i] for i in reconciled.findings)
-            label = _label(answered[0])
+            label = fix_label(answered[0])
             try:
                 candidate = apply_patch(current, [op.as_json() for op in reconciled.patch])
                 read_request(candidate)  # a fix must leave a request the guardrail can read
@@ -131,7 +140,7 @@ def fix_report(
             break
         evaluation, decision = _assess(report, evaluator, current, team)
     # A patch that failed in one round may have become unnecessary after another fix.
-    remaining = {_label(f) for f in evaluation.findings}
+    remaining = {fix_label(f) for f in evaluation.findings}
     fix.not_applied = {label: why for label, why in fix.not_applied.items() if label in remaining}
     before_rules = {f.rule for f in report.evaluation.findings}
     if RUNTIME_TOO_SHORT.id in {f.rule for f in evaluation.findings} - before_rules:
@@ -152,14 +161,16 @@ def fix_report(
     fix.botocore_problems = after
     changed = current != original
     target = output_path(report, output)
-    text = _edited(report, original, current, target, original_text)
+    text = keep_line_breaks(original_text, _edited(report, original, current, target, original_text))
     if changed or output is not None or report.kind is not InputKind.CREATE_REQUEST:
         if target == STDIN:
             stdout.write(text)
         else:
             try:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
-                Path(target).write_text(text, encoding="utf-8")
+                # newline="": the line breaks as the text has them (a CRLF request file stays CRLF).
+                with open(target, "w", encoding="utf-8", newline="") as file:
+                    file.write(text)
             except OSError as error:
                 report.status = Status.ERROR
                 report.reason = f"cannot write the fixed request to {target}: {error.strerror or error}"
