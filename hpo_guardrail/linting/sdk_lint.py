@@ -134,6 +134,7 @@ def _evaluate(
             status=Status.ERROR,
             kind=kind,
             reason=f"the tuner at {where} gives an invalid request{at}: {error.reason}",
+            where=where,
         )
     given = principal_context(principal) if principal else {}
     context = CallContext(event_id=f"lint-{parsed.job_name}").model_copy(
