@@ -1,9 +1,10 @@
 """Declarative policy tests: `hpo-guardrail test` (docs/policy.md, "Testing your policy").
 
 A test file (YAML, named `*.hpo-test.yaml`) names a policy and a list of cases. Each case gives an input (an
-inline request, or a file `lint` reads: a CreateHyperParameterTuningJob request, a CloudTrail record, an
-EventBridge event, a Describe response), the call's context (account, principal, team, region) and what the
-guardrail must make of it: the findings (at least these, or exactly these), findings that must be absent, the
+inline request, a file `lint` reads: a CreateHyperParameterTuningJob request, a CloudTrail record, an
+EventBridge event, a Describe response, or SageMaker Python SDK code, one tuner of it), the call's context
+(account, principal, team, region) and what the guardrail must make of it: the findings (at least these, or
+exactly these), findings that must be absent, the
 worst-case cost's bounds, the decision, the effective mode, budget cap and scope. Every case is evaluated as
 `lint` evaluates: the same input reader (hpo_guardrail/linting/inputs.py), and the deployed function's evaluator
 (Evaluator.from_settings): the same engine and policy as the function.

@@ -8,7 +8,8 @@ value the code does not give (an instance type from a function call) is skipped,
 argument's literal replaced, or a keyword argument added to the call, at the positions libcst gives; every other
 character of the file stays as it was. In a notebook only the cell's source changes (the notebook's JSON is
 edited value by value, linting/layout.py). An operation on a value reached through a variable, or on a member
-with no argument to edit, is listed as needing a human.
+with no argument to edit, is listed as needing a human, as is a round of edits whose code would not compile
+(nothing of that round is written). Files are read and written with newline="", so line breaks stay as written.
 """
 
 from __future__ import annotations
@@ -232,7 +233,7 @@ class SourceEdit:
 
 
 class NeedsHuman(ValueError):
-    """An operation that cannot be made by editing one argument."""
+    """An operation that cannot be made by editing one argument, or edits whose code would not compile."""
 
 
 def _python_literal(value: Any, parameter: str) -> str:
@@ -378,7 +379,8 @@ def _compiles(unit: Unit, text: str) -> None:
     masks them; a cell may `await` at the top, as IPython allows)."""
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if unit.cell is not None else 0
     try:
-        compile(mask_magics(text), "<fixed>", "exec", flags=flags, dont_inherit=True)
+        # A BOM is read as U+FEFF, which compile() refuses in a str (Python skips it when it reads the file).
+        compile(mask_magics(text.removeprefix("\ufeff")), "<fixed>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError) as error:
         line = getattr(error, "lineno", None)
         where = f"cell {unit.cell}, " if unit.cell is not None else ""

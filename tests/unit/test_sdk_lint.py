@@ -347,3 +347,12 @@ def test_v3_create_reads_model_trainer_dict(evaluator):
     unknown = _V3_CREATE.replace('{"b": b, "a": a}', "trainers()")
     (skipped,) = lint_sdk_text("v3c.py", unknown, evaluator)
     assert skipped.status is Status.SKIPPED and "model_trainer_dict is " in skipped.reason
+
+
+def test_a_file_with_a_byte_order_mark_is_still_fixed(evaluator, tmp_path):
+    path = tmp_path / "bom.py"
+    code = "\ufeff" + _SHARED_RANGE
+    path.write_text(code, encoding="utf-8")
+    reports = fix_sdk_file(str(path), code, evaluator)
+    assert all(r.fix.applied for r in reports), [r.fix.not_applied for r in reports]
+    assert path.read_text(encoding="utf-8").startswith("\ufefffrom sagemaker")
