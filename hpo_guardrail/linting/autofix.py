@@ -21,6 +21,7 @@ import yaml
 from hpo_guardrail.adapters.request_shapes import create_request_from, normalise_request, validation_problems
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.fixing import MAX_ROUNDS, fix_label, keep_line_breaks
 from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings, with_team
 from hpo_guardrail.linting.json_patch import PatchError, apply_patch
 from hpo_guardrail.linting.layout import LayoutError, edit_text
@@ -29,24 +30,9 @@ from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, UnreadableDocument
 from rules.checks.runtime_too_short import RULE as RUNTIME_TOO_SHORT
 from rules.decision import Decision
 from rules.engine import Evaluation
-from rules.findings import Finding
 from rules.parsing import InvalidRequest, read_request
 
-MAX_ROUNDS = 4
 REQUEST_SUFFIX = ".request"  # events/x.json -> events/x.request.json: an event file is a record, not a request
-
-
-def fix_label(finding: Finding) -> str:
-    """How a fix is named in a report (`not_applied`'s keys): the finding's rule, definition and parameter."""
-    return " ".join(part for part in (finding.rule, finding.definition, finding.parameter) if part)
-
-
-def keep_line_breaks(original: str | None, edited: str) -> str:
-    """`edited` with the original's line breaks: when every line of the original ends in CRLF, a line the edit
-    added (which the editors end with LF) ends in CRLF too. The lines already there keep their bytes."""
-    if not original or "\r\n" not in original or original.count("\n") != original.count("\r\n"):
-        return edited
-    return re.sub(r"(?<!\r)\n", "\r\n", edited)
 
 
 def pascal_request(report: JobReport) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import libcst as cst
 
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.outcome import Status
-from hpo_guardrail.linting.autofix import MAX_ROUNDS, fix_label, keep_line_breaks
+from hpo_guardrail.linting.fixing import MAX_ROUNDS, fix_label, keep_line_breaks
 from hpo_guardrail.linting.inputs import principal_context, with_team
 from hpo_guardrail.linting.results import AppliedFix, FixReport, InputKind, JobReport
 from hpo_guardrail.linting.sdk_reader import (
