@@ -21,6 +21,7 @@ import yaml
 from hpo_guardrail.adapters.request_shapes import create_request_from, normalise_request, validation_problems
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.fixing import MAX_ROUNDS, fix_label, keep_line_breaks
 from hpo_guardrail.linting.inputs import REQUEST_LOCATION, STDIN, locate_findings, with_team
 from hpo_guardrail.linting.json_patch import PatchError, apply_patch
 from hpo_guardrail.linting.layout import LayoutError, edit_text
@@ -29,15 +30,9 @@ from hpo_guardrail.linting.source_lines import YAML_SUFFIXES, UnreadableDocument
 from rules.checks.runtime_too_short import RULE as RUNTIME_TOO_SHORT
 from rules.decision import Decision
 from rules.engine import Evaluation
-from rules.findings import Finding
 from rules.parsing import InvalidRequest, read_request
 
-MAX_ROUNDS = 4
 REQUEST_SUFFIX = ".request"  # events/x.json -> events/x.request.json: an event file is a record, not a request
-
-
-def _label(finding: Finding) -> str:
-    return " ".join(part for part in (finding.rule, finding.definition, finding.parameter) if part)
 
 
 def pascal_request(report: JobReport) -> dict[str, Any]:
@@ -114,7 +109,7 @@ def fix_report(
         # Reconciled: no two fixes touch the same member, so each applies to what the others left.
         for reconciled in (f for f in evaluation.fixes if f.automatic):
             answered = tuple(evaluation.findings[i] for i in reconciled.findings)
-            label = _label(answered[0])
+            label = fix_label(answered[0])
             try:
                 candidate = apply_patch(current, [op.as_json() for op in reconciled.patch])
                 read_request(candidate)  # a fix must leave a request the guardrail can read
@@ -131,7 +126,7 @@ def fix_report(
             break
         evaluation, decision = _assess(report, evaluator, current, team)
     # A patch that failed in one round may have become unnecessary after another fix.
-    remaining = {_label(f) for f in evaluation.findings}
+    remaining = {fix_label(f) for f in evaluation.findings}
     fix.not_applied = {label: why for label, why in fix.not_applied.items() if label in remaining}
     before_rules = {f.rule for f in report.evaluation.findings}
     if RUNTIME_TOO_SHORT.id in {f.rule for f in evaluation.findings} - before_rules:
@@ -152,14 +147,16 @@ def fix_report(
     fix.botocore_problems = after
     changed = current != original
     target = output_path(report, output)
-    text = _edited(report, original, current, target, original_text)
+    text = keep_line_breaks(original_text, _edited(report, original, current, target, original_text))
     if changed or output is not None or report.kind is not InputKind.CREATE_REQUEST:
         if target == STDIN:
             stdout.write(text)
         else:
             try:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
-                Path(target).write_text(text, encoding="utf-8")
+                # newline="": the line breaks as the text has them (a CRLF request file stays CRLF).
+                with open(target, "w", encoding="utf-8", newline="") as file:
+                    file.write(text)
             except OSError as error:
                 report.status = Status.ERROR
                 report.reason = f"cannot write the fixed request to {target}: {error.strerror or error}"

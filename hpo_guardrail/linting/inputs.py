@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from hpo_guardrail.enforce.evaluator import Evaluator
@@ -143,7 +142,9 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
             # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
             if os.path.getsize(path) > 4 * FILE_MAX_CHARACTERS:
                 raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
-            text = Path(path).read_text(encoding="utf-8")
+            # newline="": the text as written (a CRLF file keeps its CRs through --fix, which edits this text).
+            with open(path, encoding="utf-8", newline="") as file:
+                text = file.read()
         except FileNotFoundError:
             raise UnreadableDocument("no such file") from None
         except IsADirectoryError:

@@ -1,9 +1,10 @@
 """Declarative policy tests: `hpo-guardrail test` (docs/policy.md, "Testing your policy").
 
 A test file (YAML, named `*.hpo-test.yaml`) names a policy and a list of cases. Each case gives an input (an
-inline request, or a file `lint` reads: a CreateHyperParameterTuningJob request, a CloudTrail record, an
-EventBridge event, a Describe response), the call's context (account, principal, team, region) and what the
-guardrail must make of it: the findings (at least these, or exactly these), findings that must be absent, the
+inline request, a file `lint` reads: a CreateHyperParameterTuningJob request, a CloudTrail record, an
+EventBridge event, a Describe response, or SageMaker Python SDK code, one tuner of it), the call's context
+(account, principal, team, region) and what the guardrail must make of it: the findings (at least these, or
+exactly these), findings that must be absent, the
 worst-case cost's bounds, the decision, the effective mode, budget cap and scope. Every case is evaluated as
 `lint` evaluates: the same input reader (hpo_guardrail/linting/inputs.py), and the deployed function's evaluator
 (Evaluator.from_settings): the same engine and policy as the function.
@@ -29,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.settings import Settings
-from hpo_guardrail.linting.inputs import lint_document, principal_context, read_input
+from hpo_guardrail.linting.inputs import SDK_SUFFIXES, lint_document, principal_context, read_input
 from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.source_lines import UnreadableDocument, Yaml12Loader
 from rules.checks import rules_by_id
@@ -215,16 +216,25 @@ class CaseInput(_Strict):
     `request`: inline, any document `lint` reads (a CreateHyperParameterTuningJob request, usually).
     `file`: a file `lint` reads, relative to the test file (a request, a CloudTrail record, an EventBridge
     event, a Describe response; JSON, or YAML by its suffix).
+    `sdk`: SageMaker Python SDK code, a `.py` script or an `.ipynb` notebook relative to the test file, read as
+    `lint` reads it; a file with several tuners names the one the case tests with `tuner` (1-based, in the
+    order `lint` reports them).
     """
 
     request: dict[str, Any] | None = None
     file: str | None = Field(default=None, min_length=1)
+    sdk: str | None = Field(default=None, min_length=1)
+    tuner: int | None = Field(default=None, ge=1, description="which tuner of an `sdk` input, 1-based")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> CaseInput:
         given = [name for name in INPUT_KINDS if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(INPUT_KINDS)} (got {', '.join(given) or 'none'})")
+        if self.tuner is not None and self.sdk is None:
+            raise ValueError("`tuner` picks a tuner of an `sdk` input; this input is not SDK code")
+        if self.sdk is not None and not self.sdk.lower().endswith(SDK_SUFFIXES):
+            raise ValueError(f"`sdk` is a .py script or an .ipynb notebook, not {self.sdk!r}")
         return self
 
     @property
@@ -442,10 +452,9 @@ def compare(expect: Expectation, report: JobReport) -> list[Difference]:
 
 # --- input kinds ----------------------------------------------------------------------------------------------
 # Each kind reads a case's input into the reports `lint` would give for it, through lint's own reader
-# (hpo_guardrail/linting/inputs.py). A new kind is one more field on CaseInput and one more reader here: SDK code
-# (`sdk: train.py`) reads the file with the reader `lint` uses for .py and .ipynb inputs and returns one report
-# per tuner found; a case needs exactly one evaluated report, so an input with several tuners is an error
-# until the kind lets a case pick one.
+# (hpo_guardrail/linting/inputs.py). A new kind is one more field on CaseInput and one more reader here. SDK code
+# (`sdk: train.py`) is read with the reader `lint` uses for .py and .ipynb inputs, which gives one report per
+# tuner found; a case tests one, so a file with several names it (`tuner: N`), or is an error saying so.
 
 
 @dataclass(frozen=True)
@@ -457,6 +466,7 @@ class InputSource:
     evaluator: Evaluator
     context: CallContextSpec
     label: str  # how reports name the input
+    tuner: int | None = None  # which tuner of SDK code, 1-based
 
 
 def _lint(source: InputSource, path: str, text: str, document: Any) -> list[JobReport]:
@@ -488,6 +498,40 @@ def _read_file(source: InputSource) -> list[JobReport]:
     return _lint(source, source.value, text, document)
 
 
+def _read_sdk(source: InputSource) -> list[JobReport]:
+    from hpo_guardrail.linting.sdk_lint import SdkReadError, lint_sdk_text, read_sdk_file
+
+    shown = str(source.value)
+    try:
+        text = read_sdk_file(str(source.directory / shown))
+    except SdkReadError as error:
+        return [JobReport(path=shown, status=Status.ERROR, reason=f"{shown}: {error}")]
+    context = source.context
+    reports = lint_sdk_text(
+        shown,
+        text,
+        source.evaluator,
+        region=context.region,
+        account=context.account,
+        principal=context.principal,
+        team=context.team,
+    )
+    found = [r for r in reports if r.where is not None]
+    if not found:
+        return reports  # no tuner, or not Python: the one report says so
+    if source.tuner is not None:
+        if source.tuner > len(found):
+            count = f"{len(found)} tuner{'s' if len(found) != 1 else ''}"
+            reason = f"{shown} has {count}: there is no tuner {source.tuner}"
+            return [JobReport(path=shown, status=Status.ERROR, reason=reason)]
+        return [found[source.tuner - 1]]
+    if len(found) > 1:
+        places = ", ".join(f"{n} at {r.where}" for n, r in enumerate(found, 1))
+        reason = f"{shown} has {len(found)} tuners ({places}): name the one this case tests with `tuner: N`"
+        return [JobReport(path=shown, status=Status.ERROR, reason=reason)]
+    return reports
+
+
 class _NoStdin:
     def read(self, size: int = -1) -> str:  # a case never reads standard input: "-" is a file name here
         raise UnreadableDocument("a policy test reads files, not standard input")
@@ -497,7 +541,7 @@ _NO_STDIN: Any = _NoStdin()
 
 InputReader = Callable[[InputSource], list[JobReport]]
 # Field name on CaseInput -> reader, in the order error messages name them.
-INPUT_KINDS: dict[str, InputReader] = {"request": _read_inline, "file": _read_file}
+INPUT_KINDS: dict[str, InputReader] = {"request": _read_inline, "file": _read_file, "sdk": _read_sdk}
 
 
 # --- loading --------------------------------------------------------------------------------------------------
@@ -629,6 +673,7 @@ def run_case(case: Case, directory: Path, evaluator: Evaluator, context: CallCon
         evaluator=evaluator,
         context=case.context.over(context),
         label=f"{shown}#{case.name}",
+        tuner=case.input.tuner,
     )
     reports = INPUT_KINDS[kind](source)
     if len(reports) != 1:

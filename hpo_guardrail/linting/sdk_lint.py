@@ -8,11 +8,13 @@ value the code does not give (an instance type from a function call) is skipped,
 argument's literal replaced, or a keyword argument added to the call, at the positions libcst gives; every other
 character of the file stays as it was. In a notebook only the cell's source changes (the notebook's JSON is
 edited value by value, linting/layout.py). An operation on a value reached through a variable, or on a member
-with no argument to edit, is listed as needing a human.
+with no argument to edit, is listed as needing a human, as is a round of edits whose code would not compile
+(nothing of that round is written). Files are read and written with newline="", so line breaks stay as written.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ import libcst as cst
 
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.outcome import Status
+from hpo_guardrail.linting.fixing import MAX_ROUNDS, fix_label, keep_line_breaks
 from hpo_guardrail.linting.inputs import principal_context, with_team
 from hpo_guardrail.linting.results import AppliedFix, FixReport, InputKind, JobReport
 from hpo_guardrail.linting.sdk_reader import (
@@ -32,6 +35,7 @@ from hpo_guardrail.linting.sdk_reader import (
     SdkRequest,
     Unit,
     find_tuners,
+    mask_magics,
     read_notebook,
     read_script,
     sdk_request,
@@ -43,7 +47,6 @@ from rules.parsing import InvalidRequest, read_request
 
 __all__ = ["SdkReadError", "fix_sdk_file", "lint_sdk_text", "read_sdk_file"]
 
-MAX_ROUNDS = 4
 _JOB_NAME_LIMIT = 32  # HyperParameterTuningJobName: at most 32 characters
 
 
@@ -132,6 +135,7 @@ def _evaluate(
             status=Status.ERROR,
             kind=kind,
             reason=f"the tuner at {where} gives an invalid request{at}: {error.reason}",
+            where=where,
         )
     given = principal_context(principal) if principal else {}
     context = CallContext(event_id=f"lint-{parsed.job_name}").model_copy(
@@ -229,7 +233,7 @@ class SourceEdit:
 
 
 class NeedsHuman(ValueError):
-    """An operation that cannot be made by editing one argument."""
+    """An operation that cannot be made by editing one argument, or edits whose code would not compile."""
 
 
 def _python_literal(value: Any, parameter: str) -> str:
@@ -305,24 +309,55 @@ def _addition(unit: Unit, call: cst.Call, argument: str) -> SourceEdit:
 
 
 def _removal(unit: Unit, call: cst.Call, arg: cst.Arg) -> SourceEdit:
+    """The argument cut out with its comma and a comment on the same line after it (which belongs to it); a
+    comment line above the next argument belongs to that argument, and stays. An argument alone on its lines
+    takes its lines with it."""
+    text = unit.masked
     index = next(i for i, a in enumerate(call.args) if a is arg)
     start, _ = _span(unit, arg)
-    if index + 1 < len(call.args):
-        next_start, _ = _span(unit, call.args[index + 1])
-        return SourceEdit(unit, start, next_start, "")
-    if index > 0:
-        _, previous_value_end = _span(unit, call.args[index - 1].value)
-        _, value_end = _span(unit, arg.value)
-        return SourceEdit(unit, previous_value_end, value_end, "")
     _, value_end = _span(unit, arg.value)
-    return SourceEdit(unit, start, value_end, "")
+    if isinstance(arg.comma, cst.Comma):
+        end = text.index(",", value_end) + 1
+    elif index > 0:
+        _, previous_value_end = _span(unit, call.args[index - 1].value)
+        if "#" not in text[previous_value_end:start]:
+            # `f(a=1, b=2)`: the comma before the last argument goes with it.
+            return SourceEdit(unit, previous_value_end, value_end, "")
+        end = value_end  # a comment before it stays; the previous comma becomes a (valid) trailing comma
+    else:
+        end = value_end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    if end < len(text) and text[end] == "#":
+        end = _line_end(text, end)
+    if end == len(text) or text[end] in "\r\n":
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t"):
+            # Something else before it on its line: the line break stays, and the blanks before it go.
+            while start > line_start and text[start - 1] in " \t":
+                start -= 1
+            return SourceEdit(unit, start, end, "")
+        # The argument's own lines: removed whole, with the line break.
+        if text.startswith("\r\n", end):
+            end += 2
+        elif end < len(text):
+            end += 1
+        return SourceEdit(unit, line_start, end, "")
+    return SourceEdit(unit, start, end, "")
+
+
+def _line_end(text: str, at: int) -> int:
+    """The offset of the line break (or the end of the text) at or after `at`."""
+    ends = [i for i in (text.find("\r", at), text.find("\n", at)) if i >= 0]
+    return min(ends) if ends else len(text)
 
 
 def apply_edits(edits: list[SourceEdit]) -> dict[Unit, str]:
     """Each edited unit's new text (edits are made on the text as written; the masked copy has the same
-    offsets). Raises NeedsHuman when two edits overlap."""
+    offsets). The same edit asked for twice (two tuners sharing one range object) is made once. Raises
+    NeedsHuman when two edits overlap, or when an edited unit would not compile."""
     by_unit: dict[Unit, list[SourceEdit]] = {}
-    for edit in edits:
+    for edit in dict.fromkeys(edits):
         by_unit.setdefault(edit.unit, []).append(edit)
     result = {}
     for unit, unit_edits in by_unit.items():
@@ -334,8 +369,24 @@ def apply_edits(edits: list[SourceEdit]) -> dict[Unit, str]:
                 raise NeedsHuman("two fixes edit the same argument")
             text = text[: edit.start] + edit.text + text[edit.end :]
             limit = edit.start
+        _compiles(unit, text)
         result[unit] = text
     return result
+
+
+def _compiles(unit: Unit, text: str) -> None:
+    """Raises NeedsHuman when the edited code is not Python (a notebook cell's magics masked as the reader
+    masks them; a cell may `await` at the top, as IPython allows)."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if unit.cell is not None else 0
+    try:
+        # A BOM is read as U+FEFF, which compile() refuses in a str (Python skips it when it reads the file).
+        compile(mask_magics(text.removeprefix("\ufeff")), "<fixed>", "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        line = getattr(error, "lineno", None)
+        where = f"cell {unit.cell}, " if unit.cell is not None else ""
+        at = f" ({where}line {line})" if line else ""
+        message = getattr(error, "msg", None) or str(error)
+        raise NeedsHuman(f"the fixed code would not compile{at}: {message}; nothing was written") from None
 
 
 def _write_units(path: str, text: str, read: _Read, changed: dict[Unit, str]) -> str:
@@ -343,6 +394,10 @@ def _write_units(path: str, text: str, read: _Read, changed: dict[Unit, str]) ->
     if not read.notebook:
         (unit,) = read.units
         return changed.get(unit, text)
+    return keep_line_breaks(text, _notebook_text(text, changed))
+
+
+def _notebook_text(text: str, changed: dict[Unit, str]) -> str:
     from hpo_guardrail.linting.layout import LayoutError, edit_text
 
     before = json.loads(text)
@@ -388,13 +443,14 @@ def fix_sdk_file(
             break
         tuners = find_tuners(read.units)
         edits: list[SourceEdit] = []
+        planned: list[tuple[int, str, AppliedFix]] = []  # applied only once the round's edits are made
         for index, (report, found) in enumerate(zip(reports, tuners, strict=False)):
             if report.evaluation is None:
                 continue
             request = sdk_request(found, _job_name(path, index))
             for fix in (f for f in report.evaluation.fixes if f.automatic):
                 answered = tuple(report.evaluation.findings[i] for i in fix.findings)
-                label = " ".join(p for p in (answered[0].rule, answered[0].definition, answered[0].parameter) if p)
+                label = fix_label(answered[0])
                 try:
                     fix_edits = [
                         edit_for(op, request.anchor_of(op.path) if op.op != "remove" else request.anchors.get(op.path))
@@ -404,18 +460,24 @@ def fix_sdk_file(
                     not_applied.setdefault(index, {})[label] = str(why)
                     continue
                 edits += fix_edits
-                applied.setdefault(index, []).append(AppliedFix(fix, answered))
-                not_applied.get(index, {}).pop(label, None)
+                planned.append((index, label, AppliedFix(fix, answered)))
         if not edits:
             break
         try:
             changed = apply_edits(edits)
-        except NeedsHuman:
+        except NeedsHuman as why:
+            for index, label, _fix in planned:
+                not_applied.setdefault(index, {})[label] = str(why)
             break
         current = _write_units(path, current, read, changed)
+        for index, label, done in planned:
+            applied.setdefault(index, []).append(done)
+            not_applied.get(index, {}).pop(label, None)
     if current != text:
         try:
-            Path(path).write_text(current, encoding="utf-8")
+            # newline="": written as the text has its line breaks (a CRLF file stays CRLF).
+            with open(path, "w", encoding="utf-8", newline="") as file:
+                file.write(current)
         except OSError as error:
             return [
                 JobReport(
@@ -426,7 +488,7 @@ def fix_sdk_file(
     for index, report in enumerate(reports):
         if report.status is not Status.EVALUATED:
             continue
-        remaining = {" ".join(p for p in (f.rule, f.definition, f.parameter) if p) for f in report.findings}
+        remaining = {fix_label(f) for f in report.findings}
         report.fix = FixReport(
             output=path if current != text and applied.get(index) else None,
             applied=applied.get(index, []),
@@ -442,7 +504,9 @@ def read_sdk_file(path: str) -> str:
     try:
         if os.path.getsize(path) > 4 * FILE_MAX_CHARACTERS:
             raise SdkReadError(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
-        return Path(path).read_text(encoding="utf-8")
+        # newline="": the text as written, so --fix keeps a CRLF file's line breaks.
+        with open(path, encoding="utf-8", newline="") as file:
+            return file.read()
     except FileNotFoundError:
         raise SdkReadError("no such file") from None
     except UnicodeDecodeError:

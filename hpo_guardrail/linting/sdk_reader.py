@@ -83,7 +83,9 @@ _TUNER_PARAMETERS = (
     "autotune",
     "hyperparameters_to_keep_static",
 )
-_CREATE_PARAMETERS = (  # v2 tuner.py HyperparameterTuner.create
+# v2 tuner.py HyperparameterTuner.create; v3 (sagemaker-train src/sagemaker/train/tuner.py) names the first
+# parameter model_trainer_dict, read by _estimators_of whichever name the call uses.
+_CREATE_PARAMETERS = (
     "estimator_dict",
     "objective_metric_name_dict",
     "hyperparameter_ranges_dict",
@@ -235,9 +237,14 @@ class _Binding:
 _MAGIC = re.compile(r"^([ \t]*)([%!?])", re.MULTILINE)
 
 
+def mask_magics(text: str) -> str:
+    """The code with IPython lines (%magic, !shell, ?help), which are not Python, commented out, keeping every
+    offset."""
+    return _MAGIC.sub(lambda m: m.group(1) + "#", text)
+
+
 def _unit(text: str, cell: int | None) -> Unit:
-    # IPython lines (%magic, !shell, ?help) are not Python: commented out, keeping every offset.
-    masked = _MAGIC.sub(lambda m: m.group(1) + "#", text)
+    masked = mask_magics(text)
     try:
         module = cst.parse_module(masked)
     except cst.ParserSyntaxError as error:
@@ -992,8 +999,16 @@ def _v3_trainer(b: _Builder, trainer: SdkObject, label: str, definition: dict[st
     definition["EnableManagedSpotTraining"] = spot
 
 
+def _estimators_of(tuner: SdkObject) -> tuple[str, Value | None]:
+    """`HyperparameterTuner.create`'s estimators and the name they were given by: estimator_dict (v2, and the
+    positional first argument) or model_trainer_dict (v3)."""
+    if "model_trainer_dict" in tuner.args and "estimator_dict" not in tuner.args:
+        return "model_trainer_dict", tuner.args["model_trainer_dict"]
+    return "estimator_dict", tuner.get("estimator_dict")
+
+
 def _create_definitions(b: _Builder, tuner: SdkObject, objective_type: Any) -> list[dict[str, Any]]:
-    estimators = tuner.get("estimator_dict")
+    name_given, estimators = _estimators_of(tuner)
     if not isinstance(estimators, Known) or not isinstance(estimators.value, dict):
         what = (
             estimators.reason
@@ -1002,7 +1017,7 @@ def _create_definitions(b: _Builder, tuner: SdkObject, objective_type: Any) -> l
             if estimators is None
             else "not a dict"
         )
-        b.unknowns.append(f"estimator_dict is {what}: unknown")
+        b.unknowns.append(f"{name_given} is {what}: unknown")
         return []
     metric_names = b.value(tuner, "objective_metric_name_dict", "objective_metric_name_dict", {}, kind=dict)
     ranges_given = tuner.get("hyperparameter_ranges_dict")
@@ -1044,7 +1059,7 @@ def _tags(b: _Builder, tuner: SdkObject, found: TunerCall) -> list[dict[str, str
     tags = _tag_list(b, tuner.get("tags"), "tags")
     estimator: Value | None
     if found.create:
-        estimators = tuner.get("estimator_dict")
+        _, estimators = _estimators_of(tuner)
         estimator = None
         if isinstance(estimators, Known) and isinstance(estimators.value, dict) and estimators.value:
             estimator = estimators.value[sorted(estimators.value)[0]]

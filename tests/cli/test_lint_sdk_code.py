@@ -59,3 +59,37 @@ def test_linting_a_request_loads_neither_libcst_nor_nbformat(tmp_path):
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert not [m for m in loaded if m.split(".")[0] in ("libcst", "nbformat")]
+
+
+def _kept_line_breaks(before: bytes, after: bytes) -> None:
+    """Every byte of `before` outside the edited values is in `after` unchanged: no original line break or
+    other byte between the edits changes, and every line of `after` ends in CRLF."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            assert b"\r" not in before[i1:i2] and b"\n" not in before[i1:i2], (before[i1:i2], after[j1:j2])
+    assert after.count(b"\n") == after.count(b"\r\n")
+
+
+def test_fix_keeps_a_crlf_script_byte_for_byte_outside_the_edits(lint, tmp_path):
+    script = tmp_path / "crlf.py"
+    before = (DATA / "pytorch_mnist.py").read_bytes().replace(b"\n", b"\r\n")
+    script.write_bytes(before)
+    fixed = lint("crlf.py", "--fix", "--prices", "bundled")
+    after = script.read_bytes()
+    assert "written to crlf.py" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert b'scaling_type="Logarithmic"' in after
+    _kept_line_breaks(before, after)
+
+
+def test_fix_keeps_a_crlf_request_byte_for_byte_outside_the_edits(lint, tmp_path):
+    request = tmp_path / "r.json"
+    before = (DATA / "xgboost_builtin.request.json").read_bytes().replace(b"\n", b"\r\n")
+    request.write_bytes(before)
+    fixed = lint("r.json", "--fix", "--prices", "bundled")
+    after = request.read_bytes()
+    assert "written to r.json" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert b'"Logarithmic"' in after and after != before
+    _kept_line_breaks(before, after)

@@ -297,3 +297,67 @@ def test_the_command_is_registered_with_its_options():
 def test_load_test_file_names_a_missing_file(tmp_path):
     with pytest.raises(UnusableTestFile, match=re.escape("invalid test file gone.hpo-test.yaml: no such file")):
         load_test_file(tmp_path / "gone.hpo-test.yaml", "gone.hpo-test.yaml")
+
+
+_TWO_TUNERS = """from sagemaker.estimator import Estimator
+from sagemaker.tuner import ContinuousParameter, HyperparameterTuner
+
+est = Estimator("img", "role", instance_count=1, instance_type="ml.m5.xlarge", max_run=3600)
+ranges = {"learning_rate": ContinuousParameter(0.0001, 1.0)}
+small = HyperparameterTuner(est, "loss", ranges, max_jobs=10, max_parallel_jobs=2, max_runtime_in_seconds=86400)
+logged = HyperparameterTuner(
+    est,
+    "loss",
+    {"learning_rate": ContinuousParameter(0.0001, 1.0, scaling_type="Logarithmic")},
+    max_jobs=10,
+    max_parallel_jobs=2,
+    max_runtime_in_seconds=86400,
+)
+"""
+
+
+def _sdk_case(sdk: str, expect: str, tuner: str = "") -> str:
+    return (
+        f"policy: packaged\ncases:\n  - name: sdk code\n    input: {{sdk: {sdk}{tuner}}}\n    expect:\n      {expect}\n"
+    )
+
+
+def test_a_case_reads_sdk_code_as_lint_does(tmp_path):
+    shutil.copy(ROOT / "tests/data/sdk/xgboost_builtin.py", tmp_path / "train.py")
+    passing = _sdk_case("train.py", "findings_exactly: [log-scale, positive-min, runtime-unbounded]")
+    run = run_tests([str(_write(tmp_path, passing))], cwd=tmp_path)
+    assert run.exit_code() == 0, text_report(run)
+    (case,) = run.cases
+    assert case.report.kind.value == "sdk-code" and case.report.where == "line 29"
+    (failing,) = run_tests([str(_write(tmp_path, _sdk_case("train.py", "findings_exactly: []")))], cwd=tmp_path).cases
+    assert failing.result == "failed"
+
+
+def test_an_sdk_case_names_its_tuner_when_the_file_has_several(tmp_path):
+    (tmp_path / "two.py").write_text(_TWO_TUNERS, encoding="utf-8")
+    unnamed = run_tests([str(_write(tmp_path, _sdk_case("two.py", "findings: []")))], cwd=tmp_path)
+    (case,) = unnamed.cases
+    assert case.result == "error"
+    assert case.reason == (
+        "the input cannot be used: two.py has 2 tuners (1 at line 6, 2 at line 7): name the one this case tests "
+        "with `tuner: N`"
+    )
+    first = run_tests([str(_write(tmp_path, _sdk_case("two.py", "findings: [log-scale]", ", tuner: 1")))])
+    second = run_tests([str(_write(tmp_path, _sdk_case("two.py", "absent: [log-scale]", ", tuner: 2")))])
+    assert first.exit_code() == 0 and second.exit_code() == 0, text_report(first) + text_report(second)
+    (third,) = run_tests([str(_write(tmp_path, _sdk_case("two.py", "findings: []", ", tuner: 3")))]).cases
+    assert third.result == "error" and "two.py has 2 tuners: there is no tuner 3" in third.reason
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("{sdk: train.json}", "`sdk` is a .py script or an .ipynb notebook"),
+        ("{file: r.json, tuner: 1}", "`tuner` picks a tuner of an `sdk` input"),
+        ("{sdk: train.py, tuner: 0}", "greater than or equal to 1"),
+    ],
+)
+def test_an_unusable_sdk_input_is_named(tmp_path, given, reason):
+    text = f"policy: packaged\ncases:\n  - name: c\n    input: {given}\n    expect:\n      findings: []\n"
+    with pytest.raises(UnusableTestFile, match=re.escape(reason)):
+        load_test_file(_write(tmp_path, text), "t")

@@ -229,3 +229,130 @@ def test_notebook_findings_name_the_cell_and_line(evaluator):
     assert result["properties"]["cell"] == 5 and result["properties"]["cellLine"] == 2
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == file_line
     assert report.as_json()["findings"][positive]["cell"] == 5
+
+
+_SHARED_RANGE = """from sagemaker.estimator import Estimator
+from sagemaker.tuner import ContinuousParameter, HyperparameterTuner
+
+est = Estimator("img", "role", instance_count=1, instance_type="ml.m5.xlarge", max_run=3600)
+ranges = {"learning_rate": ContinuousParameter(0.0001, 1.0)}
+t1 = HyperparameterTuner(est, "validation:loss", ranges, max_jobs=20, max_parallel_jobs=2, max_runtime_in_seconds=86400)
+t2 = HyperparameterTuner(est, "validation:loss", ranges, max_jobs=10, max_parallel_jobs=2, max_runtime_in_seconds=86400)
+"""
+
+
+def test_two_tuners_sharing_a_range_object_get_one_edit_and_code_that_runs(evaluator, tmp_path):
+    path = tmp_path / "shared.py"
+    path.write_text(_SHARED_RANGE)
+    reports = fix_sdk_file(str(path), _SHARED_RANGE, evaluator)
+    after = path.read_text()
+    compile(after, str(path), "exec")  # a repeated keyword argument is a SyntaxError
+    assert 'ContinuousParameter(0.0001, 1.0, scaling_type="Logarithmic")}' in after
+    assert [[a.findings[0].rule for a in r.fix.applied] for r in reports] == [["log-scale"], ["log-scale"]]
+    assert [list(r.findings) for r in reports] == [[], []]
+
+
+def test_a_fix_that_would_not_compile_is_neither_written_nor_listed_as_applied(evaluator, tmp_path, monkeypatch):
+    import hpo_guardrail.linting.sdk_lint as sdk_lint
+
+    monkeypatch.setattr(sdk_lint, "_python_literal", lambda value, parameter: "(")
+    path = tmp_path / "shared.py"
+    path.write_text(_SHARED_RANGE)
+    (report, _) = fix_sdk_file(str(path), _SHARED_RANGE, evaluator)
+    assert path.read_text() == _SHARED_RANGE
+    assert report.fix.applied == [] and report.fix.output is None
+    assert "the fixed code would not compile (line 5)" in report.fix.not_applied["log-scale learning_rate"]
+
+
+def test_apply_edits_refuses_a_repeated_keyword_and_makes_a_repeated_edit_once():
+    from hpo_guardrail.linting.sdk_lint import NeedsHuman, SourceEdit, apply_edits
+
+    (unit,) = read_script("f(a=1)\n")
+    at = len("f(a=1")
+    twice = [SourceEdit(unit, at, at, ", b=2"), SourceEdit(unit, at, at, ", b=2")]
+    assert apply_edits(twice) == {unit: "f(a=1, b=2)\n"}
+    with pytest.raises(NeedsHuman, match=r"would not compile \(line 1\)"):
+        apply_edits([SourceEdit(unit, at, at, ", b=2"), SourceEdit(unit, at, at, ", b=3")])
+
+
+_REMOVAL = """from sagemaker.estimator import Estimator
+from sagemaker.tuner import ContinuousParameter, HyperparameterTuner, StrategyConfig, HyperbandStrategyConfig
+
+est = Estimator("img", "role", instance_count=1, instance_type="ml.m5.xlarge", max_run=3600)
+tuner = HyperparameterTuner(
+    est,
+    "validation:loss",
+    {"learning_rate": ContinuousParameter(0.0001, 1.0, scaling_type="Logarithmic")},
+    strategy="Bayesian",
+    strategy_config=StrategyConfig(HyperbandStrategyConfig(max_resource=10, min_resource=1)),  # team default
+    # budget agreed with finance: do not change
+    max_jobs=20,
+    max_parallel_jobs=2,
+    max_runtime_in_seconds=86400,
+)
+"""
+
+
+def test_removing_an_argument_takes_its_own_comment_and_keeps_the_next_ones(evaluator, tmp_path):
+    path = tmp_path / "rm.py"
+    path.write_text(_REMOVAL)
+    (report,) = fix_sdk_file(str(path), _REMOVAL, evaluator)
+    assert report.fix.applied, report.fix
+    removed = next(line for line in _REMOVAL.splitlines(keepends=True) if "# team default" in line)
+    assert path.read_text() == _REMOVAL.replace(removed, "")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("f(a=1, b=2, c=3)\n", "f(a=1, c=3)\n"),
+        ("f(a=1, b=2)\n", "f(a=1)\n"),
+        ("f(\n    a=1,\n    b=2,  # why\n    # about c\n    c=3,\n)\n", "f(\n    a=1,\n    # about c\n    c=3,\n)\n"),
+        ("f(\n    a=1,  # about a\n    b=2\n)\n", "f(\n    a=1,  # about a\n)\n"),
+        ("f(\n    a=1, b=2,\n    c=3,\n)\n", "f(\n    a=1,\n    c=3,\n)\n"),
+        ("f(\r\n    a=1,\r\n    b=2,\r\n)\r\n", "f(\r\n    a=1,\r\n)\r\n"),
+    ],
+)
+def test_removal_cuts_the_argument_with_its_comma_and_same_line_comment(code, expected):
+    from hpo_guardrail.linting.sdk_lint import _removal, apply_edits
+
+    (unit,) = read_script(code)
+    call = unit.module.body[0].body[0].value
+    arg = next(a for a in call.args if a.keyword.value == "b")
+    assert apply_edits([_removal(unit, call, arg)]) == {unit: expected}
+
+
+_V3_CREATE = """from sagemaker.train import ModelTrainer
+from sagemaker.train.configs import Compute
+from sagemaker.train.tuner import HyperparameterTuner
+from sagemaker.core.parameter import ContinuousParameter
+
+a = ModelTrainer(training_image="img", compute=Compute(instance_type="ml.g5.xlarge", instance_count=1))
+b = ModelTrainer(training_image="img", compute=Compute(instance_type="ml.g5.2xlarge", instance_count=1))
+tuner = HyperparameterTuner.create(
+    model_trainer_dict={"b": b, "a": a},
+    objective_metric_name_dict={"a": "loss", "b": "loss"},
+    hyperparameter_ranges_dict={"a": {"lr": ContinuousParameter(0.0001, 1.0)}, "b": {"x": ContinuousParameter(1, 2)}},
+    objective_type="Minimize", max_jobs=10, max_parallel_jobs=2,
+)
+"""
+
+
+def test_v3_create_reads_model_trainer_dict(evaluator):
+    (report,) = lint_sdk_text("v3c.py", _V3_CREATE, evaluator)
+    assert report.status is Status.EVALUATED, report.reason
+    definitions = report.request["TrainingJobDefinitions"]
+    assert [d["DefinitionName"] for d in definitions] == ["a", "b"]
+    assert [d["ResourceConfig"]["InstanceType"] for d in definitions] == ["ml.g5.xlarge", "ml.g5.2xlarge"]
+    unknown = _V3_CREATE.replace('{"b": b, "a": a}', "trainers()")
+    (skipped,) = lint_sdk_text("v3c.py", unknown, evaluator)
+    assert skipped.status is Status.SKIPPED and "model_trainer_dict is " in skipped.reason
+
+
+def test_a_file_with_a_byte_order_mark_is_still_fixed(evaluator, tmp_path):
+    path = tmp_path / "bom.py"
+    code = "\ufeff" + _SHARED_RANGE
+    path.write_text(code, encoding="utf-8")
+    reports = fix_sdk_file(str(path), code, evaluator)
+    assert all(r.fix.applied for r in reports), [r.fix.not_applied for r in reports]
+    assert path.read_text(encoding="utf-8").startswith("\ufefffrom sagemaker")
