@@ -197,17 +197,8 @@ def _lint_sdk(path: str, options: LintOptions, evaluator: Evaluator) -> list[Job
         text = read_sdk_file(path)
     except SdkReadError as error:
         return [JobReport(path=path, status=Status.ERROR, reason=str(error))]
-    if options.fix:
-        return fix_sdk_file(
-            path,
-            text,
-            evaluator,
-            region=options.region,
-            account=options.account,
-            principal=options.principal,
-            team=options.team,
-        )
-    return lint_sdk_text(
+    run = fix_sdk_file if options.fix else lint_sdk_text
+    return run(
         path,
         text,
         evaluator,

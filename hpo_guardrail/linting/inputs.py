@@ -231,22 +231,8 @@ def lint_document(
         where = f" at {error.path}" if error.path else ""
         what = f"invalid {kind.value}" if kind else "unrecognised input"
         return JobReport(path=path, status=Status.ERROR, kind=kind, reason=f"{what}{where}: {error.reason}")
-    given = principal_context(principal) if principal else {}
-    context = context.model_copy(
-        update=given
-        | {"region": region or context.region, "account": account or given.get("account") or context.account}
-    )
-    assessment = evaluator.assess(request, context)
-    report = JobReport(
-        path=path,
-        status=Status.EVALUATED,
-        kind=kind,
-        context=assessment.context,
-        region=assessment.region,
-        evaluation=assessment.evaluation,
-        decision=assessment.decision,
-        team=assessment.team,
-        request=request_document,
+    report = assessed_report(
+        path, kind, request, context, evaluator, request_document, region=region, account=account, principal=principal
     )
     locate_findings(report, text, REQUEST_LOCATION[kind])
     return report
@@ -297,3 +283,38 @@ def check_usage(options: LintOptions) -> None:
         raise UsageError("--team needs a team name (the value of the policy's team tag)")
     if options.fix and STDIN in options.paths and options.output is None:
         raise UsageError("--fix on stdin needs --output FILE (or --output - for stdout)")
+
+
+def assessed_report(
+    path: str,
+    kind: InputKind,
+    request: TuningRequest,
+    context: CallContext,
+    evaluator: Evaluator,
+    request_document: dict[str, Any],
+    *,
+    region: str | None,
+    account: str | None,
+    principal: str | None,
+    where: str | None = None,
+) -> JobReport:
+    """The evaluated report of one request, as the guardrail would judge it: `region`, `account` and `principal`
+    (the creator's ARN, and its account) given on the command line win over the input's own context."""
+    given = principal_context(principal) if principal else {}
+    context = context.model_copy(
+        update=given
+        | {"region": region or context.region, "account": account or given.get("account") or context.account}
+    )
+    assessment = evaluator.assess(request, context)
+    return JobReport(
+        path=path,
+        status=Status.EVALUATED,
+        kind=kind,
+        context=assessment.context,
+        region=assessment.region,
+        evaluation=assessment.evaluation,
+        decision=assessment.decision,
+        team=assessment.team,
+        request=request_document,
+        where=where,
+    )

@@ -26,7 +26,7 @@ import libcst as cst
 from hpo_guardrail.enforce.evaluator import Evaluator
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.fixing import MAX_ROUNDS, fix_label, keep_line_breaks
-from hpo_guardrail.linting.inputs import principal_context, with_team
+from hpo_guardrail.linting.inputs import assessed_report, with_team
 from hpo_guardrail.linting.results import AppliedFix, FixReport, InputKind, JobReport
 from hpo_guardrail.linting.sdk_reader import (
     Anchor,
@@ -137,21 +137,16 @@ def _evaluate(
             reason=f"the tuner at {where} gives an invalid request{at}: {error.reason}",
             where=where,
         )
-    given = principal_context(principal) if principal else {}
-    context = CallContext(event_id=f"lint-{parsed.job_name}").model_copy(
-        update=given | {"region": region, "account": account or given.get("account")}
-    )
-    assessment = evaluator.assess(parsed, context)
-    report = JobReport(
-        path=path,
-        status=Status.EVALUATED,
-        kind=kind,
-        context=assessment.context,
-        region=assessment.region,
-        evaluation=assessment.evaluation,
-        decision=assessment.decision,
-        team=assessment.team,
-        request=request.document,
+    report = assessed_report(
+        path,
+        kind,
+        parsed,
+        CallContext(event_id=f"lint-{parsed.job_name}"),
+        evaluator,
+        request.document,
+        region=region,
+        account=account,
+        principal=principal,
         where=where,
     )
     locate_sdk_findings(report, request, text)
