@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.policy_source import PolicySource, is_ssm
 from hpo_guardrail.enforce.settings import Settings
+from rules.assessment import DEFAULT_REGION
 from rules.prices import PriceBook
+
+if TYPE_CHECKING:
+    from hpo_guardrail.linting.prices import CliPrices
 
 
 def cli_evaluator(
@@ -51,3 +56,41 @@ def check_profile(profile: str | None) -> None:
         from hpo_guardrail.adapters.clients import session
 
         session(profile)
+
+
+@dataclass(frozen=True)
+class AccountEvaluation:
+    """What `scan` and `review` judge jobs of an account with: the prices --prices chose, the AWS session of
+    --profile, the region (--region, else the profile's, else DEFAULT_REGION) and the evaluator."""
+
+    prices: CliPrices
+    aws: Any
+    region: str
+    evaluator: Evaluator
+
+
+def account_evaluation(
+    *,
+    policy: str | None,
+    prices: str,
+    profile: str | None,
+    region: str | None,
+    open_session: Callable[..., Any],
+    environ: Mapping[str, str] = os.environ,
+    pricing_client: Any = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> AccountEvaluation:
+    """Prices, session, region and evaluator for a command that reads an account's jobs; raises ValueError or
+    AwsCallFailed (one line each) for bad options, settings or a policy that cannot be read."""
+    # Imported here: lint builds its evaluator without a session and needs none of it.
+    from hpo_guardrail.linting.prices import cli_prices
+
+    chosen = cli_prices(prices, profile=profile, environ=environ, pricing_client=pricing_client, clock=clock)
+    aws = open_session(profile, region)
+    where = region or aws.region_name or DEFAULT_REGION
+    # An ssm: policy is read as the same profile, in that region.
+    evaluator = cli_evaluator(
+        policy=policy, environ=environ, prices=chosen.book, aws_session=aws, region=where, clock=clock
+    )
+    evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
+    return AccountEvaluation(chosen, aws, where, evaluator)

@@ -19,11 +19,9 @@ from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.evaluator import utc_now
 from hpo_guardrail.enforce.ports import JobNotFound
 from hpo_guardrail.enforce.review_job import FINISHED_STATUSES, JobNotFinished, ReviewedJob, review_finished_job
-from hpo_guardrail.linting.evaluation import cli_evaluator
+from hpo_guardrail.linting.evaluation import account_evaluation
 from hpo_guardrail.linting.output import write_json
-from hpo_guardrail.linting.prices import cli_prices
 from hpo_guardrail.linting.results import fail_on_level
-from rules.assessment import DEFAULT_REGION
 from rules.findings import Severity
 from rules.parsing import InvalidRequest
 
@@ -185,16 +183,17 @@ def run_review(
         if options.output_format not in REVIEW_FORMATS:
             raise ValueError(f"--format must be one of {', '.join(REVIEW_FORMATS)}, not {options.output_format!r}")
         fail_on = fail_on_level(options.fail_on)
-        prices = cli_prices(
-            options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client, clock=clock
+        judged = account_evaluation(
+            policy=options.policy,
+            prices=options.prices,
+            profile=options.profile,
+            region=options.region,
+            open_session=open_session,
+            environ=environ,
+            pricing_client=pricing_client,
+            clock=clock,
         )
-        aws = open_session(options.profile, options.region)
-        region = options.region or aws.region_name or DEFAULT_REGION
-        # An ssm: policy is read as the same profile, in the job's region.
-        evaluator = cli_evaluator(
-            policy=options.policy, environ=environ, prices=prices.book, aws_session=aws, region=region, clock=clock
-        )
-        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
+        prices, aws, region, evaluator = judged.prices, judged.aws, judged.region, judged.evaluator
         sagemaker = cli_client("sagemaker", aws_session=aws, region=region)
         jobs = TuningJobReader(sagemaker)
         description = jobs.describe(options.job_name)

@@ -28,9 +28,8 @@ from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.ports import AccountAccessFailed, JobNotFound, NotificationFailed, Notifier
 from hpo_guardrail.enforce.settings import Settings
-from hpo_guardrail.linting.evaluation import cli_evaluator
+from hpo_guardrail.linting.evaluation import account_evaluation
 from hpo_guardrail.linting.output import emit, report_problems
-from hpo_guardrail.linting.prices import cli_prices
 from hpo_guardrail.linting.results import InputKind, JobReport, exit_code, fail_on_level
 from rules.assessment import DEFAULT_REGION
 from rules.decision import Action
@@ -176,19 +175,21 @@ def run_scan(
         fail_on = fail_on_level(options.fail_on)
         across = options.across_accounts()
         settings = Settings.from_environ(environ)
-        prices = cli_prices(
-            options.prices, profile=options.profile, environ=environ, pricing_client=pricing_client, clock=clock
-        )
         topic = options.topic_arn or settings.notify_topic_arn
         if options.notify and not topic:
             raise ValueError("--notify needs --topic-arn or NOTIFY_TOPIC_ARN")
-        aws = open_session(options.profile, options.region)
-        region = options.region or aws.region_name or DEFAULT_REGION
-        # An ssm: policy is read as the same profile, in the region scanned (with --org: the first region).
-        evaluator = cli_evaluator(
-            policy=options.policy, environ=environ, prices=prices.book, aws_session=aws, region=region, clock=clock
+        # With --org, the policy is read in the region given (the first region scanned).
+        judged = account_evaluation(
+            policy=options.policy,
+            prices=options.prices,
+            profile=options.profile,
+            region=options.region,
+            open_session=open_session,
+            environ=environ,
+            pricing_client=pricing_client,
+            clock=clock,
         )
-        evaluator.document()  # a policy that cannot be read fails here, naming the file and the field
+        prices, aws, region, evaluator = judged.prices, judged.aws, judged.region, judged.evaluator
         sts_client = cli_client("sts", aws_session=aws, region=region)
         account = caller_account(sts_client)
         if across:
