@@ -111,6 +111,18 @@ def fresh(
     return Runs(tuple(out))
 
 
+def paired(
+    work: str, environment: Environment, *, runs: int = 7, env: Mapping[str, str] | None = None
+) -> tuple[Runs, Runs]:
+    """`work` and the floor, run alternately in fresh interpreters of `environment`: (work's runs, the floor's).
+    Alternating keeps a machine that slows down or speeds up during the run from favouring either side."""
+    work_runs, floor_runs = [], []
+    for _ in range(runs):
+        work_runs.extend(fresh(work, environment, runs=1, env=env).runs)
+        floor_runs.extend(fresh(FLOOR_WORK, environment, runs=1).runs)
+    return Runs(tuple(work_runs)), Runs(tuple(floor_runs))
+
+
 def floor(environment: Environment, *, runs: int = 7) -> Runs:
     """python + `import boto3` + one client, in `environment`."""
     return fresh(FLOOR_WORK, environment, runs=runs)

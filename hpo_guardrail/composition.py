@@ -17,7 +17,7 @@ from hpo_guardrail.adapters.clients import (
     CLI_CLIENT_CONFIG,
     FUNCTION_CLIENT_CONFIG,
     QUICK_CLIENT_CONFIG,
-    function_client,
+    FunctionClients,
 )
 from hpo_guardrail.adapters.dynamodb import DynamoDbAuditQuery, DynamoDbAuditStore, DynamoDbPriceCache
 from hpo_guardrail.adapters.member import MemberSessions
@@ -39,6 +39,7 @@ from hpo_guardrail.enforce.service import GuardrailService
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.enforce.state_change import StateChangeTrigger
 from hpo_guardrail.environment import PriceSettings
+from hpo_guardrail.observability import logger
 from hpo_guardrail.pricing.lookup import LivePrices
 from rules.prices import BundledPrices, PriceBook
 
@@ -96,20 +97,21 @@ def policy_source(spec: str | None, max_age_seconds: int) -> PolicySource:
     return PolicySource(spec, max_age_seconds, ssm=SsmParameters() if is_ssm(spec) else None)
 
 
-def build_live_prices(settings: PriceSettings) -> PriceBook:
+def build_live_prices(settings: PriceSettings, clients: FunctionClients) -> PriceBook:
     """The deployed functions' prices: the shared cache and the Price List API in front of the bundled table."""
     if not (settings.live_prices or settings.price_cache_table_name):
         return BundledPrices()
     # Short timeouts and one cache write attempt: a slow price never holds a stop (the bundled table is behind it).
     cache = (
         DynamoDbPriceCache(
-            function_client("dynamodb", config=QUICK_CLIENT_CONFIG), settings.price_cache_table_name, write_attempts=1
+            clients.client("dynamodb", config=QUICK_CLIENT_CONFIG), settings.price_cache_table_name, write_attempts=1
         )
         if settings.price_cache_table_name
         else None
     )
+    # Asked only for a type the shared cache lacks (a new type or region): its client is made then.
     price_list = (
-        PriceListApi(function_client("pricing", config=LOOKUP_CLIENT_CONFIG, region=PRICING_API_REGION))
+        PriceListApi(clients.lazy("pricing", config=LOOKUP_CLIENT_CONFIG, region=PRICING_API_REGION))
         if settings.live_prices
         else None
     )
@@ -121,20 +123,22 @@ def build_live_prices(settings: PriceSettings) -> PriceBook:
     )
 
 
-def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
-    """Read settings and create the boto3 clients the adapters use."""
+def build_service(environ: Mapping[str, str] = os.environ, clients: FunctionClients | None = None) -> GuardrailService:
+    """Read settings and create the boto3 clients the adapters use: at once those every evaluated event calls (the
+    audit table, the topic, the price cache, Security Hub and SSM when configured), the others on first use
+    (SageMaker, which only a stop or a state change calls, in the region it names; STS for member roles; the Price
+    List API)."""
     settings = Settings.from_environ(environ)
-    members = build_member_sessions(settings)
-    jobs = build_job_controllers(settings, members)
-    notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
+    clients = clients or FunctionClients()
+    members = build_member_sessions(settings, clients)
+    jobs = build_job_controllers(settings, clients, members)
+    notifier = SnsNotifier(clients.client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     audit = (
-        DynamoDbAuditStore(function_client("dynamodb"), settings.audit_table_name)
-        if settings.audit_table_name
-        else None
+        DynamoDbAuditStore(clients.client("dynamodb"), settings.audit_table_name) if settings.audit_table_name else None
     )
-    exporter = SecurityHubExporter(function_client("securityhub")) if settings.security_hub_export else None
+    exporter = SecurityHubExporter(clients.client("securityhub")) if settings.security_hub_export else None
     policies = policy_source(settings.policy, settings.policy_max_age_seconds)
-    prices = build_live_prices(settings)
+    prices = build_live_prices(settings, clients)
     service = GuardrailService(
         settings,
         jobs=jobs,
@@ -149,10 +153,22 @@ def build_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
     service.offer_stop_button(environ.get(STOP_BUTTON_FUNCTION_VARIABLE))
     # SageMaker's state-change events (the second rule) go to the same service: one evaluator, one audit trail.
     trigger = StateChangeTrigger(
-        service, readers=build_job_readers(settings, members), audit=audit, notifier=notifier, prices=prices
+        service, readers=build_job_readers(settings, clients, members), audit=audit, notifier=notifier, prices=prices
     )
     service.take_state_changes(trigger.handle)
     return service
+
+
+def warm_up(service: GuardrailService, clients: FunctionClients) -> None:
+    """Lambda SnapStart's before-snapshot hook (functions/*/app.py): judge a sample event in memory and make every
+    client, including the ones made on first use, so that restored environments start warm (enforce/warm_up.py).
+    SageMaker's client of the function's own region is made too: a stop needs it while the job's owner waits."""
+    from hpo_guardrail.enforce.warm_up import judge_sample
+
+    judge_sample(service)
+    clients.client("sagemaker", region=service.settings.region)
+    made = clients.make_all()
+    logger.info("Warmed up before the snapshot", extra={"clients": made})
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,9 @@ class _JobReader:
         return self.training.training_jobs(tuning_job_name)
 
 
-def build_job_readers(settings: Settings, members: MemberSessions | None) -> Callable[[str, str, str], _JobReader]:
+def build_job_readers(
+    settings: Settings, clients: FunctionClients, members: MemberSessions | None
+) -> Callable[[str, str, str], _JobReader]:
     """Who reads a tuning job for the state-change trigger: the function's own session in its own account (any
     region), the member role in the organization's other accounts (`members`, the sessions the job controllers
     use; each session named after the event)."""
@@ -178,7 +196,7 @@ def build_job_readers(settings: Settings, members: MemberSessions | None) -> Cal
     def readers(account: str, region: str, event_id: str) -> _JobReader:
         if members is None or account == settings.account_id:
             if region not in own:
-                client = function_client("sagemaker", region=region)
+                client = clients.client("sagemaker", region=region)
                 own[region] = _JobReader(TuningJobDescriber(client), TrainingJobReader(client))
             return own[region]
         client = members.client("sagemaker", account, region, event_id=event_id)
@@ -187,24 +205,34 @@ def build_job_readers(settings: Settings, members: MemberSessions | None) -> Cal
     return readers
 
 
-def build_member_sessions(settings: Settings) -> MemberSessions | None:
+def build_member_sessions(settings: Settings, clients: FunctionClients) -> MemberSessions | None:
     """The member role sessions of an organization's accounts (None for a single account)."""
     if not settings.watches_organization:
         return None
-    sts = function_client("sts")
+    return member_sessions(settings, clients)
+
+
+def member_sessions(settings: Settings, clients: FunctionClients) -> MemberSessions:
+    """Sessions of the member role named by the settings, assumed through the function's own STS client (made when
+    the first member account is called on)."""
     return MemberSessions(
-        sts, settings.member_role_name, partition=sts.meta.partition, client_config=FUNCTION_CLIENT_CONFIG
+        clients.lazy("sts"),
+        settings.member_role_name,
+        partition=None,
+        client_config=FUNCTION_CLIENT_CONFIG,
     )
 
 
-def build_job_controllers(settings: Settings, members: MemberSessions | None = None) -> SageMakerJobControllers:
+def build_job_controllers(
+    settings: Settings, clients: FunctionClients, members: MemberSessions | None = None
+) -> SageMakerJobControllers:
     """Who describes and stops a tuning job: the function's own session in its account (any region), and in
     an organization the member role of every other account (`members`; made here when not given). SNS, DynamoDB,
     SSM and prices always use the function's own session."""
     if members is None:
-        members = build_member_sessions(settings)
+        members = build_member_sessions(settings, clients)
     return SageMakerJobControllers(
-        lambda region: function_client("sagemaker", region=region),
+        lambda region: clients.client("sagemaker", region=region),
         home_account=settings.account_id,
         home_region=settings.region,
         members=members,
@@ -218,9 +246,10 @@ def build_weekly_reporter(environ: Mapping[str, str] = os.environ) -> WeeklyRepo
     from hpo_guardrail.reporting.weekly import WeeklyReporter
 
     settings = ReporterSettings.from_environ(environ)
-    audit = DynamoDbAuditQuery(function_client("dynamodb"), settings.audit_table_name)
-    archive = S3ReportArchive(function_client("s3"), settings.report_bucket_name)
-    notifier = SnsNotifier(function_client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
+    clients = FunctionClients()
+    audit = DynamoDbAuditQuery(clients.client("dynamodb"), settings.audit_table_name)
+    archive = S3ReportArchive(clients.client("s3"), settings.report_bucket_name)
+    notifier = SnsNotifier(clients.client("sns"), settings.notify_topic_arn) if settings.notify_topic_arn else None
     return WeeklyReporter(audit, archive, notifier, region=settings.region)
 
 
@@ -232,10 +261,11 @@ def build_price_refresher(environ: Mapping[str, str] = os.environ) -> PriceCache
 
     settings = PriceRefreshSettings.from_environ(environ)
     # Whole regions, page by page: the patient client of batch work, not the lookup's quick one.
-    client = function_client("pricing", config=CLI_CLIENT_CONFIG, region=PRICING_API_REGION)
+    clients = FunctionClients()
+    client = clients.client("pricing", config=CLI_CLIENT_CONFIG, region=PRICING_API_REGION)
     return PriceCacheRefresher(
         lambda region: fetch_training_prices(client, region),
-        DynamoDbPriceCache(function_client("dynamodb"), settings.price_cache_table_name),
+        DynamoDbPriceCache(clients.client("dynamodb"), settings.price_cache_table_name),
         regions=settings.regions,
         instance_types=InstanceTypeList.from_botocore().types,
         ttl_seconds=settings.price_cache_ttl_seconds,
@@ -252,25 +282,23 @@ def build_reconciler(
     from hpo_guardrail.adapters.sts import caller_account
     from hpo_guardrail.enforce.reconcile import Reconciler, ReconcileSettings
 
-    service = build_service(environ)
+    clients = FunctionClients()
+    service = build_service(environ, clients)
     settings = service.settings
     reconcile = ReconcileSettings.from_environ(environ)
-    home_account = settings.account_id or caller_account(function_client("sts"))
-    sts = function_client("sts")
-    members = MemberSessions(
-        sts, settings.member_role_name, partition=sts.meta.partition, client_config=FUNCTION_CLIENT_CONFIG
-    )
+    home_account = settings.account_id or caller_account(clients.client("sts"))
+    members = member_sessions(settings, clients)
 
     now = clock or (lambda: datetime.now(UTC))
 
     def accounts() -> list[str]:
         if not settings.watches_organization:
             return [home_account]
-        return OrganizationAccounts(function_client("organizations")).active()
+        return OrganizationAccounts(clients.client("organizations")).active()
 
     def lister(account: str, region: str) -> TuningJobReader:
         if account == home_account:
-            return TuningJobReader(function_client("sagemaker", region=region))
+            return TuningJobReader(clients.client("sagemaker", region=region))
         run = f"reconciliation-{now().strftime('%Y%m%dT%H%M%SZ')}"
         return TuningJobReader(members.client("sagemaker", account, region, event_id=run))
 

@@ -12,6 +12,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.tracing.base import BaseProvider
 
+from hpo_guardrail.adapters.xray import XRayDaemonProvider
+
 SERVICE_NAME = os.getenv("POWERTOOLS_SERVICE_NAME", "hpo-guardrail")
 METRICS_NAMESPACE = os.getenv("POWERTOOLS_METRICS_NAMESPACE", "HpoGuardrail")
 
@@ -54,9 +56,22 @@ class LocalProvider(BaseProvider):
 
 # LAMBDA_TASK_ROOT is set in the Lambda runtime only: there the functions trace through X-Ray.
 _IN_LAMBDA = bool(os.getenv("LAMBDA_TASK_ROOT"))
+# The libraries whose calls the functions' traces show: boto3's clients, through botocore.
+TRACED_MODULES = ("botocore",)
 
 logger = Logger(service=SERVICE_NAME)
-tracer = Tracer(service=SERVICE_NAME) if _IN_LAMBDA else Tracer(service=SERVICE_NAME, provider=LocalProvider())
+# In Lambda (unless POWERTOOLS_TRACE_DISABLED) the handler, the traced methods and every AWS call go to X-Ray through
+# hpo_guardrail/adapters/xray.py, which speaks the X-Ray daemon's protocol itself: the X-Ray SDK cost about 50 ms of
+# every cold start (docs/benchmarks.md, "Tracing"). `disabled=False` is Powertools' own switch, which would import
+# the SDK to turn it off; the provider decides instead (LocalProvider traces nothing).
+_TRACE_DISABLED = os.getenv("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in ("1", "true", "yes", "on")
+_TRACING = _IN_LAMBDA and not _TRACE_DISABLED
+tracer = Tracer(
+    service=SERVICE_NAME,
+    provider=XRayDaemonProvider() if _TRACING else LocalProvider(),
+    patch_modules=TRACED_MODULES,
+    disabled=False,
+)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 
 

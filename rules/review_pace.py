@@ -9,13 +9,16 @@ the one the worst case used: MaxNumberOfTrainingJobs, else the Grid combinations
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.cost import grid_combinations
 from rules.models import Strategy, TuningRequest
 from rules.prices import PriceBook
-from rules.review import actual_spend
-from rules.review_inputs import FinishedTuningJob, TrainingJobStatus
+
+if TYPE_CHECKING:
+    from rules.review_inputs import FinishedTuningJob
 
 DEFAULT_TRAINING_JOB_BUDGET = 750  # the default quota of training jobs per tuning job (docs: SageMaker quotas)
 
@@ -56,6 +59,11 @@ def pace_of(
 
     `default_budget` is the policy's `default_max_training_jobs`, so the budget is the worst case's.
     """
+    # Imported here: the audit record holds a TrainingJobPace, so the guardrail's cold start imports this module;
+    # only a review computes a pace.
+    from rules.review import actual_spend
+    from rules.review_inputs import TrainingJobStatus
+
     completed = tuple(run for run in job.training_jobs if run.status is TrainingJobStatus.COMPLETED)
     budget, basis = training_job_budget(job.request, default_budget)
     spend, _ = actual_spend(job.model_copy(update={"training_jobs": completed}), prices)

@@ -6,7 +6,8 @@ which may page through a whole account. Standard retry mode backs off on throttl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,9 +69,70 @@ def session(profile: str | None = None, region: str | None = None) -> Any:
         return boto3.session.Session(profile_name=profile, region_name=region)
 
 
-def function_client(service: str, *, config: Config = FUNCTION_CLIENT_CONFIG, region: str | None = None) -> Any:
-    """A client for the deployed functions: the function's own credentials (and region, unless given)."""
-    return session().client(service, config=config, region_name=region)
+def _function_session() -> Any:
+    """The deployed function's session: botocore's own, since the functions need its clients and nothing of boto3's
+    (resources, S3 transfers); importing boto3 as well would cost about 40 ms of every cold start."""
+    import botocore.session
+
+    return botocore.session.Session()
+
+
+class FunctionClients:
+    """A deployed function's clients, all from one boto3 session, each made once.
+
+    One botocore session, because a session's loader reads botocore's endpoint rules, retry settings and each service's
+    model once and keeps them: every client after the first costs only its own model (a session per client read
+    them all again, about 40 ms each at a cold start). Making clients from one session is not thread-safe, so a
+    lock guards it (the clients themselves are). `lazy` hands out a client that is made when first used, for the
+    services only some events call (the Price List API, SageMaker in another region).
+    """
+
+    def __init__(self, make_session: Callable[[], Any] | None = None) -> None:
+        self._make_session = make_session
+        self._session: Any = None
+        self._clients: dict[tuple[str, str | None, int], Any] = {}
+        self._promised: list[tuple[str, Config, str | None]] = []
+        self._lock = threading.Lock()
+
+    def client(self, service: str, *, config: Config = FUNCTION_CLIENT_CONFIG, region: str | None = None) -> Any:
+        """The client of `service` in `region` (None: the function's) with `config`, made on the first call."""
+        key = (service, region, id(config))
+        with self._lock:
+            if key not in self._clients:
+                if self._session is None:
+                    self._session = (self._make_session or _function_session)()
+                self._clients[key] = self._session.create_client(service, config=config, region_name=region)
+            return self._clients[key]
+
+    def lazy(self, service: str, *, config: Config = FUNCTION_CLIENT_CONFIG, region: str | None = None) -> Any:
+        """A stand-in that makes the client on its first attribute access (`client.meta`, `client.describe_...`)."""
+        with self._lock:
+            self._promised.append((service, config, region))
+        return _LazyClient(lambda: self.client(service, config=config, region=region))
+
+    def make_all(self) -> list[str]:
+        """Make every client promised by `lazy` now (before a SnapStart snapshot); the services made, sorted."""
+        with self._lock:
+            promised = list(self._promised)
+        for service, config, region in promised:
+            self.client(service, config=config, region=region)
+        return self.made()
+
+    def made(self) -> list[str]:
+        """The services whose clients exist, for logs and tests."""
+        with self._lock:
+            return sorted({service for service, _, _ in self._clients})
+
+
+class _LazyClient:
+    """A boto3 client made when first used; behaves as the client from then on."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes the stand-in lacks: everything of the client's.
+        return getattr(self._make(), name)
 
 
 def cli_client(service: str, *, aws_session: Any = None, region: str | None = None) -> Any:

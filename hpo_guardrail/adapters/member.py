@@ -65,7 +65,7 @@ class MemberSessions:
         sts_client: Any,
         role_name: str,
         *,
-        partition: str = "aws",
+        partition: str | None = "aws",
         session_factory: Callable[[str, str, str], Any] | None = None,
         clock: Callable[[], float] = time.time,
         client_config: Config = FUNCTION_CLIENT_CONFIG,
@@ -79,6 +79,9 @@ class MemberSessions:
         self._sessions: dict[str, _Session] = {}
 
     def role_arn(self, account: str) -> str:
+        # partition None: the STS client's, asked when a member account is first called on (the client is made then).
+        if self._partition is None:
+            self._partition = str(self._sts.meta.partition)
         return member_role_arn(self._partition, account, self._role_name)
 
     def client(self, service: str, account: str, region: str, *, event_id: str) -> Any:

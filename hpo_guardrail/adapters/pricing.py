@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hpo_guardrail.adapters.billing_codes import REGION_PREFIXES
 from hpo_guardrail.adapters.clients import aws_call, cli_client, session
@@ -71,24 +71,34 @@ def sagemaker_regions() -> tuple[str, ...]:
 
 
 # Lenient models of one PriceList item: only the fields used; anything malformed fails validation and the
-# item is skipped rather than half-read.
+# item is skipped rather than half-read. Built when the first item is read (defer_build): the guardrail function
+# imports this module, and most of its invocations find their prices without asking the API.
+_ON_FIRST_USE = ConfigDict(defer_build=True)
 
 
 class _Dimension(BaseModel):
+    model_config = _ON_FIRST_USE
+
     unit: str = ""
     price_per_unit: dict[str, str] = Field(default_factory=dict, alias="pricePerUnit")
 
 
 class _Term(BaseModel):
+    model_config = _ON_FIRST_USE
+
     price_dimensions: dict[str, _Dimension] = Field(default_factory=dict, alias="priceDimensions")
 
 
 class _Product(BaseModel):
+    model_config = _ON_FIRST_USE
+
     product_family: str | None = Field(default=None, alias="productFamily")
     attributes: dict[str, str] = Field(default_factory=dict)
 
 
 class _PriceListItem(BaseModel):
+    model_config = _ON_FIRST_USE
+
     product: _Product
     terms: dict[str, dict[str, _Term]] = Field(default_factory=dict)
 

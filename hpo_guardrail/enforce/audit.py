@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,8 +26,10 @@ from rules.engine import Evaluation
 from rules.findings import Severity
 from rules.models import CallContext, TuningJobCall
 from rules.policy import BaseLayer
-from rules.review import RANGE_EDGE, TuningJobReview
 from rules.review_pace import TrainingJobPace
+
+if TYPE_CHECKING:
+    from rules.review import TuningJobReview
 
 STOP, NOTIFY, EXPORT = "stop", "notify", "security-hub"
 # A stop was asked for and its answer is not recorded yet (the function may have died in between).
@@ -222,6 +224,8 @@ class ReviewRecord(_Stored):
     ) -> ReviewRecord:
         """The stored form of a review (rules.review.review_tuning_job), with the job's pace
         (rules.review_pace.pace_of) when known: without it a stopped job's cost avoided stays the estimate."""
+        from rules.review import RANGE_EDGE  # with the review: a CloudTrail event needs none of it
+
         spend, best = review.spend, review.best
         severities: dict[str, str] = {}
         for finding in review.findings:

@@ -58,7 +58,8 @@ def is_chat_request(event: object) -> bool:
 class ChatStopRequest(BaseModel):
     """The payload the button sends: stop the job of the alert with this event id."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # Built when the first stop request is read (defer_build): only the Stop button's function reads them.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     action: Literal["stop"] = Field(alias=CHAT_REQUEST_KEY)
     event_id: str = Field(alias="eventId", pattern=EVENT_ID_PATTERN)
@@ -86,7 +87,7 @@ class ChatStopStatus(StrEnum):
 class ChatStopReply(BaseModel):
     """What the function answers the button with; Chatbot shows it in the channel."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: ChatStopStatus
     message: str

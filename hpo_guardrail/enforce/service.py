@@ -62,7 +62,6 @@ from hpo_guardrail.enforce.ports import (
     OneJobController,
     StopFailed,
 )
-from hpo_guardrail.enforce.security_hub import asff_findings
 from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.observability import count, logger, tracer
 from rules.cost import CostEstimate
@@ -110,6 +109,11 @@ class GuardrailService:
             NOTIFY: self._notify,
             EXPORT: self._export,
         }
+
+    @property
+    def alert_options(self) -> AlertOptions:
+        """What every alert of this service carries besides its findings (the policy to lint with, the button)."""
+        return self._alert_options
 
     def _now(self) -> str:
         return self.evaluator.now().isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -616,6 +620,9 @@ class GuardrailService:
     def _export(self, call: TuningJobCall, assessment: Assessment, record: AuditRecord) -> ActionRecord:
         """Import the findings into Security Hub; a failure is recorded and counted, not raised."""
         assert self._exporter is not None
+        # Imported here: Security Hub export is opt-in (SecurityHubExport), so most deployments never load it.
+        from hpo_guardrail.enforce.security_hub import asff_findings
+
         findings = asff_findings(
             call.context, assessment.evaluation, assessment.decision, assessment.region, self._now()
         )

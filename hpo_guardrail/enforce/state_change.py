@@ -44,14 +44,11 @@ from hpo_guardrail.enforce.ports import (
     Notifier,
     PriceProvider,
 )
-from hpo_guardrail.enforce.review_job import JobNotFinished, review_finished_job
 from hpo_guardrail.enforce.service import CLAIM_LEASE_SECONDS, GuardrailService, described_event_id
 from hpo_guardrail.observability import count, logger
 from rules.events import AccountMismatch, TuningJobStateChange, event_id_of, read_state_change
 from rules.parsing import InvalidRequest
 from rules.prices import BundledPrices, PriceBook
-from rules.review_inputs import read_finished_tuning_job
-from rules.review_pace import pace_of
 
 # The trigger as the audit record names it (AuditRecord.trigger, JobClaim.trigger).
 STATE_CHANGE = "state-change"
@@ -235,6 +232,12 @@ class StateChangeTrigger:
     def _make_review(
         self, change: TuningJobStateChange, description: Mapping[str, Any], record: AuditRecord
     ) -> ReviewRecord:
+        # Imported here: only a finished job's state change reviews, and the review's models and rules are a
+        # good part of the guardrail's code; a CloudTrail event (and the cold start before it) needs none of it.
+        from hpo_guardrail.enforce.review_job import review_finished_job
+        from rules.review_inputs import read_finished_tuning_job
+        from rules.review_pace import pace_of
+
         reader = self._readers(change.account, change.region, change.event_id)
         training_jobs = _RecordedTrainingJobs(reader)
         prices = self._price_book()
@@ -342,6 +345,8 @@ class StateChangeTrigger:
 
 
 def _detail(error: Exception) -> str:
+    from hpo_guardrail.enforce.review_job import JobNotFinished  # with the review (see _make_review)
+
     if isinstance(error, InvalidRequest | JobNotFinished | AccountAccessFailed):
         return str(error)
     return f"{type(error).__name__}: {error}"

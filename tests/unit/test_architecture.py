@@ -85,7 +85,8 @@ ALLOWED_IMPORTS = {
     "replay": {"rules", "replay", "enforce"},  # enforce: the audit record it judges again
     "linting": {"rules", "linting", "enforce", "adapters", "composition", "pricing"},
     "tools": {"rules", "tools", "adapters", "composition"},  # composition: docs/permissions.md
-    "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing", "environment"},
+    "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing", "environment"}
+    | {"observability"},  # the before-snapshot warm-up logs what it made
     "functions": {"functions", "composition", "observability"},
 }
 AWS_SDK = {"boto3", "botocore"}
