@@ -170,10 +170,13 @@ def render_text(
             lines += [Text.assemble((report.path, _PATH), f": skipped: {report.reason}"), ""]
         # Errors go to stderr (cli_output.report_problems), where they show even when stdout is redirected.
     lines.append(summary(reports, noun))
-    document = Text("\n").join(_terminal_safe(line) for line in lines)
     if not colour:
-        stream.write(document.plain + "\n")
+        # The plain text of the coloured document below, without building it: rich already stripped the
+        # control codes of a Text's pieces, and terminal_text leaves none for it to strip from a str.
+        plain = (terminal_text(line if isinstance(line, str) else line.plain) for line in lines)
+        stream.write("\n".join(plain) + "\n")
         return
+    document = Text("\n").join(_terminal_safe(line) for line in lines)
     # The lines are wrapped already: rich only adds the colours, and --color always means colours even
     # where NO_COLOR is set.
     console = Console(file=stream, force_terminal=True, color_system="standard", no_color=False, soft_wrap=True)
