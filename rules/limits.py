@@ -74,7 +74,7 @@ def _within(document: object, limits: DocumentLimits) -> bool:
     gathered and checked together at the end, in two calls that run in C.
     """
     texts: list[str] = []  # every text value, for the length and Unicode checks
-    keys: list[str] = []  # every text key, for the Unicode check
+    keys: list[object] = []  # every key, for the Unicode check of those that are text
     nodes = 1
     containers: list[tuple[object, int]] = []
     if isinstance(document, str):
@@ -86,7 +86,7 @@ def _within(document: object, limits: DocumentLimits) -> bool:
         if depth > limits.max_depth:
             return False
         if isinstance(container, Mapping):
-            keys.extend(key for key in container if isinstance(key, str))
+            keys.extend(container)
             items: Collection[object] = container.values()
         elif isinstance(container, Sequence) and not isinstance(container, bytes | bytearray):
             items = container
@@ -111,7 +111,11 @@ def _within(document: object, limits: DocumentLimits) -> bool:
         return False
     # The UTF-8 codec refuses every surrogate code point, paired or not, so one encoding of all the texts
     # together finds a lone surrogate in any of them.
-    return not _has_lone_surrogate("".join(texts) + "".join(keys))
+    try:
+        joined_keys = "".join(keys)  # type: ignore[arg-type]
+    except TypeError:  # a key that is not text (YAML allows numbers): only text keys are checked
+        joined_keys = "".join(key for key in keys if isinstance(key, str))
+    return not _has_lone_surrogate("".join(texts) + joined_keys)
 
 
 def _find_problem(document: object, limits: DocumentLimits, prefix: str) -> None:
