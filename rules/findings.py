@@ -19,12 +19,16 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANKS[self]
 
     def raised(self, steps: int) -> Severity:
         """This severity moved `steps` levels up (or down when negative), within info .. critical."""
-        levels = list(Severity)
-        return levels[max(0, min(len(levels) - 1, self.rank + steps))]
+        return _LEVELS[max(0, min(len(_LEVELS) - 1, self.rank + steps))]
+
+
+# Looked up rather than listed at each call: findings are sorted and graded by rank many times per request.
+_LEVELS = tuple(Severity)
+_RANKS = {severity: rank for rank, severity in enumerate(_LEVELS)}
 
 
 class PatchOperation(BaseModel):

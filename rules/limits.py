@@ -8,7 +8,7 @@ RecursionError, a MemoryError or a minutes-long walk of a YAML alias bomb.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from rules.parsing import InvalidRequest
@@ -57,6 +57,69 @@ def _where(path: tuple[str | int, ...]) -> str:
 def check_document(document: object, limits: DocumentLimits, prefix: str = "") -> None:
     """Raise InvalidRequest naming the reason and where, when `document` exceeds `limits` or holds text
     that is not valid Unicode (a lone surrogate, which no UTF-8 writer can write)."""
+    # Whether a document is within its limits does not depend on the order its values are visited in: a quick
+    # pass answers that for every event and file, and only a document that fails is walked again, in the order
+    # that finds the problem its error names.
+    if not _within(document, limits):
+        _find_problem(document, limits, prefix)
+
+
+_SCALARS = (int, float, bool, type(None))
+
+
+def _within(document: object, limits: DocumentLimits) -> bool:
+    """True when `document` breaks none of `limits` (the checks of `_find_problem`, without the paths).
+
+    Built for speed (every event the function receives and every linted file goes through it): texts are
+    gathered and checked together at the end, in two calls that run in C.
+    """
+    texts: list[str] = []  # every text value, for the length and Unicode checks
+    keys: list[object] = []  # every key, for the Unicode check of those that are text
+    nodes = 1
+    containers: list[tuple[object, int]] = []
+    if isinstance(document, str):
+        texts.append(document)
+    else:
+        containers.append((document, 0))
+    while containers:
+        container, depth = containers.pop()
+        if depth > limits.max_depth:
+            return False
+        if isinstance(container, Mapping):
+            keys.extend(container)
+            items: Collection[object] = container.values()
+        elif isinstance(container, Sequence) and not isinstance(container, bytes | bytearray):
+            items = container
+        else:
+            continue  # a number, true/false or null
+        nodes += len(items)
+        if nodes > limits.max_nodes or (items and depth + 1 > limits.max_depth):
+            return False
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                texts.append(item)  # type: ignore[arg-type]
+            elif kind is dict or kind is list:
+                containers.append((item, depth + 1))
+            elif kind in _SCALARS:
+                continue
+            elif isinstance(item, str):
+                texts.append(item)
+            elif isinstance(item, Mapping | Sequence) and not isinstance(item, bytes | bytearray):
+                containers.append((item, depth + 1))
+    if texts and max(map(len, texts)) > limits.max_string:
+        return False
+    # The UTF-8 codec refuses every surrogate code point, paired or not, so one encoding of all the texts
+    # together finds a lone surrogate in any of them.
+    try:
+        joined_keys = "".join(keys)  # type: ignore[arg-type]
+    except TypeError:  # a key that is not text (YAML allows numbers): only text keys are checked
+        joined_keys = "".join(key for key in keys if isinstance(key, str))
+    return not _has_lone_surrogate("".join(texts) + joined_keys)
+
+
+def _find_problem(document: object, limits: DocumentLimits, prefix: str) -> None:
+    """Raise InvalidRequest for the first problem found walking `document` depth first, naming where it is."""
     stack: list[tuple[object, int, tuple[str | int, ...]]] = [(document, 0, ())]
     nodes = 0
 

@@ -285,12 +285,16 @@ def parse_event_time(value: str | None, path: str) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+# ScalingType values by their lower-case spelling: a request's value is matched case-insensitively.
+_SCALINGS = {scaling.value.lower(): scaling for scaling in ScalingType}
+
+
 def _scaling(value: str | None, path: str) -> tuple[ScalingType, bool]:
     if value is None:
         return ScalingType.AUTO, False
-    for scaling in ScalingType:
-        if value.lower() == scaling.value.lower():
-            return scaling, True
+    scaling = _SCALINGS.get(value.lower())
+    if scaling is not None:
+        return scaling, True
     allowed = ", ".join(s.value for s in ScalingType)
     raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", path)
 

@@ -84,6 +84,12 @@ def _compiled(pattern: str) -> Any:
     return re2.compile(pattern, _RE2_OPTIONS)
 
 
+@functools.lru_cache(maxsize=512)
+def _arbitrary_match(pattern: str) -> str | None:
+    # Cached: every effective policy (one per evaluated request) validates its name patterns again.
+    return next((name for name in ARBITRARY_NAME_PROBES if _compiled(pattern).search(name) is not None), None)
+
+
 def _linear_pattern(pattern: str) -> str:
     """A pattern RE2 runs in time linear in the name; anything else fails when the policy is loaded."""
     if len(pattern) > PATTERN_MAX_LENGTH:
@@ -97,7 +103,7 @@ def _linear_pattern(pattern: str) -> str:
             f"{pattern!r} is not a regular expression RE2 can run ({detail}); RE2 matches in linear time, so it "
             "has no backreferences or lookaround"
         ) from None
-    probe = next((name for name in ARBITRARY_NAME_PROBES if _compiled(pattern).search(name) is not None), None)
+    probe = _arbitrary_match(pattern)
     if probe is not None:
         shown = "the empty name" if probe == "" else f"the made-up name {probe!r}"
         raise ValueError(
@@ -384,7 +390,7 @@ class Policy(_Strict):
 
     def is_log_natured_name(self, name: str) -> bool:
         """True when the parameter name suggests values spanning orders of magnitude."""
-        return any(_compiled(pattern).search(name) is not None for pattern in self.log_natured_names)
+        return _matches_any(self.log_natured_names, name)
 
     @property
     def scope(self) -> str:
@@ -399,6 +405,13 @@ class Policy(_Strict):
     def exemption_for(self, rule_id: str) -> ExemptionStatus | None:
         """The active exemption covering a rule, if any."""
         return next((e for e in self.exemptions if e.covers(rule_id)), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches_any(patterns: tuple[str, ...], name: str) -> bool:
+    # Cached: several rules ask about every parameter of every request, and a re2 search costs microseconds
+    # per pattern through its Python binding; the answer depends on nothing but the patterns and the name.
+    return any(_compiled(pattern).search(name) is not None for pattern in patterns)
 
 
 def _content_hash(data: object) -> str:
@@ -432,8 +445,10 @@ class PolicyDocument(_Strict):
     exemptions: list[Exemption] = Field(default_factory=list)
     self_exemption: SelfExemption = Field(default_factory=SelfExemption)
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
+        # Cached: every request's effective policy carries it, and the document is frozen (no model_copy of a
+        # PolicyDocument with changes is ever made, which would carry the cached value along).
         return _content_hash(self.model_dump(mode="json"))
 
     def resolve(self, subject: Subject, today: date, base: BaseLayer | Overrides | None = None) -> Policy:

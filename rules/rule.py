@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -86,6 +87,12 @@ class RuleDoc:
     fix: str
 
 
+@functools.cache
+def _defaults[S: RuleSettings](settings: type[S]) -> S:
+    # Built once per settings class: they are frozen, and every rule asks for them on every request.
+    return settings()
+
+
 @dataclass(frozen=True)
 class Rule[S: RuleSettings]:
     """A check with a stable id. Each module in rules/checks defines one as `RULE`."""
@@ -106,7 +113,8 @@ class Rule[S: RuleSettings]:
         """This rule's settings under the policy: validated at resolution, else the rule's defaults."""
         given = policy.settings_of(self.id)
         if given is None:
-            return self.settings()
+            defaults: S = _defaults(self.settings)  # functools.cache keeps no type parameters
+            return defaults
         if not isinstance(given, self.settings):
             raise TypeError(f"{self.id}: the policy holds {type(given).__name__}, not {self.settings.__name__}")
         return given

@@ -179,3 +179,50 @@ def clean_event(name: str) -> dict[str, Any]:
         ),
         event_id=str(uuid.uuid4()),
     )
+
+
+# The largest request SageMaker accepts, from the SageMaker model in botocore (data/sagemaker/2017-07-24/
+# service-2.json): HyperParameterTrainingJobDefinitions max 10; IntegerParameterRanges, ContinuousParameterRanges
+# and CategoricalParameterRanges max 30 each, with at most 30 ranges in all per job (the service's limit, which
+# the model cannot express: "Developer Guide, Define Hyperparameter Ranges"); ParameterValues max 30;
+# HyperParameters (StaticHyperParameters) max 100.
+LARGEST_DEFINITIONS, LARGEST_RANGES, LARGEST_STATIC, LARGEST_VALUES = 10, 30, 100, 30
+
+
+def largest_request(name: str = "largest-tuning-job") -> dict[str, Any]:
+    """A CreateHyperParameterTuningJob request at SageMaker's limits: 10 training job definitions, each with 30
+    ranges (a mix of well and badly configured ones, so that most rules have something to say) and 100 static
+    hyperparameters. Deterministic: evaluating it gives the same findings every time."""
+    instance_types = ("ml.m5.xlarge", "ml.g5.2xlarge", "ml.p3.2xlarge", "ml.c5.4xlarge", "ml.p4d.24xlarge")
+    definitions = []
+    for number in range(LARGEST_DEFINITIONS):
+        third = LARGEST_RANGES // 3
+        ranges = {
+            "ContinuousParameterRanges": [
+                continuous(f"learning_rate_{i}", "0.0001", "1.0", "Linear")
+                if i % 3 == 0
+                else continuous(f"momentum_{i}", "0.8", "0.99", "Linear")
+                if i % 3 == 1
+                else continuous(f"dropout_{i}", "0.0", "0.5", "Logarithmic")
+                for i in range(third)
+            ],
+            "IntegerParameterRanges": [
+                integer(f"batch_size_{i}", "16", "4096", "Linear") if i % 2 else integer(f"layers_{i}", "1", "8")
+                for i in range(third)
+            ],
+            "CategoricalParameterRanges": [
+                categorical(f"optimizer_{i}", *(f"choice-{v}" for v in range(LARGEST_VALUES)))
+                for i in range(LARGEST_RANGES - 2 * third)
+            ],
+        }
+        definition = training_definition(
+            instance_types[number % len(instance_types)], 1 + number % 3, 3600 * (1 + number % 5)
+        )
+        definition["StaticHyperParameters"] = {f"static_{i}": str(i) for i in range(LARGEST_STATIC)}
+        definition["DefinitionName"] = f"definition-{number}"
+        definition["TuningObjective"] = {"Type": "Maximize", "MetricName": "validation:auc"}
+        definition["HyperParameterRanges"] = ranges
+        if number % 4 == 3:
+            definition["EnableManagedSpotTraining"] = True
+        definitions.append(definition)
+    return tuning_request(name, definitions=definitions, max_jobs=500, max_parallel=10)

@@ -211,7 +211,6 @@ def _lint_sdk(path: str, options: LintOptions, evaluator: Evaluator) -> list[Job
 
 def _lint_request(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
     from hpo_guardrail.enforce.outcome import Status
-    from hpo_guardrail.linting.autofix import fix_report
     from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, lint_document, read_input
     from hpo_guardrail.linting.results import JobReport
     from hpo_guardrail.linting.source_lines import UnreadableDocument
@@ -232,6 +231,10 @@ def _lint_request(path: str, options: LintOptions, evaluator: Evaluator, *, stdi
         team=options.team,
     )
     if options.fix:
+        # Imported here: fixing checks the corrected request against botocore's service model, which loads
+        # botocore; plain linting works offline without it.
+        from hpo_guardrail.linting.autofix import fix_report
+
         report = fix_report(
             report, evaluator, output=options.output, original_text=text, stdout=stdout, team=options.team
         )

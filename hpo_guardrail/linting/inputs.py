@@ -263,9 +263,13 @@ def locate_findings(report: JobReport, text: str, location: Sequence[str]) -> No
     """Set the lines of the report's findings, and of those an exemption set aside, in `text`."""
     if report.evaluation is None:
         return
+    suppressed = [s.finding for s in report.evaluation.suppressed]
+    if not report.evaluation.findings and not suppressed:
+        report.finding_lines, report.suppressed_lines = [], []
+        return  # nothing to point at: the text need not be composed (the larger part of a clean file's cost)
     lines = SourceLines(text)
     report.finding_lines = finding_lines(report.evaluation.findings, lines, location)
-    report.suppressed_lines = finding_lines([s.finding for s in report.evaluation.suppressed], lines, location)
+    report.suppressed_lines = finding_lines(suppressed, lines, location)
 
 
 def check_usage(options: LintOptions) -> None:

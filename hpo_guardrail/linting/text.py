@@ -1,7 +1,8 @@
 """The readable report of `lint` and `scan`: one block per input, a table of findings, a summary line.
 
-Lines carry their styles as rich Text; rich writes the colours, only on a terminal and never when
-NO_COLOR is set (https://no-color.org). Without colour the plain text is written as it is. Names and
+Lines carry their styles (`Styled`); rich writes the colours, only on a terminal and never when
+NO_COLOR is set (https://no-color.org). Without colour the plain text is written as it is, and rich is not
+loaded. Names and
 messages come from the inputs, so every line is made safe for a terminal first: a control character (an
 escape sequence that would set the title or hide text) is shown as its picture, never sent.
 """
@@ -14,11 +15,9 @@ import shutil
 import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.outcome import Status
@@ -26,6 +25,9 @@ from hpo_guardrail.linting.results import InputKind, JobReport
 from hpo_guardrail.pricing.describe import price_line
 from rules.decision import Action
 from rules.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 _SEVERITY_STYLES: Mapping[Severity, str] = {
     Severity.CRITICAL: "bold red",
@@ -35,7 +37,44 @@ _SEVERITY_STYLES: Mapping[Severity, str] = {
     Severity.INFO: "dim",
 }
 _PATH, _DIM, _OK, _ATTENTION = "bold", "dim", "green", "yellow"
-type Line = str | Text
+# rich.control.STRIP_CONTROL_CODES: what rich drops from each piece of text as it builds a Text (a test compares).
+RICH_STRIPPED = (7, 8, 11, 12, 13)
+_RICH_STRIP = dict.fromkeys(RICH_STRIPPED)
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A line with styled parts, as rich's Text.assemble (or Text(text, style) with `style`) would make it; made
+    into a Text only for a coloured report, so that a plain one never loads rich."""
+
+    parts: tuple[str | tuple[str, str], ...]
+    style: str | None = None  # the style of the whole line (then `parts` is one text)
+    rstripped: bool = False  # trailing whitespace removed, as Text.rstrip does
+
+    @classmethod
+    def whole(cls, text: str, style: str) -> Styled:
+        return cls((text,), style)
+
+    @property
+    def plain(self) -> str:
+        """The text rich's Text would hold: its control codes stripped from each part."""
+        text = "".join((part if isinstance(part, str) else part[0]).translate(_RICH_STRIP) for part in self.parts)
+        return text.rstrip() if self.rstripped else text
+
+    def rich(self) -> Text:
+        from rich.text import Text  # imported here: only a coloured report needs rich
+
+        if self.style is not None:
+            whole = self.parts[0]
+            assert isinstance(whole, str)
+            return Text(whole, self.style)
+        text = Text.assemble(*self.parts)
+        if self.rstripped:
+            text.rstrip()
+        return text
+
+
+type Line = str | Styled
 
 
 def use_colour(stream: TextIO, choice: str = "auto", environ: Mapping[str, str] = os.environ) -> bool:
@@ -68,8 +107,7 @@ def _finding_lines(
     at = f"line {line}" if line else ""
     if cell is not None:
         at = f"cell {cell}, {at}" if at else f"cell {cell}"
-    head = Text.assemble("  ", severity, f"{finding.rule:<18} {where:<28} ", (at, _DIM))
-    head.rstrip()
+    head = Styled(("  ", severity, f"{finding.rule:<18} {where:<28} ", (at, _DIM)), rstripped=True)
     lines: list[Line] = [head]
     lines += _wrap(finding.message, " " * 6, width)
     # The reconciled fix (rules/fixes.py), which may answer several findings at once.
@@ -86,7 +124,7 @@ def _price_lines(report: JobReport, width: int, now: datetime) -> list[Line]:
     lines: list[Line] = []
     for text in texts:
         wrapped = textwrap.wrap(f"price {text}", width=width, initial_indent="  ", subsequent_indent=" " * 6)
-        lines += [Text(line, _DIM) for line in wrapped]
+        lines += [Styled.whole(line, _DIM) for line in wrapped]
     return lines
 
 
@@ -96,14 +134,14 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     job = evaluation.request.job_name
     kind = report.kind.value if report.kind else "?"
     at = f", tuner at {report.where}" if report.where else ""
-    lines: list[Line] = [Text.assemble((report.path, _PATH), f": {job} ({kind}{at}, {cost.region})")]
+    lines: list[Line] = [Styled(((report.path, _PATH), f": {job} ({kind}{at}, {cost.region})"))]
     fixing = report.fix is not None
     # A live job cannot be patched: --fix works on files, so scan does not offer it.
     offer_fix = not fixing and report.kind is not InputKind.TUNING_JOB
     if report.fix is not None:
         lines += _fix_lines(report, width)
     if not evaluation.findings:
-        lines.append(Text.assemble("  ", ("no findings" + (" left" if fixing else ""), _OK)))
+        lines.append(Styled(("  ", ("no findings" + (" left" if fixing else ""), _OK))))
     fixes = {position: fix for fix in evaluation.fixes for position in fix.findings}
     for index, finding in enumerate(evaluation.findings):
         fix, first = fixes[index], evaluation.findings[min(fixes[index].findings)]
@@ -125,9 +163,9 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     lines += _price_lines(report, width, now)
     for suppressed in evaluation.suppressed:
         what = f"{suppressed.finding.rule} {suppressed.finding.parameter or ''}".rstrip()
-        lines.append(Text(f"  set aside by exemption {suppressed.exemption}: {what}", _DIM))
+        lines.append(Styled.whole(f"  set aside by exemption {suppressed.exemption}: {what}", _DIM))
     scopes = " < ".join(("defaults", *evaluation.policy.scopes))
-    lines.append(Text(f"  policy {evaluation.policy_version}, scope {scopes}", _DIM))
+    lines.append(Styled.whole(f"  policy {evaluation.policy_version}, scope {scopes}", _DIM))
     if report.notification:
         lines.append(f"  alert sent: SNS message {report.notification}")
     return lines
@@ -138,7 +176,7 @@ def _fix_lines(report: JobReport, width: int) -> list[Line]:
     assert fix is not None
     lines: list[Line] = []
     if fix.applied:
-        lines.append(Text(f"  fixed ({len(fix.applied)}), written to {fix.output}:", _OK))
+        lines.append(Styled.whole(f"  fixed ({len(fix.applied)}), written to {fix.output}:", _OK))
         for applied in fix.applied:
             label = ", ".join(" ".join(p for p in (f.rule, f.parameter) if p) for f in applied.findings)
             lines.append(f"      {label}:")
@@ -152,7 +190,7 @@ def _fix_lines(report: JobReport, width: int) -> list[Line]:
     for problem in fix.botocore_problems:
         lines += _wrap(f"botocore (already in the input): {problem}", " " * 6, width)
     if report.findings:
-        lines.append(Text(f"  needs a human ({len(report.findings)}):", _ATTENTION))
+        lines.append(Styled.whole(f"  needs a human ({len(report.findings)}):", _ATTENTION))
     return lines
 
 
@@ -167,13 +205,19 @@ def render_text(
         if report.status is Status.EVALUATED:
             lines += [*_evaluated(report, width, now), ""]
         elif report.status is Status.SKIPPED:
-            lines += [Text.assemble((report.path, _PATH), f": skipped: {report.reason}"), ""]
+            lines += [Styled(((report.path, _PATH), f": skipped: {report.reason}")), ""]
         # Errors go to stderr (cli_output.report_problems), where they show even when stdout is redirected.
     lines.append(summary(reports, noun))
-    document = Text("\n").join(_terminal_safe(line) for line in lines)
     if not colour:
-        stream.write(document.plain + "\n")
+        # The plain text of the coloured document below, without building it: Styled.plain strips what rich
+        # strips from a Text's pieces, and terminal_text leaves nothing for it to strip from a str.
+        plain = (terminal_text(line if isinstance(line, str) else line.plain) for line in lines)
+        stream.write("\n".join(plain) + "\n")
         return
+    from rich.console import Console  # imported here: only a coloured report needs rich
+    from rich.text import Text
+
+    document = Text("\n").join(_terminal_safe(line) for line in lines)
     # The lines are wrapped already: rich only adds the colours, and --color always means colours even
     # where NO_COLOR is set.
     console = Console(file=stream, force_terminal=True, color_system="standard", no_color=False, soft_wrap=True)
@@ -182,9 +226,11 @@ def render_text(
 
 def _terminal_safe(line: Line) -> Text:
     """One line with its control characters shown as pictures; the same length, so its colours stay put."""
+    from rich.text import Text
+
     if isinstance(line, str):
         return Text(terminal_text(line))
-    safe = line.copy()
+    safe = line.rich()
     safe.plain = terminal_text(line.plain)
     return safe
 

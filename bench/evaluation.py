@@ -1,0 +1,63 @@
+"""Evaluating one request: parse + all rules + cost + decision, as the function does for each event.
+
+    .venv/bin/python bench/evaluation.py
+
+What one iteration does: `rules.events.read_event` on the EventBridge event (envelope, size and Unicode checks,
+the CloudTrail record, the request), then `rules.assessment.assess` with the packaged default policy and the
+bundled prices (the effective policy, every rule, the worst-case cost, the decision). The request is the
+largest SageMaker accepts (tests/builders.py, `largest_request`: 10 training job definitions, 30 ranges and
+100 static hyperparameters each). Timed with perf_counter in this process after one warm-up evaluation:
+the median and the 99th percentile of ITERATIONS runs. The goal (p99 <= 1 ms) is absolute: no floor.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import date
+
+from harness import ROOT, Figure, Floors, table
+
+sys.path.insert(0, str(ROOT))  # tests/builders.py builds the request
+
+from rules.assessment import assess
+from rules.events import read_event
+from rules.models import TuningJobCall
+from rules.policy_file import default_policy
+from rules.prices import BundledPrices
+from tests.builders import cloudtrail_event, largest_request
+
+ITERATIONS = 2_000
+GOAL_P99_MS = 1.0
+
+
+def timings(event: dict[str, object], iterations: int = ITERATIONS) -> list[float]:
+    """Milliseconds per evaluation of `event`, one sample per iteration."""
+    policy, prices, today = default_policy(), BundledPrices(), date(2026, 11, 30)
+
+    def once() -> None:
+        call = read_event(event)
+        assert isinstance(call, TuningJobCall)
+        assess(call.request, policy, today=today, context=call.context, prices=prices)
+
+    once()  # warm-up: the rule catalogue, compiled patterns, the price table
+    samples = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        once()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def figures(floors: Floors) -> list[Figure]:
+    samples = sorted(timings(cloudtrail_event(largest_request())))
+    p99 = samples[int(len(samples) * 0.99) - 1]
+    return [
+        Figure("evaluation of the largest request, median", statistics.median(samples), "ms"),
+        Figure("evaluation of the largest request, p99", p99, "ms", goal=GOAL_P99_MS),
+    ]
+
+
+if __name__ == "__main__":
+    print(table(figures(Floors.measure())))
