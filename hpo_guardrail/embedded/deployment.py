@@ -57,6 +57,7 @@ class StackParameters:
     security_hub_export: bool = False
     organization_id: str = ""  # set: the central stack of an organization (its bus, the member role)
     member_role_name: str = "HpoGuardrailMember"
+    snap_start: bool = False  # Lambda SnapStart for the guardrail and Stop button functions' published versions
 
     def as_cloudformation(self) -> list[dict[str, str]]:
         """The parameters as CreateStack takes them."""
@@ -73,6 +74,7 @@ class StackParameters:
             "PolicyParameterName": self.policy_parameter_name,
             "PolicyCacheSeconds": str(self.policy_cache_seconds),
             "SecurityHubExport": "Enabled" if self.security_hub_export else "Disabled",
+            "SnapStart": "Enabled" if self.snap_start else "Disabled",
         }
         if self.organization_id:
             # Unset, the template's own default decides (a template copy may default to an organization).
