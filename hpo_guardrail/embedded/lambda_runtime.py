@@ -186,8 +186,9 @@ class FunctionRunner:
         self.function_name = function_name
         self.name, _, qualifier = function_name.partition(":")
         self.qualifier = qualifier or self._only_alias() or _LATEST
+        qualified = {"Qualifier": self.qualifier} if self.qualifier != _LATEST else {}
         self.configuration: dict[str, Any] = self._lambda.get_function_configuration(
-            FunctionName=self.name, Qualifier=self.qualifier
+            FunctionName=self.name, **qualified
         )
         self.snap_start = self.configuration.get("SnapStart", {}).get("OptimizationStatus") == "On"
         self.code_dir = code_dir
@@ -242,7 +243,7 @@ class FunctionRunner:
     def function_arn(self) -> str:
         """The ARN the function's invokers address: the function's, qualified by the alias or version this
         environment runs (what EventBridge targets and asynchronous invocations name)."""
-        arn = str(self.configuration["FunctionArn"])
+        arn = str(self.configuration["FunctionArn"]).removesuffix(f":{_LATEST}")
         unqualified = arn if self.version == _LATEST else arn.rsplit(":", 1)[0]
         return unqualified if self.qualifier == _LATEST else f"{unqualified}:{self.qualifier}"
 
