@@ -62,12 +62,31 @@ checkov: $(STAMP) $(CHECKOV_STAMP)
 		--skip-download --framework cloudformation -f template.yaml -f $(TRANSFORMED) \
 		-f org/member-roles.yaml -f org/member-forwarder.yaml
 
+# The functions' instruction set: template.yaml's parameter Architecture, whose default this is (a test holds them
+# equal). SAM's makefile builder gives the build targets ARTIFACTS_DIR and nothing of the function's architecture,
+# so the build reads it from here (or from the environment: `LAMBDA_ARCHITECTURE=x86_64 make build`) and tells sam
+# build the same. Deploy with the Architecture the artifact was built for.
+LAMBDA_ARCHITECTURE ?= arm64
+export LAMBDA_ARCHITECTURE
+WHEEL_PLATFORM_arm64  := manylinux2014_aarch64
+WHEEL_PLATFORM_x86_64 := manylinux2014_x86_64
+WHEEL_PLATFORM = $(or $(WHEEL_PLATFORM_$(LAMBDA_ARCHITECTURE)),$(error LAMBDA_ARCHITECTURE is arm64 or x86_64, not "$(LAMBDA_ARCHITECTURE)"))
+
 build: $(STAMP)
-	$(BIN)/sam build --build-in-source --template template.yaml
+	$(BIN)/sam build --build-in-source --template template.yaml --parameter-overrides Architecture=$(LAMBDA_ARCHITECTURE)
 
 # Called by `sam build` (Metadata.BuildMethod: makefile) with ARTIFACTS_DIR set: the functions' code
-# plus their runtime dependencies, as manylinux wheels for the Lambda runtime. The functions ship the
-# same application code; each has its own entry point under functions/ and its own requirements file.
+# plus their runtime dependencies, as manylinux wheels for the Lambda runtime and LAMBDA_ARCHITECTURE. The
+# functions ship the same application code; each has its own entry point under functions/ and its own
+# requirements file.
+# Every module is compiled to bytecode here, with the build's python3.12 (the runtime's version, so the same
+# bytecode format): Lambda's /var/task is read-only, so a module without a usable .pyc is compiled from source at
+# every cold start. unchecked-hash: the runtime uses the .pyc without looking at the source. The default,
+# timestamp-based .pyc holds the source's modification time, which the deployment package does not keep: `sam
+# package` zips every file with the ZIP format's default date, 1980-01-01 (samcli/lib/package/utils.py,
+# make_zip), and ZIP times have a 2-second resolution anyway, so Python would find each .pyc stale and compile
+# the source instead. A .pyc cannot go stale inside an artifact built in one step. (pip would compile what it
+# installs the timestamp way: --no-compile, and -f recompiles whatever a wheel brought.)
 build-GuardrailFunction: REQUIREMENTS := functions/guardrail/requirements.txt
 build-ReporterFunction: REQUIREMENTS := functions/reporter/requirements.txt
 build-PriceRefreshFunction: REQUIREMENTS := functions/prices/requirements.txt
@@ -79,9 +98,10 @@ build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction build-
 	cp -R rules hpo_guardrail functions "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name '__pycache__' -type d -prune -exec rm -rf {} +
 	rm -rf "$(ARTIFACTS_DIR)/hpo_guardrail/embedded"
-	python3.12 -m pip install -qq --disable-pip-version-check \
-		--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
+	python3.12 -m pip install -qq --disable-pip-version-check --no-compile \
+		--platform $(WHEEL_PLATFORM) --implementation cp --python-version 3.12 \
 		--only-binary=:all: --no-deps --target "$(ARTIFACTS_DIR)" -r $(REQUIREMENTS)
+	python3.12 -m compileall -q -f -j 0 --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)"
 
 # Headless Chromium renders the HTML report in a test (tests/e2e/test_report_in_browser.py). Installed
 # once here, from the distribution's packages, so the test itself never downloads anything.

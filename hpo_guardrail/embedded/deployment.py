@@ -57,6 +57,7 @@ class StackParameters:
     security_hub_export: bool = False
     organization_id: str = ""  # set: the central stack of an organization (its bus, the member role)
     member_role_name: str = "HpoGuardrailMember"
+    snap_start: bool = False  # Lambda SnapStart for the guardrail and Stop button functions' published versions
 
     def as_cloudformation(self) -> list[dict[str, str]]:
         """The parameters as CreateStack takes them."""
@@ -73,6 +74,7 @@ class StackParameters:
             "PolicyParameterName": self.policy_parameter_name,
             "PolicyCacheSeconds": str(self.policy_cache_seconds),
             "SecurityHubExport": "Enabled" if self.security_hub_export else "Disabled",
+            "SnapStart": "Enabled" if self.snap_start else "Disabled",
         }
         if self.organization_id:
             # Unset, the template's own default decides (a template copy may default to an organization).
@@ -91,8 +93,8 @@ class DeployedStack:
     stack_name: str
     parameters: StackParameters
     outputs: dict[str, str]
-    function_name: str
-    function_arn: str
+    function_name: str  # the guardrail function's name
+    function_arn: str  # what its rules invoke: the ARN of its alias (of the function, without one)
     topic_arn: str
     rule_name: str
     undelivered_event_queue_url: str
@@ -166,8 +168,12 @@ def deploy_template(
     )
     stack = _wait_for_create_complete(cloudformation, stack_name, timeout_s)
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
-    function_name = outputs["GuardrailFunctionName"]
+    # The output names the function as its rules invoke it, NAME:ALIAS (template.yaml AutoPublishAlias): the stack
+    # keeps the function's name (its log group, its configuration) and the ARN the rules target.
+    function_name, _, alias = outputs["GuardrailFunctionName"].partition(":")
     function_arn = aws.client("lambda").get_function_configuration(FunctionName=function_name)["FunctionArn"]
+    if alias:
+        function_arn = f"{function_arn}:{alias}"
     return DeployedStack(
         stack_name=stack_name,
         parameters=parameters,

@@ -53,6 +53,10 @@ _DEFAULT_ASYNC_RETRIES = 2
 _CREDENTIALS_REFRESH_BEFORE_S = 300
 # Not shadowed by the function's code even if it ships a package of the same name.
 _HOST_ONLY_PREFIX = "hpo_guardrail.embedded"
+_LATEST = "$LATEST"
+# The Lambda Python runtime's own library of SnapStart's runtime hooks (the open-source snapshot-restore-py, which
+# the managed runtimes include): each execution environment gets its own registry.
+SNAPSHOT_RESTORE_MODULE = "snapshot_restore_py"
 
 
 @dataclass(frozen=True)
@@ -166,14 +170,27 @@ class _FunctionOutput(io.TextIOBase):
 
 
 class FunctionRunner:
-    """One warm execution environment of a deployed function, run in this process."""
+    """One warm execution environment of a deployed function, run in this process.
+
+    `function_name` is what an invoker names: NAME, or NAME:QUALIFIER for an alias or a version. An environment
+    runs one version: a NAME alone stands for the function as its stack invokes it, through its alias when it has
+    exactly one (template.yaml's AutoPublishAlias), else $LATEST. A version with SnapStart on is initialised as
+    Lambda does before it takes the snapshot (AWS_LAMBDA_INITIALIZATION_TYPE snap-start, then the runtime's
+    before-snapshot hooks) and resumed (the after-restore hooks) before its first invocation.
+    """
 
     def __init__(self, aws: EmbeddedAws, function_name: str, code_dir: Path, *, echo: TextIO | None = None) -> None:
         self._aws = aws
         self._lambda = aws.client("lambda")
         self._logs = aws.client("logs")
-        self.configuration: dict[str, Any] = self._lambda.get_function_configuration(FunctionName=function_name)
         self.function_name = function_name
+        self.name, _, qualifier = function_name.partition(":")
+        self.qualifier = qualifier or self._only_alias() or _LATEST
+        qualified = {"Qualifier": self.qualifier} if self.qualifier != _LATEST else {}
+        self.configuration: dict[str, Any] = self._lambda.get_function_configuration(
+            FunctionName=self.name, **qualified
+        )
+        self.snap_start = self.configuration.get("SnapStart", {}).get("OptimizationStatus") == "On"
         self.code_dir = code_dir
         self._packages = _project_packages(code_dir)
         self._finder = _FunctionCodeFinder(code_dir, self._packages)
@@ -184,8 +201,8 @@ class FunctionRunner:
         self._handler: Callable[[dict[str, Any], LambdaContext], Any] | None = None
         self._init_failure: _InitFailed | None = None
         self._output = _FunctionOutput(echo)
-        self._log_group = f"/aws/lambda/{function_name}"
-        self._log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self._log_group = f"/aws/lambda/{self.name}"
+        self._log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{self.version}]{uuid.uuid4().hex}"
         self._log_stream_created = False
         self._credentials: dict[str, Any] | None = None
 
@@ -213,10 +230,22 @@ class FunctionRunner:
             archive.extractall(code_dir)
         return cls(aws, function_name, code_dir, echo=echo)
 
+    def _only_alias(self) -> str | None:
+        aliases = self._lambda.list_aliases(FunctionName=self.name).get("Aliases", [])
+        return str(aliases[0]["Name"]) if len(aliases) == 1 else None
+
+    @property
+    def version(self) -> str:
+        """The version this environment runs ($LATEST, or a published version's number)."""
+        return str(self.configuration.get("Version", _LATEST))
+
     @property
     def function_arn(self) -> str:
-        """The function's ARN in the emulator."""
-        return str(self.configuration["FunctionArn"])
+        """The ARN the function's invokers address: the function's, qualified by the alias or version this
+        environment runs (what EventBridge targets and asynchronous invocations name)."""
+        arn = str(self.configuration["FunctionArn"]).removesuffix(f":{_LATEST}")
+        unqualified = arn if self.version == _LATEST else arn.rsplit(":", 1)[0]
+        return unqualified if self.qualifier == _LATEST else f"{unqualified}:{self.qualifier}"
 
     def run(self, event: dict[str, Any]) -> Invocation:
         """Invoke synchronously once and return the whole outcome (result or error, and the logs)."""
@@ -260,7 +289,7 @@ class FunctionRunner:
         exception: BaseException | None = None
         with self._environment():
             init_ms = self._cold_start()
-            print(f"START RequestId: {request_id} Version: $LATEST")
+            print(f"START RequestId: {request_id} Version: {self.version}")
             started = time.monotonic()
             context = self._context(request_id, started + timeout_s)
             try:
@@ -288,8 +317,8 @@ class FunctionRunner:
 
     def _context(self, request_id: str, deadline: float) -> LambdaContext:
         return LambdaContext(
-            function_name=self.function_name,
-            function_version=str(self.configuration.get("Version", "$LATEST")),
+            function_name=self.name,
+            function_version=self.version,
             invoked_function_arn=self.function_arn,
             memory_limit_in_mb=int(self.configuration.get("MemorySize", 128)),
             aws_request_id=request_id,
@@ -305,7 +334,12 @@ class FunctionRunner:
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
             f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {memory} MB"
         )
-        return line + (f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else "")
+        if init_ms is None:
+            return line
+        # A SnapStart version was initialised when it was published; a new environment reports its restore.
+        return line + (
+            f"\tRestore Duration: {init_ms:.2f} ms" if self.snap_start else f"\tInit Duration: {init_ms:.2f} ms"
+        )
 
     # --- the execution environment -----------------------------------------------------------
 
@@ -323,12 +357,12 @@ class FunctionRunner:
             **self._execution_role_variables(),
             # Lambda's reserved variables. LAMBDA_TASK_ROOT stays unset on purpose: Powertools Tracer
             # takes it to mean X-Ray is there, and X-Ray is not emulated.
-            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
-            "AWS_LAMBDA_FUNCTION_VERSION": str(self.configuration.get("Version", "$LATEST")),
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": memory,
             "AWS_LAMBDA_LOG_GROUP_NAME": self._log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": self._log_stream,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if self.snap_start else "on-demand",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.configuration.get('Runtime', 'python3.12')}",
             "_HANDLER": str(self.configuration["Handler"]),
         }
@@ -345,11 +379,11 @@ class FunctionRunner:
             role_arn = str(self.configuration.get("Role") or "")
             try:
                 self._credentials = self._aws.assume_role_as_service(
-                    role_arn, service="lambda.amazonaws.com", session_name=self.function_name[:64]
+                    role_arn, service="lambda.amazonaws.com", session_name=self.name[:64]
                 )
             except ClientError as refused:
                 raise RuntimeError(
-                    f"Lambda cannot assume the execution role {role_arn!r} of {self.function_name}: {refused}"
+                    f"Lambda cannot assume the execution role {role_arn!r} of {self.name}: {refused}"
                 ) from refused
         return {
             "AWS_ACCESS_KEY_ID": str(self._credentials["AccessKeyId"]),
@@ -382,7 +416,7 @@ class FunctionRunner:
     def _owns(self, module_name: str) -> bool:
         if module_name == _HOST_ONLY_PREFIX or module_name.startswith(_HOST_ONLY_PREFIX + "."):
             return False
-        return module_name.split(".", 1)[0] in self._packages
+        return module_name.split(".", 1)[0] in self._packages or module_name == SNAPSHOT_RESTORE_MODULE
 
     def _cold_start(self) -> float | None:
         if self._handler is not None:
@@ -390,11 +424,27 @@ class FunctionRunner:
         started = time.monotonic()
         module_name, _, function = str(self.configuration["Handler"]).rpartition(".")
         importlib.invalidate_caches()
+        hooks = _SnapshotRestoreHooks()
+        sys.modules[SNAPSHOT_RESTORE_MODULE] = hooks.module()
         try:
             module = importlib.import_module(module_name)
         except Exception as failure:
             self._init_failure = _InitFailed.importing(module_name, failure)
             return (time.monotonic() - started) * 1000
+        if self.snap_start:
+            # Lambda runs the before-snapshot hooks once the handler's module is imported, snapshots, and runs the
+            # after-restore hooks in each environment it resumes (awslambdaric bootstrap, on_init_complete).
+            for run, error_type in (
+                (hooks.before_snapshot, _BEFORE_SNAPSHOT_ERROR),
+                (hooks.after_restore, _AFTER_RESTORE_ERROR),
+            ):
+                try:
+                    run()
+                except Exception as failure:
+                    self._init_failure = _InitFailed(
+                        failure, FunctionError(error_type, str(failure), _stack_of(failure))
+                    )
+                    return (time.monotonic() - started) * 1000
         handler = getattr(module, function, None)
         if not callable(handler):
             missing = AttributeError(f"module '{module_name}' has no attribute '{function}'")
@@ -415,7 +465,7 @@ class FunctionRunner:
 
     def _async_settings(self) -> tuple[int, str | None]:
         try:
-            config = self._lambda.get_function_event_invoke_config(FunctionName=self.function_name)
+            config = self._lambda.get_function_event_invoke_config(FunctionName=self.name)
         except ClientError as missing:
             if missing.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
@@ -431,14 +481,14 @@ class FunctionRunner:
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "requestContext": {
                 "requestId": invocation.request_id,
-                "functionArn": f"{self.function_arn}:$LATEST",
+                "functionArn": self.function_arn if self.qualifier != _LATEST else f"{self.function_arn}:{_LATEST}",
                 "condition": "RetriesExhausted",
                 "approximateInvokeCount": invocation.attempts,
             },
             "requestPayload": invocation.event,
             "responseContext": {
                 "statusCode": 200,
-                "executedVersion": "$LATEST",
+                "executedVersion": self.version,
                 "functionError": "Unhandled",
             },
             "responsePayload": invocation.error.as_payload(),
@@ -468,6 +518,49 @@ class FunctionRunner:
             logStreamName=self._log_stream,
             logEvents=[{"timestamp": now_ms, "message": line} for line in lines],
         )
+
+
+# What the runtime reports when a SnapStart hook raises (awslambdaric, FaultException).
+_BEFORE_SNAPSHOT_ERROR = "Runtime.BeforeSnapshotError"
+_AFTER_RESTORE_ERROR = "Runtime.AfterRestoreError"
+
+
+class _SnapshotRestoreHooks:
+    """The runtime's snapshot_restore_py for one environment: register_before_snapshot and register_after_restore
+    (as functions or decorators) record (callable, args, kwargs); before-snapshot hooks run in the reverse order of
+    their registration, after-restore hooks in that order (Lambda Developer Guide, "Lambda SnapStart runtime hooks
+    for Python")."""
+
+    def __init__(self) -> None:
+        self._before: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+        self._after: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+
+    def module(self) -> ModuleType:
+        module = ModuleType(
+            SNAPSHOT_RESTORE_MODULE, "SnapStart's runtime hooks, as the Lambda Python runtime has them."
+        )
+        module.register_before_snapshot = self._registrar(self._before)  # type: ignore[attr-defined]
+        module.register_after_restore = self._registrar(self._after)  # type: ignore[attr-defined]
+        module.get_before_snapshot = lambda: self._before  # type: ignore[attr-defined]
+        module.get_after_restore = lambda: self._after  # type: ignore[attr-defined]
+        return module
+
+    @staticmethod
+    def _registrar(hooks: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]) -> Callable[..., Any]:
+        def register(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
+            hooks.append((func, args, kwargs))
+            return func
+
+        return register
+
+    def before_snapshot(self) -> None:
+        while self._before:
+            func, args, kwargs = self._before.pop()
+            func(*args, **kwargs)
+
+    def after_restore(self) -> None:
+        for func, args, kwargs in self._after:
+            func(*args, **kwargs)
 
 
 def _error_of(exception: BaseException) -> FunctionError:

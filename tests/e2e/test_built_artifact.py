@@ -3,12 +3,18 @@
 The clean interpreter gets only the artifact plus what the Lambda runtime itself provides (boto3
 and its dependencies), so a runtime dependency missing from functions/guardrail/requirements.txt
 fails here rather than in AWS.
+
+The functions deploy as arm64 by default (template.yaml, Architecture), and this machine cannot run aarch64 code:
+the artifact as deployed is built once and every native extension in it must be an aarch64 ELF; the handlers are
+imported and run from a second build for x86_64 (Architecture=x86_64, LAMBDA_ARCHITECTURE=x86_64), the same code and
+pinned versions with this machine's wheels.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -23,25 +29,97 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 
 pytestmark = pytest.mark.sam
 
+FUNCTIONS = ("GuardrailFunction", "StopButtonFunction", "ReporterFunction", "PriceRefreshFunction", "ReconcileFunction")
+# ELF header (System V ABI): the magic, EI_CLASS 2 (64-bit), EI_DATA 1 (little-endian), and e_machine at byte 18:
+# 183 EM_AARCH64, 62 EM_X86_64.
+ELF_MAGIC = b"\x7fELF"
+EM_AARCH64 = 183
+EM_X86_64 = 62
 
-@pytest.fixture(scope="module")
-def built_function(tmp_path_factory) -> Path:
+
+def _sam_build(build_dir: Path, architecture: str | None) -> None:
+    """`sam build` as `make build` runs it; `architecture` overrides the template's default and the Makefile's."""
     sam = shutil.which("sam", path=str(Path(sys.executable).parent)) or shutil.which("sam")
     if sam is None:
         pytest.fail("the SAM CLI is not installed; `make venv` installs it")
-    build_dir = tmp_path_factory.mktemp("sam-build")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env["SAM_CLI_TELEMETRY"] = "0"
-    result = subprocess.run(
-        [sam, "build", "--build-in-source", "--template", "template.yaml", "--build-dir", str(build_dir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env.pop("LAMBDA_ARCHITECTURE", None)
+    command = [sam, "build", "--build-in-source", "--template", "template.yaml", "--build-dir", str(build_dir)]
+    if architecture is not None:
+        env["LAMBDA_ARCHITECTURE"] = architecture
+        command += ["--parameter-overrides", f"Architecture={architecture}"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _elf_machine(path: Path) -> int | None:
+    """The ELF file's e_machine, or None when the file is no 64-bit little-endian ELF."""
+    with path.open("rb") as elf:
+        header = elf.read(20)
+    if len(header) < 20 or header[:4] != ELF_MAGIC or header[4] != 2 or header[5] != 1:
+        return None
+    return int.from_bytes(header[18:20], "little")
+
+
+@pytest.fixture(scope="module")
+def deployed_build(tmp_path_factory) -> Path:
+    """The artifact as `make build` and the template's default deploy it (arm64)."""
+    build_dir = tmp_path_factory.mktemp("sam-build-deployed")
+    _sam_build(build_dir, None)
+    return build_dir
+
+
+@pytest.fixture(scope="module")
+def built_function(tmp_path_factory) -> Path:
+    """The guardrail function's artifact built for this machine's architecture, to import and run here."""
+    if platform.machine() != "x86_64":
+        pytest.skip("the import tests build for x86_64 and run on an x86_64 machine")
+    build_dir = tmp_path_factory.mktemp("sam-build-x86_64")
+    _sam_build(build_dir, "x86_64")
     return build_dir / "GuardrailFunction"
+
+
+def test_the_template_and_the_makefile_default_to_the_same_architecture():
+    template = (ROOT / "template.yaml").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "    Architectures: [!Ref Architecture]\n" in template
+    default = template.split("\n  Architecture:\n", 1)[1].split("    Default: ", 1)[1].split("\n", 1)[0]
+    assert default == "arm64"
+    assert f"\nLAMBDA_ARCHITECTURE ?= {default}\n" in makefile
+
+
+def test_every_native_extension_of_the_deployed_artifact_is_aarch64(deployed_build):
+    checked = 0
+    for function in FUNCTIONS:
+        extensions = sorted((deployed_build / function).rglob("*.so"))
+        assert extensions, f"{function}: pydantic_core, yaml, re2 and wrapt ship native extensions"
+        for extension in extensions:
+            assert _elf_machine(extension) == EM_AARCH64, f"{extension.relative_to(deployed_build)} is not aarch64"
+            checked += 1
+    assert checked >= len(FUNCTIONS) * 4
+
+
+def test_the_x86_64_build_carries_x86_64_extensions(built_function):
+    extensions = sorted(built_function.rglob("*.so"))
+    assert extensions and all(_elf_machine(e) == EM_X86_64 for e in extensions)
+
+
+def test_every_module_is_precompiled_to_bytecode_the_runtime_uses_without_its_source(deployed_build):
+    """Lambda's /var/task is read-only: a module without a usable .pyc is compiled at every cold start. The
+    .pyc files are unchecked-hash ones (PEP 552 flags 0b01: hash-based, check_source off), which Python uses
+    whatever the source's modification time, which the deployment package does not keep."""
+    from importlib.util import cache_from_source
+
+    for function in FUNCTIONS:
+        root = deployed_build / function
+        sources = sorted(root.rglob("*.py"))
+        assert sources
+        for source in sources:
+            compiled = Path(cache_from_source(str(source)))
+            assert compiled.is_file(), f"{source.relative_to(deployed_build)} has no .pyc"
+            flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+            assert flags == 0b01, f"{compiled.relative_to(deployed_build)}: flags {flags:#04b}"
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,8 @@ CHAT_TYPES = (
     "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
     "AWS::Chatbot::CustomAction",
 )
-STOP_BUTTON_ARN = {"Fn::GetAtt": ["StopButtonFunction", "Arn"]}
+# The button invokes the function's alias live (AutoPublishAlias), so the channel may invoke that and nothing else.
+STOP_BUTTON_ARN = {"Ref": "StopButtonFunctionAliaslive"}
 
 
 class _ChatDeployment(_Deployment):
@@ -137,7 +138,8 @@ def test_without_a_chat_channel_the_button_function_is_deployed_and_the_alerts_n
     """An operator may send the stop request without a chat channel: the one entry point exists in every stack."""
     assert "StopButtonFunction" in NONE.resources and "StopButtonFunctionName" in NONE.outputs
     variables = NONE.resources["GuardrailFunction"]["Properties"]["Environment"]["Variables"]
-    assert variables[STOP_BUTTON_FUNCTION_VARIABLE] == {"Ref": "StopButtonFunction"}
+    assert variables[STOP_BUTTON_FUNCTION_VARIABLE] == {"Fn::Sub": "${StopButtonFunction}:live"}
+    assert NONE.resources["StopButtonFunctionAliaslive"]["Properties"]["Name"] == "live"
 
 
 def test_the_stop_buttons_function_runs_as_the_guardrails_role_with_its_settings():
@@ -154,7 +156,7 @@ def test_the_stop_buttons_function_runs_as_the_guardrails_role_with_its_settings
     assert not [
         p
         for p in NONE.of_type("AWS::Lambda::Permission").values()
-        if p["FunctionName"] == {"Ref": "StopButtonFunction"}
+        if p["FunctionName"] in ({"Ref": "StopButtonFunction"}, STOP_BUTTON_ARN)
     ]
 
 

@@ -84,6 +84,9 @@ NAME_LIMITS: dict[str, NameLimit] = {
     "AWS::Chatbot::MicrosoftTeamsChannelConfiguration": NameLimit(
         "ConfigurationName", 128, r"[A-Za-z0-9\-_]+", "AWS Chatbot API Reference: ConfigurationName 1-128"
     ),
+    "AWS::Lambda::Alias": NameLimit(
+        "Name", 128, r"(?!^[0-9]+$)[a-zA-Z0-9\-_]+", "Lambda API Reference, CreateAlias: Name 1-128, not only digits"
+    ),
     "AWS::Chatbot::CustomAction": NameLimit(
         "ActionName", 64, r"[a-zA-Z0-9_\-]+", "AWS Chatbot API Reference, CreateCustomAction: ActionName 1-64"
     ),
@@ -94,10 +97,17 @@ NAME_LIMITS: dict[str, NameLimit] = {
     "AWS::S3::BucketPolicy": NameLimit(None),
     "AWS::Lambda::Permission": NameLimit(None),
     "AWS::Lambda::EventInvokeConfig": NameLimit(None),
+    "AWS::Lambda::Version": NameLimit(None),
 }
 # Other length limits on what the template names. SNS: "The display name ... must be maximum 100
 # characters long" (AWS::SNS::Topic DisplayName); Scheduler: Description up to 512.
-OTHER_LIMITS = {("AWS::SNS::Topic", "DisplayName"): 100, ("AWS::Scheduler::Schedule", "Description"): 512}
+# Lambda: a version's Description is 0-256 characters (AWS::Lambda::Version; test_template_snapstart.py holds it
+# for the longest parameter values too).
+OTHER_LIMITS = {
+    ("AWS::SNS::Topic", "DisplayName"): 100,
+    ("AWS::Scheduler::Schedule", "Description"): 512,
+    ("AWS::Lambda::Version", "Description"): 256,
+}
 
 
 def _rendered() -> dict[str, Any]:

@@ -22,6 +22,8 @@ from tests.sam_templates import sam_transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 ORGANIZATION = "o-a1b2c3d4e5"
+# What every rule invokes: the guardrail function's alias live (AutoPublishAlias), an AWS::Lambda::Alias.
+GUARDRAIL_ALIAS = {"Ref": "GuardrailFunctionAliaslive"}
 REGION = "eu-west-1"
 
 
@@ -159,7 +161,8 @@ def test_the_state_change_rule_sends_in_progress_and_finished_jobs_to_the_functi
     assert changed["EventPattern"] == STATE_CHANGED
     (created_target,) = created["Targets"]
     (changed_target,) = changed["Targets"]
-    assert changed_target["Arn"] == created_target["Arn"] == {"Fn::GetAtt": ["GuardrailFunction", "Arn"]}
+    # The function's alias live (SAM retargets the function's own Events to it), as everything that invokes it.
+    assert changed_target["Arn"] == created_target["Arn"] == GUARDRAIL_ALIAS
     assert changed_target["RetryPolicy"] == created_target["RetryPolicy"]
     assert changed_target["DeadLetterConfig"] == created_target["DeadLetterConfig"]
 
@@ -231,7 +234,7 @@ def test_the_central_rule_matches_delivers_and_keeps_what_it_cannot_deliver_like
     assert central["EventPattern"] == default["EventPattern"] == pattern
     (default_target,) = default["Targets"]
     (central_target,) = central["Targets"]
-    assert central_target["Arn"] == default_target["Arn"] == {"Fn::GetAtt": ["GuardrailFunction", "Arn"]}
+    assert central_target["Arn"] == default_target["Arn"] == GUARDRAIL_ALIAS
     assert central_target["RetryPolicy"] == default_target["RetryPolicy"]
     assert central_target["DeadLetterConfig"] == default_target["DeadLetterConfig"]
 
@@ -241,7 +244,7 @@ def test_the_central_rules_may_invoke_the_function_and_write_the_dead_letter_que
     for rule in ("OrganizationTuningJobCreated", "OrganizationTuningJobStateChanged"):
         assert {
             "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Ref": "GuardrailFunction"},
+            "FunctionName": GUARDRAIL_ALIAS,
             "Principal": "events.amazonaws.com",
             "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
         } in permissions

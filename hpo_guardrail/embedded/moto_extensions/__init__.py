@@ -33,6 +33,7 @@ from hpo_guardrail.embedded.moto_extensions.eventbridge import (
     extend_eventbridge,
 )
 from hpo_guardrail.embedded.moto_extensions.faults import CALLS, clear_faults, extend_faults, inject_faults
+from hpo_guardrail.embedded.moto_extensions.lambda_versions import extend_lambda_versions
 from hpo_guardrail.embedded.moto_extensions.organizations import extend_organizations
 from hpo_guardrail.embedded.moto_extensions.pricing import (
     PRICE_LIST_CALLS,
@@ -113,6 +114,7 @@ def install() -> None:
         extend_sns()
         extend_eventbridge()
         extend_lambda()
+        extend_lambda_versions()
         extend_s3()
         extend_cloudformation()
         extend_pricing()

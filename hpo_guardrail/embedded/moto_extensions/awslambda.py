@@ -21,6 +21,7 @@ from moto.core.exceptions import JsonRESTError
 
 from hpo_guardrail.embedded.moto_extensions.eventbridge import ASYNC_INVOCATIONS, AsyncInvocation
 from hpo_guardrail.embedded.moto_extensions.faults import take_fault
+from hpo_guardrail.embedded.moto_extensions.lambda_versions import invoked_arn
 
 # Lambda's limit on an asynchronous invocation's payload (256 KB, the size of an EventBridge event).
 ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
@@ -53,7 +54,8 @@ def extend_lambda() -> None:
         if fault is not None:
             raise fault
         function_name = unquote(self.path.rsplit("/", 2)[-2])
-        function = self.backend.get_function(function_name, self._get_param("qualifier"))  # 404 if absent
+        qualifier = self._get_param("qualifier")
+        function = self.backend.get_function(function_name, qualifier)  # 404 if absent
         body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
         if len(body) > ASYNC_PAYLOAD_LIMIT_BYTES:
             raise _RequestTooLarge(len(body))
@@ -63,7 +65,8 @@ def extend_lambda() -> None:
             raise _InvalidRequestContent(f"Could not parse request body into json: {error}") from error
         ASYNC_INVOCATIONS.put(
             AsyncInvocation(
-                function_arn=str(function.function_arn),
+                # The alias or version the caller named, as Lambda runs that one (lambda_versions.py).
+                function_arn=invoked_arn(function, function_name, qualifier),
                 rule_arn="",
                 event_id=str(event.get("id", "")) if isinstance(event, dict) else "",
                 event=event,

@@ -15,6 +15,7 @@ from moto.utilities.arns import parse_arn
 from hpo_guardrail.embedded.moto_extensions.bus_policy import EventBusPolicyResource
 from hpo_guardrail.embedded.moto_extensions.cfn_resource import ExtensionResource
 from hpo_guardrail.embedded.moto_extensions.cloudwatch import CloudWatchAlarmResource
+from hpo_guardrail.embedded.moto_extensions.lambda_versions import LambdaAliasResource, LambdaVersionResource
 from hpo_guardrail.embedded.moto_extensions.s3 import S3BucketPolicyResource
 from hpo_guardrail.embedded.moto_extensions.scheduler import SchedulerScheduleResource
 
@@ -119,6 +120,8 @@ _ADDED_RESOURCE_TYPES: tuple[type[ExtensionResource], ...] = (
     SchedulerScheduleResource,
     CloudWatchAlarmResource,
     EventBusPolicyResource,
+    LambdaVersionResource,
+    LambdaAliasResource,
 )
 
 
