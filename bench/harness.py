@@ -147,8 +147,12 @@ def build_artifact() -> None:
         raise SystemExit("the SAM CLI is not installed; `make venv` installs it")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env["SAM_CLI_TELEMETRY"] = "0"
+    # This machine's architecture, so the interpreter can load the native extensions: the deployed default is arm64
+    # (template.yaml, Architecture), whose wheels hold the same Python code.
+    env["LAMBDA_ARCHITECTURE"] = "x86_64"
+    build = [sam, "build", "--build-in-source", "--template", "template.yaml", "--build-dir", str(BUILD_DIR / "sam")]
     subprocess.run(
-        [sam, "build", "--build-in-source", "--template", "template.yaml", "--build-dir", str(BUILD_DIR / "sam")],
+        [*build, "--parameter-overrides", "Architecture=x86_64"],
         cwd=ROOT,
         env=env,
         check=True,

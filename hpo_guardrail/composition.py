@@ -159,6 +159,18 @@ def build_service(environ: Mapping[str, str] = os.environ, clients: FunctionClie
     return service
 
 
+def build_lambda_service(environ: Mapping[str, str] = os.environ) -> GuardrailService:
+    """The service of a Lambda entry point that judges or stops (the guardrail, the Stop button), with its warm-up
+    registered as SnapStart's before-snapshot hook (hpo_guardrail/snapstart.py): with SnapStart=Enabled the
+    published version's snapshot holds every client and a judged sample event; without it nothing more runs."""
+    from hpo_guardrail.snapstart import prepare_snapshots
+
+    clients = FunctionClients()
+    service = build_service(environ, clients)
+    prepare_snapshots(lambda: warm_up(service, clients))
+    return service
+
+
 def warm_up(service: GuardrailService, clients: FunctionClients) -> None:
     """Lambda SnapStart's before-snapshot hook (functions/*/app.py): judge a sample event in memory and make every
     client, including the ones made on first use, so that restored environments start warm (enforce/warm_up.py).

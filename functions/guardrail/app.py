@@ -9,13 +9,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hpo_guardrail.composition import build_service
+from hpo_guardrail.composition import build_lambda_service
 from hpo_guardrail.observability import logger, metrics, tracer
 
-# Created once per execution environment (cold start), reused by every invocation.
+# Created once per execution environment (cold start), reused by every invocation. With SnapStart (template.yaml,
+# SnapStart=Enabled) Lambda snapshots the environment after this import, and the service's warm-up runs first.
 # Its alerts name the Stop button's function (template.yaml sets STOP_BUTTON_FUNCTION_NAME), so the chat
 # channel's button can invoke it; without the variable the alerts carry no button.
-SERVICE = build_service()
+SERVICE = build_lambda_service()
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.eventID || id", clear_state=True)

@@ -14,12 +14,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hpo_guardrail.composition import build_service
+from hpo_guardrail.composition import build_lambda_service
 from hpo_guardrail.observability import logger, metrics, tracer
 
-# Created once per execution environment (cold start), reused by every invocation. The same settings as the
+# Created once per execution environment (cold start), reused by every invocation. With SnapStart (template.yaml,
+# SnapStart=Enabled) Lambda snapshots the environment after this import, and the service's warm-up runs first. The same settings as the
 # guardrail function: the recorded request is priced again, as the guardrail prices it, for the cost avoided.
-SERVICE = build_service()
+SERVICE = build_lambda_service()
 
 
 @logger.inject_lambda_context(correlation_id_path="eventId", clear_state=True)

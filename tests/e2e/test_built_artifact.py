@@ -93,11 +93,11 @@ def test_every_native_extension_of_the_deployed_artifact_is_aarch64(deployed_bui
     checked = 0
     for function in FUNCTIONS:
         extensions = sorted((deployed_build / function).rglob("*.so"))
-        assert extensions, f"{function}: pydantic_core, yaml, re2 and wrapt ship native extensions"
+        assert extensions, f"{function}: pydantic_core, yaml and re2 ship native extensions"
         for extension in extensions:
             assert _elf_machine(extension) == EM_AARCH64, f"{extension.relative_to(deployed_build)} is not aarch64"
             checked += 1
-    assert checked >= len(FUNCTIONS) * 4
+    assert checked >= len(FUNCTIONS) * 3  # pydantic_core, yaml, re2 (and markupsafe for the reporter)
 
 
 def test_the_x86_64_build_carries_x86_64_extensions(built_function):

@@ -173,7 +173,7 @@ def test_enforce_mode_leaves_a_job_that_already_completed(tuning_jobs, enforce_s
     assert tuning_jobs.status(job) == "Completed"
 
 
-def test_the_function_logs_reach_its_log_group(embedded_aws, tuning_jobs, monitor_stack, put_on_bus):
+def test_the_function_logs_reach_its_log_group(embedded_aws, tuning_jobs, monitor_stack, put_on_bus, function_runner):
     event = linear_learning_rate_event(unique("e2e-logs"))
     tuning_jobs.create_for_event(event)
     (invocation,) = put_on_bus(event, monitor_stack)
@@ -185,5 +185,8 @@ def test_the_function_logs_reach_its_log_group(embedded_aws, tuning_jobs, monito
         )["events"]
     ]
 
-    assert f"START RequestId: {invocation.request_id} Version: $LATEST" in messages
+    # The rules invoke the alias `live`, which names the published version (template.yaml AutoPublishAlias).
+    version = function_runner(monitor_stack).version
+    assert version != "$LATEST"
+    assert f"START RequestId: {invocation.request_id} Version: {version}" in messages
     assert any(f"REPORT RequestId: {invocation.request_id}" in m for m in messages)
