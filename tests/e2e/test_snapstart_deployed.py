@@ -104,3 +104,23 @@ def test_an_asynchronous_invoke_of_the_alias_reaches_the_aliass_environment(embe
     )
     (queued,) = [q for q in ASYNC_INVOCATIONS.take_event(event["id"]) if q.function_arn.startswith(stack.function_arn)]
     assert queued.function_arn == stack.function_arn == runner.function_arn
+
+
+def test_the_guardrail_with_snapstart_warms_up_before_its_snapshot_and_judges_after_restore(embedded_aws, tmp_path):
+    """The real function: its warm-up (composition.warm_up) runs as the before-snapshot hook, the restored
+    environment judges an event as any other, and nothing of the warm-up's sample reaches the audit table."""
+    stack = deploy_template(embedded_aws, StackParameters(snap_start=True))
+    runner = FunctionRunner.for_stack(embedded_aws, stack, tmp_path / "environment")
+    event = cloudtrail_event()
+
+    (invocation,) = deliver(embedded_aws, runner, event)
+
+    assert invocation.succeeded, invocation.logs
+    assert invocation.result["status"] == "evaluated" and invocation.result["event_id"] == event["detail"]["eventID"]
+    assert "Restore Duration" in invocation.logs
+    warmed = [json.loads(line) for line in invocation.logs.splitlines() if "Warmed up before the snapshot" in line]
+    assert warmed and {"dynamodb", "pricing", "sagemaker", "sns"} <= set(warmed[0]["clients"]), invocation.logs
+    audit = embedded_aws.client("dynamodb")
+    table = stack.outputs["AuditTableName"]
+    warm_up_record = audit.get_item(TableName=table, Key={"event_id": {"S": "00000000-0000-4000-8000-000000000001"}})
+    assert "Item" not in warm_up_record, "the warm-up judged its sample in memory only"
