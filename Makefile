@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Keep the SAM CLI quiet and offline-friendly.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint typecheck samlint checkov build clean venv browser build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction \
+.PHONY: demo test bench lint typecheck samlint checkov build clean venv browser build-GuardrailFunction build-ReporterFunction build-PriceRefreshFunction \
 	build-StopButtonFunction build-ReconcileFunction
 
 venv: $(STAMP)
@@ -34,6 +34,11 @@ demo: $(STAMP)
 
 test: lint typecheck samlint checkov browser
 	$(BIN)/python -m pytest
+
+# Every performance goal next to its figure and the floor measured in the same run (docs/benchmarks.md): builds the
+# Lambda artifact for this machine into build/bench, then the other benchmarks. Minutes, not seconds; no pass/fail.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
