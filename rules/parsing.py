@@ -29,6 +29,7 @@ from rules.models import (
     TuningJobCall,
     TuningRequest,
 )
+from rules.unvalidated import unvalidated
 
 CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
 SAGEMAKER_EVENT_SOURCE = "sagemaker.amazonaws.com"
@@ -258,18 +259,26 @@ def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
         raise InvalidRequest(f"{_shown(text)} is not a finite number", path)
     if not _NUMBER.fullmatch(text):
         raise InvalidRequest(f"{_shown(text)} is not a number", path)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
-        raise InvalidRequest(f"{_shown(text)} is not a number", path) from None
-    if integer and number != number.to_integral_value():
-        raise InvalidRequest(f"{_shown(text)} is not a whole number, as an integer range needs", path)
-    as_float = float(number)
+    # float() rounds decimal text correctly, as float(Decimal(text)) does, so the two give the same double. The
+    # exact value is needed only where a double could answer wrongly: whether text with a fraction or an exponent
+    # is whole, and whether text that rounds to 0 is 0.
+    if integer and ("." in text or "e" in text or "E" in text):
+        number = _exact(text, path)
+        if number != number.to_integral_value():
+            raise InvalidRequest(f"{_shown(text)} is not a whole number, as an integer range needs", path)
+    as_float = float(text)
     if not math.isfinite(as_float):
         raise InvalidRequest(f"{_shown(text)} is not a finite number as a double (too large)", path)
-    if as_float == 0.0 and number != 0:
+    if as_float == 0.0 and _exact(text, path) != 0:
         raise InvalidRequest(f"{_shown(text)} is too small to tell from 0 as a double", path)
     return as_float
+
+
+def _exact(text: str, path: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise InvalidRequest(f"{_shown(text)} is not a number", path) from None
 
 
 def parse_event_time(value: str | None, path: str) -> str | None:
@@ -311,16 +320,21 @@ def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str, pointer:
     if low > high:
         raise InvalidRequest(f"MinValue {low:g} is greater than MaxValue {high:g}", path)
     scaling, given = _scaling(wire.ScalingType, f"{path}.ScalingType")
-    return ParameterRange(
-        name=wire.Name,
-        kind=kind,
-        min_value=low,
-        max_value=high,
-        min_text=str(wire.MinValue),
-        max_text=str(wire.MaxValue),
-        scaling=scaling,
-        scaling_given=given,
-        pointer=pointer,
+    # Not validated again (rules/unvalidated.py): every value is of its field's type, read and checked above or by
+    # the wire model.
+    return unvalidated(
+        ParameterRange,
+        {
+            "name": wire.Name,
+            "kind": kind,
+            "min_value": low,
+            "max_value": high,
+            "min_text": str(wire.MinValue),
+            "max_text": str(wire.MaxValue),
+            "scaling": scaling,
+            "scaling_given": given,
+            "pointer": pointer,
+        },
     )
 
 
@@ -338,7 +352,11 @@ def _ranges(
         for i, r in enumerate(ranges)
     ]
     categorical = [
-        CategoricalRange(name=c.Name, values=tuple(c.Values), pointer=f"{pointer}/CategoricalParameterRanges/{i}")
+        # Not validated again: the wire model read the name and the values as text.
+        unvalidated(
+            CategoricalRange,
+            {"name": c.Name, "values": tuple(c.Values), "pointer": f"{pointer}/CategoricalParameterRanges/{i}"},
+        )
         for i, c in enumerate(wire.CategoricalParameterRanges)
     ]
     return tuple(numeric), tuple(categorical)
@@ -372,18 +390,22 @@ def _definition(
         ranges, ranges_path, "/" + ranges_path.replace(".", "/").replace("[", "/").replace("]", "")
     )
     stopping = wire.StoppingCondition or _WireStoppingCondition()
-    return TrainingDefinition(
-        name=wire.DefinitionName,
-        ranges=numeric,
-        categorical=categorical,
-        compute=_compute(wire, path),
-        max_runtime_seconds=stopping.MaxRuntimeInSeconds,
-        max_wait_seconds=stopping.MaxWaitTimeInSeconds,
-        managed_spot=wire.EnableManagedSpotTraining,
-        static_hyperparameter_count=len(wire.StaticHyperParameters),
-        static_hyperparameter_names=tuple(wire.StaticHyperParameters),
-        stopping_condition_given=wire.StoppingCondition is not None,
-        pointer=_pointer(path),
+    # Not validated again: the wire model read every value into its field's type (rules/unvalidated.py).
+    return unvalidated(
+        TrainingDefinition,
+        {
+            "name": wire.DefinitionName,
+            "ranges": numeric,
+            "categorical": categorical,
+            "compute": _compute(wire, path),
+            "max_runtime_seconds": stopping.MaxRuntimeInSeconds,
+            "max_wait_seconds": stopping.MaxWaitTimeInSeconds,
+            "managed_spot": wire.EnableManagedSpotTraining,
+            "static_hyperparameter_count": len(wire.StaticHyperParameters),
+            "static_hyperparameter_names": tuple(wire.StaticHyperParameters),
+            "stopping_condition_given": wire.StoppingCondition is not None,
+            "pointer": _pointer(path),
+        },
     )
 
 
