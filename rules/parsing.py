@@ -47,6 +47,9 @@ TUNING_RUNTIME_MAX_SECONDS = 15_768_000  # ... max 15768000 (half a year)
 # Arabic-Indic digits or "NaN").
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _DIGITS = re.compile(r"[+]?[0-9]{1,30}", re.ASCII)
+# How a MinValue or MaxValue is spelled nearly always: decimal digits, at most one point, no exponent, no spaces.
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_PLAIN_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
 class InvalidRequest(ValueError):
@@ -240,12 +243,29 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
+def _plain_number(value: Scalar, integer: bool) -> float | None:
+    """The double of a MinValue/MaxValue spelled plainly ("0.001", "64"; "5" for an integer range), else None.
+
+    Such text passes every check of `parse_number` without checking: without an exponent and within 256 characters
+    it lies between 1e-256 and 1e256, so it is finite as a double and rounds to 0 only when it is 0, and without a
+    point it is whole. Everything else goes through `parse_number`, which also names what is wrong.
+    """
+    if type(value) is not str or len(value) > PARAMETER_VALUE_MAX_LENGTH:
+        return None
+    if (_PLAIN_WHOLE if integer else _PLAIN).fullmatch(value) is None:
+        return None
+    return float(value)
+
+
 def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
     """Parse a MinValue/MaxValue exactly: strings such as "1e-05" and "0.0001" both occur.
 
     Strict as SageMaker is: ASCII digits in decimal or exponent notation, at most 256 characters (the API's
     ParameterValue), and finite as a float (a double), which is what the checks compute with.
     """
+    plain = _plain_number(value, integer)
+    if plain is not None:
+        return plain
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidRequest(f"{_shown(str(value))} is not a number", path)
     if isinstance(value, float) and not math.isfinite(value):
@@ -298,14 +318,14 @@ def parse_event_time(value: str | None, path: str) -> str | None:
 _SCALINGS = {scaling.value.lower(): scaling for scaling in ScalingType}
 
 
-def _scaling(value: str | None, path: str) -> tuple[ScalingType, bool]:
+def _scaling(value: str | None, range_path: str) -> tuple[ScalingType, bool]:
     if value is None:
         return ScalingType.AUTO, False
     scaling = _SCALINGS.get(value.lower())
     if scaling is not None:
         return scaling, True
     allowed = ", ".join(s.value for s in ScalingType)
-    raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", path)
+    raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", f"{range_path}.ScalingType")
 
 
 def _pointer(path: str) -> str:
@@ -315,11 +335,16 @@ def _pointer(path: str) -> str:
 
 def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str, pointer: str) -> ParameterRange:
     integer = kind is RangeKind.INTEGER
-    low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
-    high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
+    # The plain spelling first, so that the paths errors name are only written for a value that needs them.
+    low = _plain_number(wire.MinValue, integer)
+    if low is None:
+        low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
+    high = _plain_number(wire.MaxValue, integer)
+    if high is None:
+        high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
     if low > high:
         raise InvalidRequest(f"MinValue {low:g} is greater than MaxValue {high:g}", path)
-    scaling, given = _scaling(wire.ScalingType, f"{path}.ScalingType")
+    scaling, given = _scaling(wire.ScalingType, path)
     # Not validated again (rules/unvalidated.py): every value is of its field's type, read and checked above or by
     # the wire model.
     return unvalidated(

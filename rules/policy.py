@@ -345,7 +345,9 @@ class Policy(_Strict):
     exemptions: tuple[ExemptionStatus, ...] = ()
     contact: str | None = Field(default=None, description="who owns the policy and grants exemptions")
     document_hash: str | None = None
-    _typed_settings: dict[str, RuleSettings] = PrivateAttr(default_factory=dict)
+    # A default, not a default_factory: pydantic inspects a factory's signature each time it builds a Policy (one
+    # per evaluated request), and a default it copies (an empty dict is copied cheaply). The validator sets it.
+    _typed_settings: dict[str, RuleSettings] = PrivateAttr(default={})
 
     @model_validator(mode="after")
     def _type_rule_settings(self) -> Policy:
@@ -380,7 +382,10 @@ class Policy(_Strict):
 
     def settings_of(self, rule_id: str) -> RuleSettings | None:
         """The typed settings the policy gives a rule, or None when it gives none (the rule's defaults)."""
-        return self._typed_settings.get(rule_id)
+        # Read where pydantic keeps private attributes: `self._typed_settings` goes through BaseModel.__getattr__,
+        # which costs microseconds, and every rule asks once per evaluated request.
+        typed: dict[str, RuleSettings] = (self.__pydantic_private__ or {})["_typed_settings"]
+        return typed.get(rule_id)
 
     def assumes_costly(self, instance_type: str) -> bool:
         """Whether a job with no price for `instance_type` counts as costly (the policy's unknown_price)."""
