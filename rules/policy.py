@@ -419,6 +419,29 @@ def _matches_any(patterns: tuple[str, ...], name: str) -> bool:
     return any(_compiled(pattern).search(name) is not None for pattern in patterns)
 
 
+# Effective policies already built, by their fields: most requests resolve to one of a handful (the defaults, a
+# team's scope), and building one validates every name pattern and rule setting again. A Policy is frozen, so
+# evaluations can share one. Bounded: emptied when full, which only costs rebuilding.
+_EFFECTIVE_POLICIES: dict[tuple[Any, ...], Policy] = {}
+_EFFECTIVE_POLICIES_MAX = 256
+
+
+def _effective_policy(fields: dict[str, Any]) -> Policy:
+    # repr() stands in for the values that do not hash (the settings dicts): equal reprs of what YAML, JSON and the
+    # settings' own types give (text, numbers, booleans, null, lists, maps, enums) mean equal values of equal types,
+    # and different reprs only cost a second entry.
+    key = tuple(
+        (name, value if isinstance(value, str | int | float | tuple) else repr(value)) for name, value in fields.items()
+    )
+    policy = _EFFECTIVE_POLICIES.get(key)
+    if policy is None:
+        policy = Policy(**fields)
+        if len(_EFFECTIVE_POLICIES) >= _EFFECTIVE_POLICIES_MAX:
+            _EFFECTIVE_POLICIES.clear()
+        _EFFECTIVE_POLICIES[key] = policy
+    return policy
+
+
 def _content_hash(data: object) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
@@ -491,17 +514,18 @@ class PolicyDocument(_Strict):
                     origins[name] = origin if isinstance(origin, str) else origin[name]
             for rule_id, settings in layer.rules.items():
                 rule_settings[rule_id] = {**rule_settings.get(rule_id, {}), **settings}
-        return Policy(
+        fields: dict[str, Any] = {
             **values,
-            origins=origins,
-            default_max_training_jobs=self.default_max_training_jobs,
-            log_natured_names=tuple(self.log_natured_names),
-            rule_settings=rule_settings,
-            scopes=tuple(s.name for s in ordered),
-            exemptions=self._exemptions(subject, team, today),
-            contact=self.contact,
-            document_hash=self.content_hash,
-        )
+            "origins": origins,
+            "default_max_training_jobs": self.default_max_training_jobs,
+            "log_natured_names": tuple(self.log_natured_names),
+            "rule_settings": rule_settings,
+            "scopes": tuple(s.name for s in ordered),
+            "exemptions": self._exemptions(subject, team, today),
+            "contact": self.contact,
+            "document_hash": self.content_hash,
+        }
+        return _effective_policy(fields)
 
     def _exemptions(self, subject: Subject, team: str | None, today: date) -> tuple[ExemptionStatus, ...]:
         found = [
