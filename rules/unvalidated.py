@@ -3,7 +3,7 @@
 The public shapes stay pydantic models (they serialise, compare and document themselves as before); what the
 parser and the checks build per range and per finding is typed code's output, already of the fields' types
 (mypy checks every caller), so validating it again only costs time: a few hundred validations per large request,
-most of the evaluation's time before this was used.
+a large share of the evaluation's time before this was used.
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-# The models are frozen: their own __setattr__ refuses, as it should for everyone else.
-_set = object.__setattr__
+# What pydantic keeps beside the field values lives in BaseModel's slots; they are set through their descriptors,
+# since the models are frozen and their own __setattr__ refuses (as it should for everyone else).
+_set_dict = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def unvalidated[M: BaseModel](model: type[M], values: dict[str, Any]) -> M:
@@ -25,9 +29,9 @@ def unvalidated[M: BaseModel](model: type[M], values: dict[str, Any]) -> M:
     Python to fill in defaults. tests/unit/test_unvalidated_models.py holds what the parser and the checks build this
     way equal to its validated twin, field by field and type by type.
     """
-    instance = model.__new__(model)
-    _set(instance, "__dict__", values)
-    _set(instance, "__pydantic_fields_set__", set(values))
-    _set(instance, "__pydantic_extra__", None)
-    _set(instance, "__pydantic_private__", None)
+    instance = object.__new__(model)
+    _set_dict(instance, "__dict__", values)
+    _set_fields_set(instance, set(values))
+    _set_extra(instance, None)
+    _set_private(instance, None)
     return instance
