@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.unvalidated import unvalidated
+
 Evidence = dict[str, str | int | float | bool | None]
 
 
@@ -46,7 +48,8 @@ class PatchOperation(BaseModel):
 
 def set_member(pointer: str, member: str, value: Any) -> PatchOperation:
     """Set a member of the object at `pointer` ("add" also replaces an existing member)."""
-    return PatchOperation(op="add", path=f"{pointer}/{member}", value=value)
+    # Not validated: the op is the literal "add", the path a str and the value is Any.
+    return unvalidated(PatchOperation, {"op": "add", "path": f"{pointer}/{member}", "value": value})
 
 
 class Finding(BaseModel):

@@ -29,6 +29,7 @@ from rules.models import (
     TuningJobCall,
     TuningRequest,
 )
+from rules.unvalidated import unvalidated
 
 CREATE_TUNING_JOB = "CreateHyperParameterTuningJob"
 SAGEMAKER_EVENT_SOURCE = "sagemaker.amazonaws.com"
@@ -46,6 +47,9 @@ TUNING_RUNTIME_MAX_SECONDS = 15_768_000  # ... max 15768000 (half a year)
 # Arabic-Indic digits or "NaN").
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _DIGITS = re.compile(r"[+]?[0-9]{1,30}", re.ASCII)
+# How a MinValue or MaxValue is spelled nearly always: decimal digits, at most one point, no exponent, no spaces.
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_PLAIN_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
 class InvalidRequest(ValueError):
@@ -239,12 +243,29 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
+def _plain_number(value: Scalar, integer: bool) -> float | None:
+    """The double of a MinValue/MaxValue spelled plainly ("0.001", "64"; "5" for an integer range), else None.
+
+    Such text passes every check of `parse_number` without checking: without an exponent and within 256 characters
+    it lies between 1e-256 and 1e256, so it is finite as a double and rounds to 0 only when it is 0, and without a
+    point it is whole. Everything else goes through `parse_number`, which also names what is wrong.
+    """
+    if type(value) is not str or len(value) > PARAMETER_VALUE_MAX_LENGTH:
+        return None
+    if (_PLAIN_WHOLE if integer else _PLAIN).fullmatch(value) is None:
+        return None
+    return float(value)
+
+
 def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
     """Parse a MinValue/MaxValue exactly: strings such as "1e-05" and "0.0001" both occur.
 
     Strict as SageMaker is: ASCII digits in decimal or exponent notation, at most 256 characters (the API's
     ParameterValue), and finite as a float (a double), which is what the checks compute with.
     """
+    plain = _plain_number(value, integer)
+    if plain is not None:
+        return plain
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidRequest(f"{_shown(str(value))} is not a number", path)
     if isinstance(value, float) and not math.isfinite(value):
@@ -258,18 +279,26 @@ def parse_number(value: Scalar, path: str, *, integer: bool = False) -> float:
         raise InvalidRequest(f"{_shown(text)} is not a finite number", path)
     if not _NUMBER.fullmatch(text):
         raise InvalidRequest(f"{_shown(text)} is not a number", path)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
-        raise InvalidRequest(f"{_shown(text)} is not a number", path) from None
-    if integer and number != number.to_integral_value():
-        raise InvalidRequest(f"{_shown(text)} is not a whole number, as an integer range needs", path)
-    as_float = float(number)
+    # float() rounds decimal text correctly, as float(Decimal(text)) does, so the two give the same double. The
+    # exact value is needed only where a double could answer wrongly: whether text with a fraction or an exponent
+    # is whole, and whether text that rounds to 0 is 0.
+    if integer and ("." in text or "e" in text or "E" in text):
+        number = _exact(text, path)
+        if number != number.to_integral_value():
+            raise InvalidRequest(f"{_shown(text)} is not a whole number, as an integer range needs", path)
+    as_float = float(text)
     if not math.isfinite(as_float):
         raise InvalidRequest(f"{_shown(text)} is not a finite number as a double (too large)", path)
-    if as_float == 0.0 and number != 0:
+    if as_float == 0.0 and _exact(text, path) != 0:
         raise InvalidRequest(f"{_shown(text)} is too small to tell from 0 as a double", path)
     return as_float
+
+
+def _exact(text: str, path: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise InvalidRequest(f"{_shown(text)} is not a number", path) from None
 
 
 def parse_event_time(value: str | None, path: str) -> str | None:
@@ -289,14 +318,14 @@ def parse_event_time(value: str | None, path: str) -> str | None:
 _SCALINGS = {scaling.value.lower(): scaling for scaling in ScalingType}
 
 
-def _scaling(value: str | None, path: str) -> tuple[ScalingType, bool]:
+def _scaling(value: str | None, range_path: str) -> tuple[ScalingType, bool]:
     if value is None:
         return ScalingType.AUTO, False
     scaling = _SCALINGS.get(value.lower())
     if scaling is not None:
         return scaling, True
     allowed = ", ".join(s.value for s in ScalingType)
-    raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", path)
+    raise InvalidRequest(f"unknown ScalingType {value!r} (expected one of {allowed})", f"{range_path}.ScalingType")
 
 
 def _pointer(path: str) -> str:
@@ -306,21 +335,31 @@ def _pointer(path: str) -> str:
 
 def _numeric_range(wire: _WireNumericRange, kind: RangeKind, path: str, pointer: str) -> ParameterRange:
     integer = kind is RangeKind.INTEGER
-    low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
-    high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
+    # The plain spelling first, so that the paths errors name are only written for a value that needs them.
+    low = _plain_number(wire.MinValue, integer)
+    if low is None:
+        low = parse_number(wire.MinValue, f"{path}.MinValue", integer=integer)
+    high = _plain_number(wire.MaxValue, integer)
+    if high is None:
+        high = parse_number(wire.MaxValue, f"{path}.MaxValue", integer=integer)
     if low > high:
         raise InvalidRequest(f"MinValue {low:g} is greater than MaxValue {high:g}", path)
-    scaling, given = _scaling(wire.ScalingType, f"{path}.ScalingType")
-    return ParameterRange(
-        name=wire.Name,
-        kind=kind,
-        min_value=low,
-        max_value=high,
-        min_text=str(wire.MinValue),
-        max_text=str(wire.MaxValue),
-        scaling=scaling,
-        scaling_given=given,
-        pointer=pointer,
+    scaling, given = _scaling(wire.ScalingType, path)
+    # Not validated again (rules/unvalidated.py): every value is of its field's type, read and checked above or by
+    # the wire model.
+    return unvalidated(
+        ParameterRange,
+        {
+            "name": wire.Name,
+            "kind": kind,
+            "min_value": low,
+            "max_value": high,
+            "min_text": str(wire.MinValue),
+            "max_text": str(wire.MaxValue),
+            "scaling": scaling,
+            "scaling_given": given,
+            "pointer": pointer,
+        },
     )
 
 
@@ -338,7 +377,11 @@ def _ranges(
         for i, r in enumerate(ranges)
     ]
     categorical = [
-        CategoricalRange(name=c.Name, values=tuple(c.Values), pointer=f"{pointer}/CategoricalParameterRanges/{i}")
+        # Not validated again: the wire model read the name and the values as text.
+        unvalidated(
+            CategoricalRange,
+            {"name": c.Name, "values": tuple(c.Values), "pointer": f"{pointer}/CategoricalParameterRanges/{i}"},
+        )
         for i, c in enumerate(wire.CategoricalParameterRanges)
     ]
     return tuple(numeric), tuple(categorical)
@@ -372,18 +415,22 @@ def _definition(
         ranges, ranges_path, "/" + ranges_path.replace(".", "/").replace("[", "/").replace("]", "")
     )
     stopping = wire.StoppingCondition or _WireStoppingCondition()
-    return TrainingDefinition(
-        name=wire.DefinitionName,
-        ranges=numeric,
-        categorical=categorical,
-        compute=_compute(wire, path),
-        max_runtime_seconds=stopping.MaxRuntimeInSeconds,
-        max_wait_seconds=stopping.MaxWaitTimeInSeconds,
-        managed_spot=wire.EnableManagedSpotTraining,
-        static_hyperparameter_count=len(wire.StaticHyperParameters),
-        static_hyperparameter_names=tuple(wire.StaticHyperParameters),
-        stopping_condition_given=wire.StoppingCondition is not None,
-        pointer=_pointer(path),
+    # Not validated again: the wire model read every value into its field's type (rules/unvalidated.py).
+    return unvalidated(
+        TrainingDefinition,
+        {
+            "name": wire.DefinitionName,
+            "ranges": numeric,
+            "categorical": categorical,
+            "compute": _compute(wire, path),
+            "max_runtime_seconds": stopping.MaxRuntimeInSeconds,
+            "max_wait_seconds": stopping.MaxWaitTimeInSeconds,
+            "managed_spot": wire.EnableManagedSpotTraining,
+            "static_hyperparameter_count": len(wire.StaticHyperParameters),
+            "static_hyperparameter_names": tuple(wire.StaticHyperParameters),
+            "stopping_condition_given": wire.StoppingCondition is not None,
+            "pointer": _pointer(path),
+        },
     )
 
 

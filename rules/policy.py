@@ -345,7 +345,9 @@ class Policy(_Strict):
     exemptions: tuple[ExemptionStatus, ...] = ()
     contact: str | None = Field(default=None, description="who owns the policy and grants exemptions")
     document_hash: str | None = None
-    _typed_settings: dict[str, RuleSettings] = PrivateAttr(default_factory=dict)
+    # A default, not a default_factory: pydantic inspects a factory's signature each time it builds a Policy (one
+    # per evaluated request), and a default it copies (an empty dict is copied cheaply). The validator sets it.
+    _typed_settings: dict[str, RuleSettings] = PrivateAttr(default={})
 
     @model_validator(mode="after")
     def _type_rule_settings(self) -> Policy:
@@ -380,7 +382,10 @@ class Policy(_Strict):
 
     def settings_of(self, rule_id: str) -> RuleSettings | None:
         """The typed settings the policy gives a rule, or None when it gives none (the rule's defaults)."""
-        return self._typed_settings.get(rule_id)
+        # Read where pydantic keeps private attributes: `self._typed_settings` goes through BaseModel.__getattr__,
+        # which costs microseconds, and every rule asks once per evaluated request.
+        typed: dict[str, RuleSettings] = (self.__pydantic_private__ or {})["_typed_settings"]
+        return typed.get(rule_id)
 
     def assumes_costly(self, instance_type: str) -> bool:
         """Whether a job with no price for `instance_type` counts as costly (the policy's unknown_price)."""
@@ -412,6 +417,29 @@ def _matches_any(patterns: tuple[str, ...], name: str) -> bool:
     # Cached: several rules ask about every parameter of every request, and a re2 search costs microseconds
     # per pattern through its Python binding; the answer depends on nothing but the patterns and the name.
     return any(_compiled(pattern).search(name) is not None for pattern in patterns)
+
+
+# Effective policies already built, by their fields: most requests resolve to one of a handful (the defaults, a
+# team's scope), and building one validates every name pattern and rule setting again. A Policy is frozen, so
+# evaluations can share one. Bounded: emptied when full, which only costs rebuilding.
+_EFFECTIVE_POLICIES: dict[tuple[Any, ...], Policy] = {}
+_EFFECTIVE_POLICIES_MAX = 256
+
+
+def _effective_policy(fields: dict[str, Any]) -> Policy:
+    # repr() stands in for the values that do not hash (the settings dicts): equal reprs of what YAML, JSON and the
+    # settings' own types give (text, numbers, booleans, null, lists, maps, enums) mean equal values of equal types,
+    # and different reprs only cost a second entry.
+    key = tuple(
+        (name, value if isinstance(value, str | int | float | tuple) else repr(value)) for name, value in fields.items()
+    )
+    policy = _EFFECTIVE_POLICIES.get(key)
+    if policy is None:
+        policy = Policy(**fields)
+        if len(_EFFECTIVE_POLICIES) >= _EFFECTIVE_POLICIES_MAX:
+            _EFFECTIVE_POLICIES.clear()
+        _EFFECTIVE_POLICIES[key] = policy
+    return policy
 
 
 def _content_hash(data: object) -> str:
@@ -486,17 +514,18 @@ class PolicyDocument(_Strict):
                     origins[name] = origin if isinstance(origin, str) else origin[name]
             for rule_id, settings in layer.rules.items():
                 rule_settings[rule_id] = {**rule_settings.get(rule_id, {}), **settings}
-        return Policy(
+        fields: dict[str, Any] = {
             **values,
-            origins=origins,
-            default_max_training_jobs=self.default_max_training_jobs,
-            log_natured_names=tuple(self.log_natured_names),
-            rule_settings=rule_settings,
-            scopes=tuple(s.name for s in ordered),
-            exemptions=self._exemptions(subject, team, today),
-            contact=self.contact,
-            document_hash=self.content_hash,
-        )
+            "origins": origins,
+            "default_max_training_jobs": self.default_max_training_jobs,
+            "log_natured_names": tuple(self.log_natured_names),
+            "rule_settings": rule_settings,
+            "scopes": tuple(s.name for s in ordered),
+            "exemptions": self._exemptions(subject, team, today),
+            "contact": self.contact,
+            "document_hash": self.content_hash,
+        }
+        return _effective_policy(fields)
 
     def _exemptions(self, subject: Subject, team: str | None, today: date) -> tuple[ExemptionStatus, ...]:
         found = [

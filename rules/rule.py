@@ -11,8 +11,9 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from rules.cost import CostEstimate
-from rules.findings import Finding, Severity
+from rules.findings import Evidence, Finding, PatchOperation, Severity
 from rules.models import TuningRequest
+from rules.unvalidated import unvalidated
 
 DOCS_PAGE = "docs/rules.md"
 
@@ -104,10 +105,44 @@ class Rule[S: RuleSettings]:
     doc: RuleDoc
     settings: type[S]
 
-    @property
+    @functools.cached_property
     def anchor(self) -> str:
         """The rule's documentation link, relative to the repository root."""
         return f"{DOCS_PAGE}#{self.id}"
+
+    def finding(
+        self,
+        *,
+        severity: Severity,
+        message: str,
+        fix: str,
+        parameter: str | None = None,
+        definition: str | None = None,
+        evidence: Evidence | None = None,
+        patch: tuple[PatchOperation, ...] = (),
+        platform_note: str | None = None,
+    ) -> Finding:
+        """A finding of this rule, with its documentation link.
+
+        Built without validating it again (rules/unvalidated.py): a check computes every value itself, typed as the
+        fields are (mypy checks each call), and the checks build a few hundred findings for a large request.
+        """
+        return unvalidated(
+            Finding,
+            {
+                "rule": self.id,
+                "severity": severity,
+                "message": message,
+                "fix": fix,
+                "parameter": parameter,
+                "definition": definition,
+                # A copy, as validation makes one: two findings never share a dict.
+                "evidence": {} if evidence is None else dict(evidence),
+                "patch": patch,
+                "doc": self.anchor,
+                "platform_note": platform_note,
+            },
+        )
 
     def settings_under(self, policy: PolicyView) -> S:
         """This rule's settings under the policy: validated at resolution, else the rule's defaults."""
@@ -120,13 +155,18 @@ class Rule[S: RuleSettings]:
         return given
 
     def run(self, request: TuningRequest, policy: PolicyView, cost: CostEstimate) -> list[Finding]:
-        """The findings under the policy's settings for this rule (none when it is disabled)."""
+        """The findings under the policy's settings for this rule (none when it is disabled), each with this rule's
+        documentation link and the severity the policy fixes for it, if any."""
         settings = self.settings_under(policy)
         if not settings.enabled:
             return []
         context = EvaluationContext(policy=policy, cost=cost, settings=settings)
-        findings = list(self.check(request, context))
-        update: dict[str, object] = {"doc": self.anchor}
-        if settings.severity is not None:
-            update["severity"] = settings.severity
-        return [finding.model_copy(update=update) for finding in findings]
+        anchor, severity = self.anchor, settings.severity
+        # Findings made with `finding` carry the link already; only a fixed severity (or a finding built some other
+        # way) needs a copy.
+        return [
+            finding
+            if finding.doc == anchor and (severity is None or finding.severity is severity)
+            else finding.model_copy(update={"doc": anchor} | ({} if severity is None else {"severity": severity}))
+            for finding in self.check(request, context)
+        ]

@@ -79,8 +79,7 @@ def check(request: TuningRequest, context: EvaluationContext[BudgetCapSettings])
     qualifier = "" if cost.complete else "at least "
     critical = cost.worst_case_usd >= context.settings.critical_multiple * cap > 0
     fix, patch = _fix(context)
-    yield Finding(
-        rule=RULE.id,
+    yield RULE.finding(
         severity=Severity.CRITICAL if critical else Severity.HIGH,
         message=(
             f"Worst-case cost is {qualifier}${cost.worst_case_usd:,.2f}, over the ${cap:,.2f} cap: "

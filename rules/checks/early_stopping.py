@@ -32,8 +32,7 @@ def _is_off(value: str) -> bool:
 
 
 def _hyperband(request: TuningRequest) -> Finding:
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=Severity.HIGH,
         message=(
             f"Strategy Hyperband with TrainingJobEarlyStoppingType {request.early_stopping}: Hyperband has its own "
@@ -72,8 +71,7 @@ def check(request: TuningRequest, context: EvaluationContext[EarlyStoppingSettin
         reasons.append(f"a worst case of ${cost.worst_case_usd:,.2f}{share}")
     if not reasons:
         return
-    yield Finding(
-        rule=RULE.id,
+    yield RULE.finding(
         severity=Severity.LOW,
         message=(
             f"Early stopping is Off on a large budget ({' and '.join(reasons)}): every training job runs to the end, "

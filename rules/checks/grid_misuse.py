@@ -43,8 +43,7 @@ def _numeric_on_grid(request: TuningRequest) -> Iterator[Finding]:
         listing = ""
         if values is not None and values <= MAX_LISTED_VALUES:
             listing = f" (its {values} values {r.min_text} .. {r.max_text} fit in one)"
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.HIGH,
             parameter=r.name,
             definition=definition.name,
@@ -79,8 +78,7 @@ def _too_many_jobs(request: TuningRequest, combinations: int, jobs: int) -> Find
         )
     else:
         consequence = "SageMaker rejects a search space with fewer combinations than MaxNumberOfTrainingJobs"
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=Severity.MEDIUM if integer and not grid else Severity.HIGH,
         message=(
             f"MaxNumberOfTrainingJobs is {jobs}, but the {space} allow only {combinations} distinct combinations: "
@@ -98,8 +96,7 @@ def _too_many_jobs(request: TuningRequest, combinations: int, jobs: int) -> Find
 
 
 def _fewer_jobs_on_grid(request: TuningRequest, combinations: int, jobs: int) -> Finding:
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=Severity.MEDIUM,
         message=(
             f"A Grid search runs every combination, and these categorical ranges have {combinations}, but "

@@ -31,8 +31,7 @@ def _epoch_key(definition: TrainingDefinition) -> str | None:
 
 
 def _without_hyperband(request: TuningRequest) -> Finding:
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=Severity.LOW,
         message=(
             f"StrategyConfig.HyperbandStrategyConfig is set, but Strategy is {request.strategy.value}: the "
@@ -55,8 +54,7 @@ def _missing_max_resource(request: TuningRequest, settings: HyperbandConfigSetti
     for definition in request.definitions:
         key = _epoch_key(definition)
         if key is None:
-            yield Finding(
-                rule=RULE.id,
+            yield RULE.finding(
                 severity=Severity.HIGH,
                 definition=definition.name,
                 message=(
@@ -73,8 +71,7 @@ def _missing_max_resource(request: TuningRequest, settings: HyperbandConfigSetti
             inferable.append((definition, key))
     if settings.report_inferred_max_resource and inferable and len(inferable) == len(request.definitions):
         used = ", ".join(sorted({key for _, key in inferable}))
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.INFO,
             message=(
                 f"Strategy Hyperband with {where}: SageMaker will take MaxResource from StaticHyperParameters '{used}'."
@@ -93,8 +90,7 @@ def _resources(request: TuningRequest, settings: HyperbandConfigSettings) -> Ite
     }
     if high is not None and high > settings.max_resource_limit:
         fits = low is None or low <= settings.max_resource_limit
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.HIGH,
             message=(
                 f"HyperbandStrategyConfig.MaxResource is {high:,}, above the {settings.max_resource_limit:,} "
@@ -105,8 +101,7 @@ def _resources(request: TuningRequest, settings: HyperbandConfigSettings) -> Ite
             evidence=evidence,
         )
     if low is not None and high is not None and low > high:
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.MEDIUM,
             message=(
                 f"HyperbandStrategyConfig.MinResource ({low}) is greater than MaxResource ({high}): no training job "

@@ -34,8 +34,7 @@ def _finding(
     parameter: str | None = None,
     definition: str | None = None,
 ) -> Finding:
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=Severity.HIGH,
         message=message,
         fix=fix,

@@ -77,8 +77,7 @@ def check(request: TuningRequest, context: EvaluationContext[LogScaleSettings]) 
             f"With {trials} trials the chance of trying anything in {r.min_value:g} .. {bottom_high:g} is "
             f"{_percent(hit_linear)} on a linear scale versus {_percent(hit_log)} on a log scale."
         )
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=_severity(r, decades, hinted, costly),
             parameter=r.name,
             definition=definition.name,

@@ -64,8 +64,7 @@ def check(request: TuningRequest, context: EvaluationContext[ParallelismSettings
     else:
         learning = f"the optimiser updates its model only {rounds - 1} time{'s' if rounds > 2 else ''} in between"
     updates = suggested_rounds - 1
-    yield Finding(
-        rule=RULE.id,
+    yield RULE.finding(
         severity=Severity.MEDIUM if rounds == 1 else Severity.LOW,
         message=(
             f"Bayesian search runs {parallel} of its {jobs} training jobs in parallel ({share:.0%}), i.e. "

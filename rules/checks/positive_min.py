@@ -48,8 +48,7 @@ def _log_fix(r: ParameterRange, decades: int) -> tuple[str, float | None, tuple[
 
 def _finding(r: ParameterRange, definition: str | None, severity: Severity, message: str, decades: int) -> Finding:
     fix, proposal, patch = _log_fix(r, decades)
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=severity,
         parameter=r.name,
         definition=definition,
@@ -78,8 +77,7 @@ def _reverse_log_finding(r: ParameterRange, definition: str | None) -> Finding |
         fix = f"Keep '{r.name}' inside 0 <= x < 1 (for example MaxValue 0.999) or use ScalingType Linear."
     else:
         return None
-    return Finding(
-        rule=RULE.id,
+    return RULE.finding(
         severity=Severity.HIGH,
         parameter=r.name,
         definition=definition,

@@ -31,8 +31,7 @@ def check(request: TuningRequest, context: EvaluationContext[RequiredTagsSetting
         return
     listed = ", ".join(f"'{key}'" for key in missing)
     blank_note = f" ({', '.join(repr(k) for k in blank)} present but empty)" if blank else ""
-    yield Finding(
-        rule=RULE.id,
+    yield RULE.finding(
         severity=Severity.LOW,
         message=(
             f"The tuning job lacks the tag{'s' if len(missing) > 1 else ''} the policy requires: {listed}{blank_note}. "

@@ -71,8 +71,7 @@ def check(request: TuningRequest, context: EvaluationContext[ReverseLogSettings]
             f"the trials in {part_low:g} .. {r.max_value:g}, the part closest to 1, against {reverse_log_share:.0%} "
             f"on a reverse-log scale.{odds}"
         )
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.MEDIUM if r.scaling is ScalingType.LINEAR else Severity.LOW,
             parameter=r.name,
             definition=definition.name,

@@ -31,8 +31,7 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
             else " (SageMaker's default: the request sets no StoppingCondition)"
         )
         rounds = math.ceil(context.cost.job_count / request.max_parallel_jobs)
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.MEDIUM,
             definition=definition.name if several else None,
             message=(

@@ -76,8 +76,7 @@ def check(request: TuningRequest, context: EvaluationContext[RuntimeUnboundedSet
         else ""
     )
     basis = "" if request.max_training_jobs is not None else f" ({context.cost.job_count_basis})"
-    yield Finding(
-        rule=RULE.id,
+    yield RULE.finding(
         severity=Severity.MEDIUM if bound >= settings.long_wall_clock_hours * 3600 else Severity.LOW,
         message=(
             f"The tuning job sets no ResourceLimits.MaxRuntimeInSeconds and each training job may run up to "

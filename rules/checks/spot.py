@@ -60,8 +60,7 @@ def check(request: TuningRequest, context: EvaluationContext[SpotSettings]) -> I
         else "training jobs run on demand"
     )
     qualifier = "" if cost.complete else "at least "
-    yield Finding(
-        rule=RULE.id,
+    yield RULE.finding(
         severity=Severity.INFO,
         definition=on_demand[0].name if several and len(on_demand) == 1 else None,
         message=(

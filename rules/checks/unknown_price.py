@@ -20,8 +20,7 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
     for quote in cost.quotes:
         if quote.source is not PriceSource.ESTIMATE:
             continue
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.INFO,
             message=(
                 f"No {cost.region} training price is known for {quote.instance_type}; the worst case uses its "
@@ -47,8 +46,7 @@ def check(request: TuningRequest, context: EvaluationContext[RuleSettings]) -> I
             if costly
             else "price unknown; the worst case counts it as $0, so it is only a lower bound"
         )
-        yield Finding(
-            rule=RULE.id,
+        yield RULE.finding(
             severity=Severity.HIGH if costly else Severity.MEDIUM,
             message=(
                 f"No training price is known for {instance_type} in {cost.region} from any price source "

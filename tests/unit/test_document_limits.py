@@ -50,3 +50,35 @@ def test_the_quick_pass_and_the_naming_walk_agree(seed):
 
 def test_the_largest_request_is_within_the_event_limits():
     check_document(cloudtrail_event(largest_request()), EVENT_LIMITS)
+
+
+def _homogeneous(chance: random.Random, depth: int = 0) -> object:
+    """Documents whose containers mostly hold one kind of value (only texts, or only objects and arrays), as
+    requests do: the quick pass takes such containers in whole."""
+    roll = chance.random()
+    if depth > 6 or roll < 0.3:
+        return chance.choice(LEAVES)
+    size = chance.randint(0, 5)
+    if roll < 0.5:
+        items: list[object] = [chance.choice(("", "ab", "x" * 9, "é", "\ud800", "\U0001f600")) for _ in range(size)]
+    elif roll < 0.8:
+        items = [
+            {"k": _homogeneous(chance, depth + 2)} if chance.random() < 0.5 else [_homogeneous(chance, depth + 2)]
+            for _ in range(size)
+        ]
+    else:
+        items = [_homogeneous(chance, depth + 1) for _ in range(size)]
+    if chance.random() < 0.5:
+        return items
+    return {f"{chance.choice(KEYS)}{index}": item for index, item in enumerate(items)}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_quick_pass_agrees_on_containers_of_one_kind(seed):
+    chance = random.Random(seed)
+    for _ in range(2_000):
+        document = _homogeneous(chance)
+        limits = DocumentLimits(
+            max_depth=chance.randint(0, 6), max_nodes=chance.randint(1, 40), max_string=chance.randint(1, 10)
+        )
+        assert _within(document, limits) == (_problem(document, limits) is None), (document, limits)
