@@ -7,6 +7,7 @@ template.yaml, so a new AWS call cannot ship without its permission (or keep one
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -168,7 +169,18 @@ def build_lambda_service(environ: Mapping[str, str] = os.environ) -> GuardrailSe
     clients = FunctionClients()
     service = build_service(environ, clients)
     prepare_snapshots(lambda: warm_up(service, clients))
+    _freeze_start_up_objects()
     return service
+
+
+def _freeze_start_up_objects() -> None:
+    """Move every object made so far out of the garbage collector's reach (gc.freeze): the modules, models and clients
+    live as long as the execution environment, and with them tracked a full collection scans about 100,000 objects
+    (about 45 ms) in the middle of some event; frozen, it scans only what events make (bench/evaluation.py: the
+    largest request's p99 about 30% lower). Nothing frozen is ever freed, which is true of them anyway. Only in Lambda
+    (LAMBDA_TASK_ROOT): a process that builds many services (the emulator's functions, tests) would keep them all."""
+    if os.environ.get("LAMBDA_TASK_ROOT"):
+        gc.freeze()
 
 
 def warm_up(service: GuardrailService, clients: FunctionClients) -> None:
@@ -181,6 +193,7 @@ def warm_up(service: GuardrailService, clients: FunctionClients) -> None:
     clients.client("sagemaker", region=service.settings.region)
     made = clients.make_all()
     logger.info("Warmed up before the snapshot", extra={"clients": made})
+    _freeze_start_up_objects()
 
 
 @dataclass(frozen=True)

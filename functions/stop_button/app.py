@@ -18,8 +18,9 @@ from hpo_guardrail.composition import build_lambda_service
 from hpo_guardrail.observability import logger, metrics, tracer
 
 # Created once per execution environment (cold start), reused by every invocation. With SnapStart (template.yaml,
-# SnapStart=Enabled) Lambda snapshots the environment after this import, and the service's warm-up runs first. The same settings as the
-# guardrail function: the recorded request is priced again, as the guardrail prices it, for the cost avoided.
+# SnapStart=Enabled) Lambda snapshots the environment after this import, and the service's warm-up runs first. The
+# same settings as the guardrail function: the recorded request is priced again, as the guardrail prices it, for the
+# cost avoided.
 SERVICE = build_lambda_service()
 
 

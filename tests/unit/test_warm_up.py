@@ -6,6 +6,9 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from hpo_guardrail import composition
 from hpo_guardrail.composition import build_service, warm_up
 from hpo_guardrail.enforce.policy_source import PolicySource
 from hpo_guardrail.enforce.service import GuardrailService
@@ -62,3 +65,13 @@ def test_warm_up_makes_every_client_the_function_may_need():
         ("sns", None),
         ("sts", None),
     ]
+
+
+@pytest.mark.parametrize(("task_root", "frozen"), [("/var/task", 1), ("", 0)])
+def test_in_lambda_the_start_up_objects_are_frozen_out_of_the_collectors_reach(monkeypatch, task_root, frozen):
+    calls: list[str] = []
+    monkeypatch.setattr(composition.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", task_root)
+    monkeypatch.setattr(composition, "FunctionClients", lambda: factory()[0])
+    composition.build_lambda_service(DEPLOYED)
+    assert len(calls) == frozen
