@@ -141,6 +141,9 @@ def test_the_transform_publishes_a_version_and_points_the_alias_at_it():
             for n, r in TRANSFORMED["Resources"].items()
             if r["Type"] == "AWS::Lambda::Version" and r["Properties"]["FunctionName"] == {"Ref": function}
         ]
+        # A replaced version is deleted (SAM's default is Retain): old versions must not pile up, nor keep a billed
+        # SnapStart snapshot cached.
+        assert (version[1].get("DeletionPolicy"), version[1].get("UpdateReplacePolicy")) == ("Delete", "Delete")
         alias = TRANSFORMED["Resources"][f"{function}Alias{ALIAS}"]
         assert alias["Type"] == "AWS::Lambda::Alias"
         assert alias["Properties"] == {
