@@ -135,8 +135,6 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
             text = stdin.read(FILE_MAX_CHARACTERS + 1)
         except UnicodeDecodeError:
             raise UnreadableDocument("not UTF-8 text") from None
-        # stdin has no file name to go by: JSON unless it plainly is not.
-        yaml_allowed = not text.lstrip().startswith(("{", "["))
     else:
         try:
             # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
@@ -153,8 +151,15 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
             raise UnreadableDocument("not UTF-8 text") from None
         except OSError as error:
             raise UnreadableDocument(f"cannot read: {error.strerror or error}") from None
-        yaml_allowed = path.lower().endswith(YAML_SUFFIXES)
-    return text, parse_document(text, yaml_allowed=yaml_allowed)
+    return text, parse_document(text, yaml_allowed=not is_json_input(path, text))
+
+
+def is_json_input(path: str, text: str) -> bool:
+    """Whether `read_input` reads this input as JSON (else as YAML): by the file's name; stdin, which has no name
+    to go by, is JSON unless it plainly is not."""
+    if path == STDIN:
+        return text.lstrip().startswith(("{", "["))
+    return not path.lower().endswith(YAML_SUFFIXES)
 
 
 def recognise(document: Any) -> InputKind:
@@ -206,12 +211,13 @@ def lint_document(
     account: str | None = None,
     principal: str | None = None,
     team: str | None = None,
+    json_text: bool = False,
 ) -> JobReport:
     """Evaluate one parsed input; malformed inputs become error reports naming the field.
 
     `region`, `account`, `principal` (the creator's ARN) and `team` (the value of the policy's team tag) say
     where and by whom the job is created, as a CloudTrail record would; a record's own values are kept
-    unless they are given.
+    unless they are given. `json_text`: `text` was read as JSON (is_json_input), which finds lines faster.
     """
     kind: InputKind | None = None
     try:
@@ -234,7 +240,7 @@ def lint_document(
     report = assessed_report(
         path, kind, request, context, evaluator, request_document, region=region, account=account, principal=principal
     )
-    locate_findings(report, text, REQUEST_LOCATION[kind])
+    locate_findings(report, text, REQUEST_LOCATION[kind], json_text=json_text)
     return report
 
 
@@ -259,15 +265,16 @@ def finding_lines(findings: Sequence[Finding], lines: SourceLines, location: Seq
     return found
 
 
-def locate_findings(report: JobReport, text: str, location: Sequence[str]) -> None:
-    """Set the lines of the report's findings, and of those an exemption set aside, in `text`."""
+def locate_findings(report: JobReport, text: str, location: Sequence[str], *, json_text: bool = False) -> None:
+    """Set the lines of the report's findings, and of those an exemption set aside, in `text` (`json_text`: text
+    the json module read)."""
     if report.evaluation is None:
         return
     suppressed = [s.finding for s in report.evaluation.suppressed]
     if not report.evaluation.findings and not suppressed:
         report.finding_lines, report.suppressed_lines = [], []
         return  # nothing to point at: the text need not be composed (the larger part of a clean file's cost)
-    lines = SourceLines(text)
+    lines = SourceLines(text, json_text=json_text)
     report.finding_lines = finding_lines(report.evaluation.findings, lines, location)
     report.suppressed_lines = finding_lines(suppressed, lines, location)
 
