@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import textwrap
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import TYPE_CHECKING, TextIO
 
 from hpo_guardrail.enforce.escaping import terminal_text
@@ -58,7 +61,10 @@ class Styled:
     @property
     def plain(self) -> str:
         """The text rich's Text would hold: its control codes stripped from each part."""
-        text = "".join((part if isinstance(part, str) else part[0]).translate(_RICH_STRIP) for part in self.parts)
+        # Stripping each part, or the parts joined, is the same: translate works character by character.
+        text = "".join([part if isinstance(part, str) else part[0] for part in self.parts])
+        if not text.isprintable():  # printable text holds none of the control codes rich strips
+            text = text.translate(_RICH_STRIP)
         return text.rstrip() if self.rstripped else text
 
     def rich(self) -> Text:
@@ -91,7 +97,50 @@ def _width(colour: bool) -> int:
 
 
 def _wrap(text: str, indent: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
+    return wrap(text, width, indent, indent) or [indent]
+
+
+_SPACES = re.compile("( +)")
+_WORD_PARTS = textwrap.TextWrapper.wordsep_re  # how textwrap (break_on_hyphens) cuts a word at its hyphens
+
+
+def wrap(text: str, width: int, initial_indent: str, subsequent_indent: str) -> list[str]:
+    """What `textwrap.wrap(text, width, initial_indent=..., subsequent_indent=...)` gives, found faster for the
+    text a report wraps: printable (no tab, line break or other whitespace than the space) and without a word
+    longer than a line. Other text is wrapped by textwrap itself.
+
+    The pieces are textwrap's: runs of spaces, and words cut after their hyphens by textwrap's own pattern (which
+    looks no further than the word). Each line takes as many pieces as fit, as textwrap's greedy loop does, and
+    drops a run of spaces at its end or, after the first line, at its start.
+    """
+    if not text.isprintable():
+        return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+    if len(initial_indent) + len(text) <= width and text and text[-1] != " ":
+        return [initial_indent + text]  # one line: nothing is dropped
+    pieces: list[str] = []
+    for part in _SPACES.split(text):
+        if "-" in part:
+            pieces += [piece for piece in _WORD_PARTS.split(part) if piece]
+        elif part:
+            pieces.append(part)
+    room = width - max(len(initial_indent), len(subsequent_indent))
+    if not pieces or max(map(len, pieces)) > room:  # textwrap breaks such a word: let it
+        return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+    ends = list(accumulate(map(len, pieces), initial=0))  # ends[i]: where piece i starts in `text`
+    lines: list[str] = []
+    start, count = 0, len(pieces)
+    while start < count:
+        indent = subsequent_indent if lines else initial_indent
+        if lines and pieces[start][0] == " ":
+            start += 1
+            if start == count:
+                break
+        stop = bisect_right(ends, ends[start] + width - len(indent)) - 1  # the most pieces that fit
+        last = stop - 1 if pieces[stop - 1][0] == " " else stop
+        if last > start:
+            lines.append(indent + text[ends[start] : ends[last]])
+        start = stop
+    return lines
 
 
 def _operation(op: Mapping[str, object]) -> str:
@@ -123,7 +172,7 @@ def _price_lines(report: JobReport, width: int, now: datetime) -> list[Line]:
     texts += [f"{instance_type}: unknown, no source has one" for instance_type in cost.unpriced_instance_types]
     lines: list[Line] = []
     for text in texts:
-        wrapped = textwrap.wrap(f"price {text}", width=width, initial_indent="  ", subsequent_indent=" " * 6)
+        wrapped = wrap(f"price {text}", width, "  ", " " * 6)
         lines += [Styled.whole(line, _DIM) for line in wrapped]
     return lines
 
@@ -153,12 +202,12 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     # "would": lint and scan report the function's decision; neither stops a job itself.
     # Each setting says where it came from (a policy scope, the policy defaults, the environment, built in).
     verdict = "do nothing" if decision.action is Action.NONE else f"{decision.action.value} ({decision.mode_words})"
-    lines += textwrap.wrap(
+    lines += wrap(
         f"worst case {at_least}${cost.worst_case_usd:,.2f} ({evaluation.policy.explain('budget_cap_usd')}); "
         f"the guardrail would {verdict}: {decision.reason}",
-        width=width,
-        initial_indent="  ",
-        subsequent_indent=" " * 6,
+        width,
+        "  ",
+        " " * 6,
     )
     lines += _price_lines(report, width, now)
     for suppressed in evaluation.suppressed:
@@ -211,7 +260,7 @@ def render_text(
     if not colour:
         # The plain text of the coloured document below, without building it: Styled.plain strips what rich
         # strips from a Text's pieces, and terminal_text leaves nothing for it to strip from a str.
-        plain = (terminal_text(line if isinstance(line, str) else line.plain) for line in lines)
+        plain = (terminal_line(line if isinstance(line, str) else line.plain) for line in lines)
         stream.write("\n".join(plain) + "\n")
         return
     from rich.console import Console  # imported here: only a coloured report needs rich
@@ -222,6 +271,12 @@ def render_text(
     # where NO_COLOR is set.
     console = Console(file=stream, force_terminal=True, color_system="standard", no_color=False, soft_wrap=True)
     console.print(document)
+
+
+def terminal_line(line: str) -> str:
+    """terminal_text(line), without its per-character mapping when the line is printable (it then changes nothing:
+    everything terminal_text replaces is a control, format or separator character, none of them printable)."""
+    return line if line.isprintable() else terminal_text(line)
 
 
 def _terminal_safe(line: Line) -> Text:
