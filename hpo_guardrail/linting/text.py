@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import textwrap
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import accumulate
 from typing import TYPE_CHECKING, TextIO
 
 from hpo_guardrail.enforce.escaping import terminal_text
@@ -100,47 +97,68 @@ def _wrap(text: str, indent: str, width: int) -> list[str]:
     return wrap(text, width, indent, indent) or [indent]
 
 
-_SPACES = re.compile("( +)")
 _WORD_PARTS = textwrap.TextWrapper.wordsep_re  # how textwrap (break_on_hyphens) cuts a word at its hyphens
 
 
 def wrap(text: str, width: int, initial_indent: str, subsequent_indent: str) -> list[str]:
     """What `textwrap.wrap(text, width, initial_indent=..., subsequent_indent=...)` gives, found faster for the
-    text a report wraps: printable (no tab, line break or other whitespace than the space) and without a word
-    longer than a line. Other text is wrapped by textwrap itself.
+    text a report wraps: printable (no tab, line break or other whitespace than the space) and without a word or
+    run of spaces longer than a line. Other text is wrapped by textwrap itself.
 
-    The pieces are textwrap's: runs of spaces, and words cut after their hyphens by textwrap's own pattern (which
-    looks no further than the word). Each line takes as many pieces as fit, as textwrap's greedy loop does, and
-    drops a run of spaces at its end or, after the first line, at its start.
+    textwrap cuts the text into pieces (runs of spaces, and words cut after their hyphens by its pattern, which
+    looks no further than the word), fills each line with as many pieces as fit, drops a run of spaces at the end
+    of a line and, after the first line, at its start. Here each line ends at the last place a piece ends that
+    fits, found from the line's last character: only the word there is cut by the pattern.
     """
     if not text.isprintable():
         return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
     if len(initial_indent) + len(text) <= width and text and text[-1] != " ":
         return [initial_indent + text]  # one line: nothing is dropped
-    pieces: list[str] = []
-    for part in _SPACES.split(text):
-        if "-" in part:
-            pieces += [piece for piece in _WORD_PARTS.split(part) if piece]
-        elif part:
-            pieces.append(part)
     room = width - max(len(initial_indent), len(subsequent_indent))
-    if not pieces or max(map(len, pieces)) > room:  # textwrap breaks such a word: let it
+    if max(map(len, text.split(" "))) > room or " " * (room + 1) in text:  # textwrap breaks such a piece: let it
         return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
-    ends = list(accumulate(map(len, pieces), initial=0))  # ends[i]: where piece i starts in `text`
     lines: list[str] = []
-    start, count = 0, len(pieces)
-    while start < count:
+    start, end = 0, len(text)
+    while start < end:
         indent = subsequent_indent if lines else initial_indent
-        if lines and pieces[start][0] == " ":
-            start += 1
-            if start == count:
+        if lines:
+            while start < end and text[start] == " ":  # the run of spaces that would open the line
+                start += 1
+            if start == end:
                 break
-        stop = bisect_right(ends, ends[start] + width - len(indent)) - 1  # the most pieces that fit
-        last = stop - 1 if pieces[stop - 1][0] == " " else stop
-        if last > start:
-            lines.append(indent + text[ends[start] : ends[last]])
+        limit = start + width - len(indent)
+        stop = end if limit >= end else _last_break(text, start, limit)
+        if stop <= start:  # no piece fits (the checks above rule it out): textwrap's way
+            return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+        line = text[start:stop].rstrip(" ")  # the run of spaces that would end it
+        if line:
+            lines.append(indent + line)
         start = stop
     return lines
+
+
+def _last_break(text: str, start: int, limit: int) -> int:
+    """The last place after `start`, and at most `limit`, where one of textwrap's pieces of `text` ends."""
+    if (text[limit - 1] == " ") != (text[limit] == " "):
+        return limit  # a word or a run of spaces ends here
+    if text[limit] == " ":  # inside a run of spaces, which does not fit whole: the line ends where it starts
+        run = limit - 1
+        while text[run - 1] == " ":
+            run -= 1
+        return run
+    # Inside a word: at its start, or after the last of its hyphens where textwrap cuts it that fits.
+    word_start = text.rfind(" ", 0, limit) + 1
+    word_end = text.find(" ", limit)
+    word = text[word_start : word_end if word_end >= 0 else len(text)]
+    best = word_start
+    if "-" in word:
+        offset = word_start
+        for piece in _WORD_PARTS.split(word):
+            offset += len(piece)
+            if offset > limit:
+                break
+            best = offset
+    return best
 
 
 def _operation(op: Mapping[str, object]) -> str:

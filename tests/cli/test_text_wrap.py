@@ -40,7 +40,7 @@ def test_wrap_gives_textwraps_lines(text, width):
 def test_wrap_gives_textwraps_lines_for_random_text():
     generator = random.Random(15)
     alphabet = "abcdefghij" * 4 + "ABC0123456789" + "-" * 8 + " " * 12 + ".,;:'\"()$%/<>=_!?\u00e9"
-    for number in range(3000):
+    for number in range(6000):
         text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 260)))
         if number % 10 == 0:  # now and then a character that is not printable: textwrap's own way
             at = generator.randint(0, len(text))
