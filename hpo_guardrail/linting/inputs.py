@@ -137,12 +137,7 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
             raise UnreadableDocument("not UTF-8 text") from None
     else:
         try:
-            # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
-            if os.path.getsize(path) > 4 * FILE_MAX_CHARACTERS:
-                raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
-            # newline="": the text as written (a CRLF file keeps its CRs through --fix, which edits this text).
-            with open(path, encoding="utf-8", newline="") as file:
-                text = file.read()
+            text = _read_file(path)
         except FileNotFoundError:
             raise UnreadableDocument("no such file") from None
         except IsADirectoryError:
@@ -152,6 +147,23 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
         except OSError as error:
             raise UnreadableDocument(f"cannot read: {error.strerror or error}") from None
     return text, parse_document(text, yaml_allowed=not is_json_input(path, text))
+
+
+def _read_file(path: str) -> str:
+    """The file's text as written (a CRLF file keeps its CRs through --fix, which edits this text), read with two
+    system calls rather than through a text file object (a tenth of a file's lint time)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
+        size = os.fstat(descriptor).st_size
+        if size > 4 * FILE_MAX_CHARACTERS:
+            raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
+        parts = [os.read(descriptor, size + 1)]  # the whole of a regular file; then the empty read at its end
+        while parts[-1]:
+            parts.append(os.read(descriptor, max(size, 1 << 16)))
+    finally:
+        os.close(descriptor)
+    return b"".join(parts).decode("utf-8")  # raises UnicodeDecodeError as a text file would
 
 
 def is_json_input(path: str, text: str) -> bool:

@@ -60,11 +60,32 @@ def parse_document(text: str, *, yaml_allowed: bool) -> Any:
         raise UnreadableDocument(f"not valid {language}: {NESTED_TOO_DEEPLY}") from None
     except ValueError as error:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
         raise UnreadableDocument(f"not valid {language}: a number with too many digits ({error})") from None
+    if not yaml_allowed and _json_within_file_limits(text):
+        return document
     try:
         check_document(document, FILE_LIMITS)
     except InvalidRequest as error:
         raise UnreadableDocument(f"{error.reason}" + (f" at {error.path}" if error.path else "")) from None
     return document
+
+
+# A surrogate code point in the text, or escaped: the only ways JSON text gives a text that is not valid Unicode.
+_SURROGATE_IN_JSON = re.compile("[\ud800-\udfff]|\\\\u[dD][89a-fA-F]")
+
+
+def _json_within_file_limits(text: str) -> bool:
+    """Whether the document json.loads read from `text` is certainly within FILE_LIMITS, known from the text alone
+    (walking the document, as check_document does, costs more than reading it).
+
+    Each value takes at least one character of the text, and a text of n characters n + 2; the document nests no
+    deeper than it has objects and arrays, which each open with a bracket (a bracket inside a text only adds to
+    the count). When the text does not show it, check_document walks the document.
+    """
+    return (
+        len(text) <= min(FILE_LIMITS.max_nodes, FILE_LIMITS.max_string)
+        and text.count("{") + text.count("[") <= FILE_LIMITS.max_depth
+        and not _SURROGATE_IN_JSON.search(text)
+    )
 
 
 class SourceLines:

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from hpo_guardrail.linting.source_lines import SourceLines, _composes_alike
+from hpo_guardrail.linting.source_lines import (
+    SourceLines,
+    UnreadableDocument,
+    _composes_alike,
+    _json_within_file_limits,
+    parse_document,
+)
+from rules.limits import FILE_LIMITS, check_document
+from rules.parsing import InvalidRequest
 from tests.builders import largest_request
 
 EVENTS = sorted((Path(__file__).resolve().parents[2] / "events").glob("*.json"))
@@ -117,3 +125,37 @@ def test_json_that_the_composer_refuses_has_no_lines_either_way():
     text = json.dumps({"HyperParameterTuningJobName": "x", "k" * 1030: 1}, indent=2)
     assert SourceLines(text).line_of(["HyperParameterTuningJobName"]) is None
     assert SourceLines(text, json_text=True).line_of(["HyperParameterTuningJobName"]) is None
+
+
+def _nested(levels: int, innermost: Any) -> Any:
+    document = innermost
+    for level in range(levels):
+        document = {"a": document} if level % 2 else [document]
+    return document
+
+
+@pytest.mark.parametrize("levels", [62, 63, 64, 65, 66])
+@pytest.mark.parametrize("innermost", [1, [], {}, "\ud800", "x"])
+def test_json_the_text_shows_within_the_file_limits_is(levels, innermost):
+    for text in (json.dumps(_nested(levels, innermost)), json.dumps(_nested(levels, innermost), ensure_ascii=False)):
+        try:
+            document = json.loads(text)
+            check_document(document, FILE_LIMITS)
+            within = True
+        except InvalidRequest:
+            within = False
+        if _json_within_file_limits(text):
+            assert within, text
+        # parse_document answers as the walk does, either way.
+        if within:
+            assert parse_document(text, yaml_allowed=False) == document
+        else:
+            with pytest.raises(UnreadableDocument):
+                parse_document(text, yaml_allowed=False)
+
+
+def test_inputs_as_people_write_them_are_within_the_file_limits_by_their_text():
+    for event_file in EVENTS:
+        assert _json_within_file_limits(event_file.read_text(encoding="utf-8")), event_file.name
+    assert not _json_within_file_limits(json.dumps({"k": "\\ud83d\\ude00"}).replace("\\\\", "\\"))
+    assert not _json_within_file_limits(json.dumps(_nested(70, 1)))
