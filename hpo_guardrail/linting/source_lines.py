@@ -69,8 +69,7 @@ def parse_document(text: str, *, yaml_allowed: bool) -> Any:
     return document
 
 
-# A surrogate code point in the text, or escaped: the only ways JSON text gives a text that is not valid Unicode.
-_SURROGATE_IN_JSON = re.compile("[\ud800-\udfff]|\\\\u[dD][89a-fA-F]")
+_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _json_within_file_limits(text: str) -> bool:
@@ -84,7 +83,9 @@ def _json_within_file_limits(text: str) -> bool:
     return (
         len(text) <= min(FILE_LIMITS.max_nodes, FILE_LIMITS.max_string)
         and text.count("{") + text.count("[") <= FILE_LIMITS.max_depth
-        and not _SURROGATE_IN_JSON.search(text)
+        # A surrogate, escaped or not: the only ways JSON text gives a text that is not valid Unicode.
+        and not ("\\u" in text and _SURROGATE_ESCAPE.search(text))
+        and (text.isascii() or not _RAW_SURROGATE.search(text))
     )
 
 
