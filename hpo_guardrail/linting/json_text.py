@@ -55,14 +55,14 @@ def _encode(value: Any, parts: list[str], newline: str) -> None:
             return
         inner = newline + _INDENT
         separator = "," + inner
-        parts.append("[" + inner)
-        first = True
+        opening = "[" + inner
         for item in value:
-            if first:
-                first = False
+            parts.append(opening)
+            opening = separator
+            if type(item) is str:  # most values: a text, written here rather than in a call of its own
+                parts.append(_TEXT(item))
             else:
-                parts.append(separator)
-            _encode(item, parts, inner)
+                _encode(item, parts, inner)
         parts.append(newline + "]")
     elif kind is dict:
         if not value:
@@ -70,18 +70,16 @@ def _encode(value: Any, parts: list[str], newline: str) -> None:
             return
         inner = newline + _INDENT
         separator = "," + inner
-        parts.append("{" + inner)
-        first = True
+        opening = "{" + inner
         for key, item in value.items():
             if type(key) is not str:
                 raise _LeftToJson
-            if first:
-                first = False
+            parts.append(opening + _TEXT(key) + ": ")
+            opening = separator
+            if type(item) is str:
+                parts.append(_TEXT(item))
             else:
-                parts.append(separator)
-            parts.append(_TEXT(key))
-            parts.append(": ")
-            _encode(item, parts, inner)
+                _encode(item, parts, inner)
         parts.append(newline + "}")
     else:  # an enum member, another subclass, or what JSON has not: json.dumps decides
         raise _LeftToJson
