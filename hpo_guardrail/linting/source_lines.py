@@ -228,6 +228,19 @@ def _composes_alike(text: str) -> bool:
     return True
 
 
+class _JsonObject:
+    """An object of JSON text as far as it has been read: its members in order (key, key's offset, value's
+    offset), the first member of each key in lower case, and where reading goes on (None: all read)."""
+
+    __slots__ = ("first", "members", "next", "value_pending")
+
+    def __init__(self, first_member: int) -> None:
+        self.members: list[tuple[str, int, int]] = []
+        self.first: dict[str, tuple[int, int]] = {}
+        self.next: int | None = first_member
+        self.value_pending = False  # `next` is the value of the last member read, not yet skipped
+
+
 class _JsonPositions:
     """The lines `SourceLines` finds, read from JSON text with the json module's own scanner (in C).
 
@@ -239,35 +252,36 @@ class _JsonPositions:
     def __init__(self, text: str) -> None:
         self._text = text
         self._root = _BLANKS.match(text).end()  # type: ignore[union-attr]
-        # An object's offset -> its members read so far (key, key's offset, value's offset), and the offset of the
-        # next member (None when all are read).
-        self._objects: dict[int, tuple[list[tuple[str, int, int]], list[int | None]]] = {}
+        self._objects: dict[int, _JsonObject] = {}  # by their offsets
         self._arrays: dict[int, list[int]] = {}  # an array's offset -> its items' offsets
 
     def _line(self, offset: int) -> int:
         return self._text.count("\n", 0, offset) + 1
 
-    def _members(self, offset: int, wanted: str | None = None) -> list[tuple[str, int, int]]:
-        """The members of the object at `offset` read until one whose key is `wanted` (lower case), else all."""
-        text = self._text
-        state = self._objects.get(offset)
-        if state is None:
-            state = ([], [_BLANKS.match(text, offset + 1).end()])  # type: ignore[union-attr]
-            self._objects[offset] = state
-        members, resume = state
-        at = resume[0]
-        if at is not None and members and at == members[-1][2]:  # stopped at a wanted member: skip its value
+    def _object(self, offset: int, wanted: str | None) -> _JsonObject:
+        """The object at `offset`, read until its first member whose key is `wanted` (lower case), else whole."""
+        found = self._objects.get(offset)
+        if found is None:
+            found = self._objects[offset] = _JsonObject(_BLANKS.match(self._text, offset + 1).end())  # type: ignore[union-attr]
+        if found.next is None or (wanted is not None and wanted in found.first):
+            return found
+        text, at = self._text, found.next
+        if found.value_pending:  # reading stopped at a member: its value is skipped now
             at = _SEPARATOR.match(text, _JSON_SCAN(text, at)[1]).end()  # type: ignore[union-attr]
-        while at is not None and text[at] == '"':
+            found.value_pending = False
+        while text[at] == '"':
             key, after = _scanstring(text, at + 1)
             value = _COLON.match(text, after).end()  # type: ignore[union-attr]
-            members.append((key, at, value))
-            if wanted is not None and key.lower() == wanted:
-                resume[0] = value  # the value is scanned only when a later member is asked for
-                return members
+            found.members.append((key, at, value))
+            lowered = key.lower()
+            if lowered not in found.first:
+                found.first[lowered] = (at, value)
+                if lowered == wanted:
+                    found.next, found.value_pending = value, True
+                    return found
             at = _SEPARATOR.match(text, _JSON_SCAN(text, value)[1]).end()  # type: ignore[union-attr]
-        resume[0] = None
-        return members
+        found.next = None
+        return found
 
     def _items(self, offset: int) -> list[int]:
         found = self._arrays.get(offset)
@@ -285,10 +299,8 @@ class _JsonPositions:
         opening = self._text[offset]
         if opening == "{":
             wanted = segment.lower()
-            for key, key_offset, value in self._members(offset, wanted):
-                if key.lower() == wanted:
-                    return value, self._line(key_offset)
-            return None
+            member = self._object(offset, wanted).first.get(wanted)
+            return (member[1], self._line(member[0])) if member else None
         if opening == "[" and segment.isdigit():
             items = self._items(offset)
             if int(segment) < len(items):
@@ -327,7 +339,7 @@ class _JsonPositions:
         """As `_find_name` below."""
         opening = self._text[offset]
         if opening == "{":
-            members = self._members(offset)
+            members = self._object(offset, None).members
             for key, key_offset, value in members:
                 if key.lower() == "name" and self._text[value] not in "{[" and self._scalar(value) == parameter:
                     return self._line(key_offset)
