@@ -324,10 +324,9 @@ def assessed_report(
     """The evaluated report of one request, as the guardrail would judge it: `region`, `account` and `principal`
     (the creator's ARN, and its account) given on the command line win over the input's own context."""
     given = principal_context(principal) if principal else {}
-    context = context.model_copy(
-        update=given
-        | {"region": region or context.region, "account": account or given.get("account") or context.account}
-    )
+    update = given | {"region": region or context.region, "account": account or given.get("account") or context.account}
+    if any(getattr(context, name) != value for name, value in update.items()):  # else the copy would be the same
+        context = context.model_copy(update=update)
     assessment = evaluator.assess(request, context)
     return JobReport(
         path=path,
