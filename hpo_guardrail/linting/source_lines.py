@@ -9,6 +9,7 @@ it reads exactly as the composer does (`_composes_alike`); other text is compose
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -69,7 +70,14 @@ def parse_document(text: str, *, yaml_allowed: bool) -> Any:
     return document
 
 
-_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
+_RAW_SURROGATE = "[\ud800-\udfff]"
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled when first needed: those over characters beyond ASCII take a while to compile, and most
+    inputs are ASCII (a one-file lint does not wait for them)."""
+    return re.compile(pattern)
 
 
 def _json_within_file_limits(text: str) -> bool:
@@ -85,7 +93,7 @@ def _json_within_file_limits(text: str) -> bool:
         and text.count("{") + text.count("[") <= FILE_LIMITS.max_depth
         # A surrogate, escaped or not: the only ways JSON text gives a text that is not valid Unicode.
         and not ("\\u" in text and _SURROGATE_ESCAPE.search(text))
-        and (text.isascii() or not _RAW_SURROGATE.search(text))
+        and (text.isascii() or not _pattern(_RAW_SURROGATE).search(text))
     )
 
 
@@ -184,7 +192,7 @@ def _find_name(node: yaml.Node, parameter: str) -> int | None:
 # - characters its reader refuses (controls, DEL, C1, U+FFFE/U+FFFF), a byte order mark, and the line breaks
 #   only YAML has (U+0085, U+2028, U+2029), which move its line count (JSON text that is ASCII can only hold DEL:
 #   the json module refuses the other controls);
-_NOT_LIKE_JSON = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_NOT_LIKE_JSON = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 # - an escaped surrogate (an escaped emoji: "\\ud83d\\ude00"), which libyaml refuses;
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # - a key whose colon is on a later line, or more than 1,024 characters after the key opens: libyaml's longest
@@ -207,7 +215,7 @@ def _composes_alike(text: str) -> bool:
     Also: a lone carriage return is a line break to YAML (CRLF is one, counted at its LF), and a tab before the
     top-level value opens or after it closes is an error (tabs inside it are whitespace to the composer).
     """
-    if ("\x7f" in text) if text.isascii() else bool(_NOT_LIKE_JSON.search(text)):
+    if ("\x7f" in text) if text.isascii() else bool(_pattern(_NOT_LIKE_JSON).search(text)):
         return False
     if _KEY_COLON_ON_LATER_LINE.search(text):
         return False
