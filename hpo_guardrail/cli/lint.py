@@ -211,7 +211,7 @@ def _lint_sdk(path: str, options: LintOptions, evaluator: Evaluator) -> list[Job
 
 def _lint_request(path: str, options: LintOptions, evaluator: Evaluator, *, stdin: TextIO, stdout: TextIO) -> JobReport:
     from hpo_guardrail.enforce.outcome import Status
-    from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, lint_document, read_input
+    from hpo_guardrail.linting.inputs import STDIN, STDIN_NAME, is_json_input, lint_document, read_input
     from hpo_guardrail.linting.results import JobReport
     from hpo_guardrail.linting.source_lines import UnreadableDocument
 
@@ -229,6 +229,7 @@ def _lint_request(path: str, options: LintOptions, evaluator: Evaluator, *, stdi
         account=options.account,
         principal=options.principal,
         team=options.team,
+        json_text=is_json_input(path, text),
     )
     if options.fix:
         # Imported here: fixing checks the corrected request against botocore's service model, which loads

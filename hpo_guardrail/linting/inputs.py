@@ -135,16 +135,9 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
             text = stdin.read(FILE_MAX_CHARACTERS + 1)
         except UnicodeDecodeError:
             raise UnreadableDocument("not UTF-8 text") from None
-        # stdin has no file name to go by: JSON unless it plainly is not.
-        yaml_allowed = not text.lstrip().startswith(("{", "["))
     else:
         try:
-            # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
-            if os.path.getsize(path) > 4 * FILE_MAX_CHARACTERS:
-                raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
-            # newline="": the text as written (a CRLF file keeps its CRs through --fix, which edits this text).
-            with open(path, encoding="utf-8", newline="") as file:
-                text = file.read()
+            text = _read_file(path)
         except FileNotFoundError:
             raise UnreadableDocument("no such file") from None
         except IsADirectoryError:
@@ -153,8 +146,32 @@ def read_input(path: str, stdin: TextIO) -> tuple[str, Any]:
             raise UnreadableDocument("not UTF-8 text") from None
         except OSError as error:
             raise UnreadableDocument(f"cannot read: {error.strerror or error}") from None
-        yaml_allowed = path.lower().endswith(YAML_SUFFIXES)
-    return text, parse_document(text, yaml_allowed=yaml_allowed)
+    return text, parse_document(text, yaml_allowed=not is_json_input(path, text))
+
+
+def _read_file(path: str) -> str:
+    """The file's text as written (a CRLF file keeps its CRs through --fix, which edits this text), read with two
+    system calls rather than through a text file object (a tenth of a file's lint time)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        # UTF-8 takes at most 4 bytes a character: a larger file is over the limit before it is read.
+        size = os.fstat(descriptor).st_size
+        if size > 4 * FILE_MAX_CHARACTERS:
+            raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
+        parts = [os.read(descriptor, size + 1)]  # the whole of a regular file; then the empty read at its end
+        while parts[-1]:
+            parts.append(os.read(descriptor, max(size, 1 << 16)))
+    finally:
+        os.close(descriptor)
+    return b"".join(parts).decode("utf-8")  # raises UnicodeDecodeError as a text file would
+
+
+def is_json_input(path: str, text: str) -> bool:
+    """Whether `read_input` reads this input as JSON (else as YAML): by the file's name; stdin, which has no name
+    to go by, is JSON unless it plainly is not."""
+    if path == STDIN:
+        return text.lstrip().startswith(("{", "["))
+    return not path.lower().endswith(YAML_SUFFIXES)
 
 
 def recognise(document: Any) -> InputKind:
@@ -206,12 +223,13 @@ def lint_document(
     account: str | None = None,
     principal: str | None = None,
     team: str | None = None,
+    json_text: bool = False,
 ) -> JobReport:
     """Evaluate one parsed input; malformed inputs become error reports naming the field.
 
     `region`, `account`, `principal` (the creator's ARN) and `team` (the value of the policy's team tag) say
     where and by whom the job is created, as a CloudTrail record would; a record's own values are kept
-    unless they are given.
+    unless they are given. `json_text`: `text` was read as JSON (is_json_input), which finds lines faster.
     """
     kind: InputKind | None = None
     try:
@@ -234,7 +252,7 @@ def lint_document(
     report = assessed_report(
         path, kind, request, context, evaluator, request_document, region=region, account=account, principal=principal
     )
-    locate_findings(report, text, REQUEST_LOCATION[kind])
+    locate_findings(report, text, REQUEST_LOCATION[kind], json_text=json_text)
     return report
 
 
@@ -259,15 +277,16 @@ def finding_lines(findings: Sequence[Finding], lines: SourceLines, location: Seq
     return found
 
 
-def locate_findings(report: JobReport, text: str, location: Sequence[str]) -> None:
-    """Set the lines of the report's findings, and of those an exemption set aside, in `text`."""
+def locate_findings(report: JobReport, text: str, location: Sequence[str], *, json_text: bool = False) -> None:
+    """Set the lines of the report's findings, and of those an exemption set aside, in `text` (`json_text`: text
+    the json module read)."""
     if report.evaluation is None:
         return
     suppressed = [s.finding for s in report.evaluation.suppressed]
     if not report.evaluation.findings and not suppressed:
         report.finding_lines, report.suppressed_lines = [], []
         return  # nothing to point at: the text need not be composed (the larger part of a clean file's cost)
-    lines = SourceLines(text)
+    lines = SourceLines(text, json_text=json_text)
     report.finding_lines = finding_lines(report.evaluation.findings, lines, location)
     report.suppressed_lines = finding_lines(suppressed, lines, location)
 
@@ -305,10 +324,9 @@ def assessed_report(
     """The evaluated report of one request, as the guardrail would judge it: `region`, `account` and `principal`
     (the creator's ARN, and its account) given on the command line win over the input's own context."""
     given = principal_context(principal) if principal else {}
-    context = context.model_copy(
-        update=given
-        | {"region": region or context.region, "account": account or given.get("account") or context.account}
-    )
+    update = given | {"region": region or context.region, "account": account or given.get("account") or context.account}
+    if any(getattr(context, name) != value for name, value in update.items()):  # else the copy would be the same
+        context = context.model_copy(update=update)
     assessment = evaluator.assess(request, context)
     return JobReport(
         path=path,

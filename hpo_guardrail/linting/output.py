@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import TextIO
 from hpo_guardrail.enforce.escaping import terminal_text
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.linting.documentation import default_docs_url
+from hpo_guardrail.linting.json_text import indented
 from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.sarif import sarif_log
 from hpo_guardrail.linting.text import render_text, use_colour
@@ -30,7 +30,7 @@ def docs_url(given: str | None, environ: Mapping[str, str] = os.environ) -> str:
 
 def write_json(value: object, stream: TextIO) -> None:
     """Strict JSON (no NaN or Infinity, which are not JSON), indented, then a newline."""
-    stream.write(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    stream.write(indented(value) + "\n")
 
 
 def report_problems(reports: Sequence[JobReport], stderr: TextIO) -> None:

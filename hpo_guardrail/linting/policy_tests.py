@@ -30,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from hpo_guardrail.enforce.evaluator import Evaluator, utc_now
 from hpo_guardrail.enforce.outcome import Status
 from hpo_guardrail.enforce.settings import Settings
-from hpo_guardrail.linting.inputs import SDK_SUFFIXES, lint_document, principal_context, read_input
+from hpo_guardrail.linting.inputs import SDK_SUFFIXES, is_json_input, lint_document, principal_context, read_input
 from hpo_guardrail.linting.results import JobReport
 from hpo_guardrail.linting.source_lines import UnreadableDocument, Yaml12Loader
 from rules.checks import rules_by_id
@@ -469,7 +469,7 @@ class InputSource:
     tuner: int | None = None  # which tuner of SDK code, 1-based
 
 
-def _lint(source: InputSource, path: str, text: str, document: Any) -> list[JobReport]:
+def _lint(source: InputSource, path: str, text: str, document: Any, *, json_text: bool) -> list[JobReport]:
     context = source.context
     return [
         lint_document(
@@ -481,12 +481,13 @@ def _lint(source: InputSource, path: str, text: str, document: Any) -> list[JobR
             account=context.account,
             principal=context.principal,
             team=context.team,
+            json_text=json_text,
         )
     ]
 
 
 def _read_inline(source: InputSource) -> list[JobReport]:
-    return _lint(source, source.label, json.dumps(source.value, indent=2), source.value)
+    return _lint(source, source.label, json.dumps(source.value, indent=2), source.value, json_text=True)
 
 
 def _read_file(source: InputSource) -> list[JobReport]:
@@ -495,7 +496,7 @@ def _read_file(source: InputSource) -> list[JobReport]:
         text, document = read_input(path, stdin=_NO_STDIN)
     except UnreadableDocument as error:
         return [JobReport(path=source.value, status=Status.ERROR, reason=f"{source.value}: {error}")]
-    return _lint(source, source.value, text, document)
+    return _lint(source, source.value, text, document, json_text=is_json_input(path, text))
 
 
 def _read_sdk(source: InputSource) -> list[JobReport]:

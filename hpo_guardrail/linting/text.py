@@ -58,7 +58,10 @@ class Styled:
     @property
     def plain(self) -> str:
         """The text rich's Text would hold: its control codes stripped from each part."""
-        text = "".join((part if isinstance(part, str) else part[0]).translate(_RICH_STRIP) for part in self.parts)
+        # Stripping each part, or the parts joined, is the same: translate works character by character.
+        text = "".join([part if isinstance(part, str) else part[0] for part in self.parts])
+        if not text.isprintable():  # printable text holds none of the control codes rich strips
+            text = text.translate(_RICH_STRIP)
         return text.rstrip() if self.rstripped else text
 
     def rich(self) -> Text:
@@ -91,7 +94,71 @@ def _width(colour: bool) -> int:
 
 
 def _wrap(text: str, indent: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
+    return wrap(text, width, indent, indent) or [indent]
+
+
+_WORD_PARTS = textwrap.TextWrapper.wordsep_re  # how textwrap (break_on_hyphens) cuts a word at its hyphens
+
+
+def wrap(text: str, width: int, initial_indent: str, subsequent_indent: str) -> list[str]:
+    """What `textwrap.wrap(text, width, initial_indent=..., subsequent_indent=...)` gives, found faster for the
+    text a report wraps: printable (no tab, line break or other whitespace than the space) and without a word or
+    run of spaces longer than a line. Other text is wrapped by textwrap itself.
+
+    textwrap cuts the text into pieces (runs of spaces, and words cut after their hyphens by its pattern, which
+    looks no further than the word), fills each line with as many pieces as fit, drops a run of spaces at the end
+    of a line and, after the first line, at its start. Here each line ends at the last place a piece ends that
+    fits, found from the line's last character: only the word there is cut by the pattern.
+    """
+    if not text.isprintable():
+        return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+    if len(initial_indent) + len(text) <= width and text and text[-1] != " ":
+        return [initial_indent + text]  # one line: nothing is dropped
+    room = width - max(len(initial_indent), len(subsequent_indent))
+    if max(map(len, text.split(" "))) > room or " " * (room + 1) in text:  # textwrap breaks such a piece: let it
+        return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+    lines: list[str] = []
+    start, end = 0, len(text)
+    while start < end:
+        indent = subsequent_indent if lines else initial_indent
+        if lines:
+            while start < end and text[start] == " ":  # the run of spaces that would open the line
+                start += 1
+            if start == end:
+                break
+        limit = start + width - len(indent)
+        stop = end if limit >= end else _last_break(text, start, limit)
+        if stop <= start:  # no piece fits (the checks above rule it out): textwrap's way
+            return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+        line = text[start:stop].rstrip(" ")  # the run of spaces that would end it
+        if line:
+            lines.append(indent + line)
+        start = stop
+    return lines
+
+
+def _last_break(text: str, start: int, limit: int) -> int:
+    """The last place after `start`, and at most `limit`, where one of textwrap's pieces of `text` ends."""
+    if (text[limit - 1] == " ") != (text[limit] == " "):
+        return limit  # a word or a run of spaces ends here
+    if text[limit] == " ":  # inside a run of spaces, which does not fit whole: the line ends where it starts
+        run = limit - 1
+        while text[run - 1] == " ":
+            run -= 1
+        return run
+    # Inside a word: at its start, or after the last of its hyphens where textwrap cuts it that fits.
+    word_start = text.rfind(" ", 0, limit) + 1
+    word_end = text.find(" ", limit)
+    word = text[word_start : word_end if word_end >= 0 else len(text)]
+    best = word_start
+    if "-" in word:
+        offset = word_start
+        for piece in _WORD_PARTS.split(word):
+            offset += len(piece)
+            if offset > limit:
+                break
+            best = offset
+    return best
 
 
 def _operation(op: Mapping[str, object]) -> str:
@@ -123,7 +190,7 @@ def _price_lines(report: JobReport, width: int, now: datetime) -> list[Line]:
     texts += [f"{instance_type}: unknown, no source has one" for instance_type in cost.unpriced_instance_types]
     lines: list[Line] = []
     for text in texts:
-        wrapped = textwrap.wrap(f"price {text}", width=width, initial_indent="  ", subsequent_indent=" " * 6)
+        wrapped = wrap(f"price {text}", width, "  ", " " * 6)
         lines += [Styled.whole(line, _DIM) for line in wrapped]
     return lines
 
@@ -153,12 +220,12 @@ def _evaluated(report: JobReport, width: int, now: datetime) -> list[Line]:
     # "would": lint and scan report the function's decision; neither stops a job itself.
     # Each setting says where it came from (a policy scope, the policy defaults, the environment, built in).
     verdict = "do nothing" if decision.action is Action.NONE else f"{decision.action.value} ({decision.mode_words})"
-    lines += textwrap.wrap(
+    lines += wrap(
         f"worst case {at_least}${cost.worst_case_usd:,.2f} ({evaluation.policy.explain('budget_cap_usd')}); "
         f"the guardrail would {verdict}: {decision.reason}",
-        width=width,
-        initial_indent="  ",
-        subsequent_indent=" " * 6,
+        width,
+        "  ",
+        " " * 6,
     )
     lines += _price_lines(report, width, now)
     for suppressed in evaluation.suppressed:
@@ -211,7 +278,7 @@ def render_text(
     if not colour:
         # The plain text of the coloured document below, without building it: Styled.plain strips what rich
         # strips from a Text's pieces, and terminal_text leaves nothing for it to strip from a str.
-        plain = (terminal_text(line if isinstance(line, str) else line.plain) for line in lines)
+        plain = (terminal_line(line if isinstance(line, str) else line.plain) for line in lines)
         stream.write("\n".join(plain) + "\n")
         return
     from rich.console import Console  # imported here: only a coloured report needs rich
@@ -222,6 +289,12 @@ def render_text(
     # where NO_COLOR is set.
     console = Console(file=stream, force_terminal=True, color_system="standard", no_color=False, soft_wrap=True)
     console.print(document)
+
+
+def terminal_line(line: str) -> str:
+    """terminal_text(line), without its per-character mapping when the line is printable (it then changes nothing:
+    everything terminal_text replaces is a control, format or separator character, none of them printable)."""
+    return line if line.isprintable() else terminal_text(line)
 
 
 def _terminal_safe(line: Line) -> Text:
