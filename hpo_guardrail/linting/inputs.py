@@ -258,7 +258,9 @@ def lint_document(
 
 def _request_parameters(kind: InputKind, document: Mapping[str, Any]) -> dict[str, Any]:
     record = document["detail"] if kind is InputKind.EVENTBRIDGE_EVENT else document
-    return dict(record["requestParameters"])
+    # The parser took the record in either casing of its keys (rules/parsing.py, _both_casings).
+    parameters = record["requestParameters"] if "requestParameters" in record else record["RequestParameters"]
+    return dict(parameters)
 
 
 def finding_lines(findings: Sequence[Finding], lines: SourceLines, location: Sequence[str]) -> list[int | None]:

@@ -145,3 +145,18 @@ def test_the_json_writers_refuse_non_finite_numbers(tmp_path):
 
     with pytest.raises(ValueError):
         output.write_json({"x": float("inf")}, io.StringIO())
+
+
+@pytest.mark.parametrize("envelope", [True, False])
+def test_a_record_with_its_keys_in_the_other_casing_is_linted_as_the_guardrail_reads_it(tmp_path, envelope):
+    """CloudTrail's record keys are read in either casing (rules/parsing.py); lint must not then fail to find the
+    request parameters it was given (a traceback before)."""
+    event = cloudtrail_event(tuning_request("cased", continuous_ranges=[continuous("lr", "0.0001", "1.0", "Linear")]))
+    record = event["detail"]
+    record["RequestParameters"] = record.pop("requestParameters")
+    path = tmp_path / "cased.json"
+    path.write_text(json.dumps(event if envelope else record), encoding="utf-8")
+    status, stdout, stderr = lint(tmp_path, str(path))
+    assert status == 1, stderr
+    (job,) = strict_json(stdout)
+    assert job["job_name"] == "cased" and any(f["rule"] == "log-scale" for f in job["findings"])
