@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -149,10 +150,11 @@ def build_artifact() -> None:
     env["SAM_CLI_TELEMETRY"] = "0"
     # This machine's architecture, so the interpreter can load the native extensions: the deployed default is arm64
     # (template.yaml, Architecture), whose wheels hold the same Python code.
-    env["LAMBDA_ARCHITECTURE"] = "x86_64"
+    architecture = "arm64" if platform.machine().lower() in ("aarch64", "arm64") else "x86_64"
+    env["LAMBDA_ARCHITECTURE"] = architecture
     build = [sam, "build", "--build-in-source", "--template", "template.yaml", "--build-dir", str(BUILD_DIR / "sam")]
     subprocess.run(
-        [*build, "--parameter-overrides", "Architecture=x86_64"],
+        [*build, "--parameter-overrides", f"Architecture={architecture}"],
         cwd=ROOT,
         env=env,
         check=True,

@@ -187,9 +187,18 @@ def warm_up(service: GuardrailService, clients: FunctionClients) -> None:
     """Lambda SnapStart's before-snapshot hook (functions/*/app.py): judge a sample event in memory and make every
     client, including the ones made on first use, so that restored environments start warm (enforce/warm_up.py).
     SageMaker's client of the function's own region is made too: a stop needs it while the job's owner waits."""
+    from pydantic import BaseModel
+
+    from hpo_guardrail.adapters.pricing import PRICE_LIST_MODELS
+    from hpo_guardrail.enforce.chat_stop import ChatStopReply, ChatStopRequest
     from hpo_guardrail.enforce.warm_up import judge_sample
 
     judge_sample(service)
+    # The models left to their first use (defer_build): the Stop button's request and reply, which a person waits
+    # on in the chat channel, and the Price List API's items.
+    deferred: tuple[type[BaseModel], ...] = (ChatStopRequest, ChatStopReply, *PRICE_LIST_MODELS)
+    for model in deferred:
+        model.model_rebuild()
     clients.client("sagemaker", region=service.settings.region)
     made = clients.make_all()
     logger.info("Warmed up before the snapshot", extra={"clients": made})

@@ -10,7 +10,8 @@ runtime runs the hooks only when it takes a snapshot (AWS_LAMBDA_INITIALIZATION_
 bootstrap), so on an on-demand cold start the warm-up does not run and the first event loads what it needs.
 
 What the hooks do:
-- Before the snapshot, `warm` (the service's warm-up: clients, policy, price cache) runs, so what it loads is in
+- Before the snapshot, `warm` (the service's warm-up: a sample event judged in memory, every client, the models built
+  on first use; composition.warm_up) runs, so what it loads is in
   the snapshot. A warm-up that fails is logged and the snapshot is taken anyway: a before-snapshot hook that raises
   fails the version's publication, and with it the deployment, while the first event can still load what it needs.
 - After each restore, Python's `random` is seeded again. The Lambda guide ("Handling uniqueness with Lambda

@@ -90,13 +90,13 @@ class FunctionClients:
     def __init__(self, make_session: Callable[[], Any] | None = None) -> None:
         self._make_session = make_session
         self._session: Any = None
-        self._clients: dict[tuple[str, str | None, int], Any] = {}
+        self._clients: dict[tuple[str, str | None, Config], Any] = {}
         self._promised: list[tuple[str, Config, str | None]] = []
         self._lock = threading.Lock()
 
     def client(self, service: str, *, config: Config = FUNCTION_CLIENT_CONFIG, region: str | None = None) -> Any:
         """The client of `service` in `region` (None: the function's) with `config`, made on the first call."""
-        key = (service, region, id(config))
+        key = (service, region, config)  # a Config compares and hashes by identity; the key keeps it alive
         with self._lock:
             if key not in self._clients:
                 if self._session is None:

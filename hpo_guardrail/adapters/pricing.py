@@ -103,6 +103,10 @@ class _PriceListItem(BaseModel):
     terms: dict[str, dict[str, _Term]] = Field(default_factory=dict)
 
 
+# Built on first use; SnapStart's warm-up builds them before the snapshot (enforce/warm_up.py).
+PRICE_LIST_MODELS: tuple[type[BaseModel], ...] = (_Dimension, _Term, _Product, _PriceListItem)
+
+
 def training_filters(region: str) -> list[dict[str, str]]:
     """GetProducts filters for the on-demand training instances of one region."""
     return [

@@ -3,10 +3,12 @@
 Powertools' Tracer keeps its decorators (`capture_lambda_handler`, `capture_method`) and takes this provider in
 place of the X-Ray SDK's recorder. Why: importing the SDK (its recorder, asyncio, wrapt, its botocore patch) cost
 about 50 ms of every cold start, a sixth of the floor (docs/benchmarks.md, "Tracing"); this module costs about 1 ms.
-What a trace holds is what the SDK sent for this code: the handler's and the traced methods' subsegments (the
+What a trace holds is what the SDK recorded for this code: the handler's and the traced methods' subsegments (the
 ColdStart and Service annotations, the response or error as metadata) and one subsegment per AWS call (service,
 operation, region, request id, retries, HTTP status; error, throttle or fault), under the function's own segment,
-which Lambda records itself with active tracing (template.yaml, Tracing: Active).
+which Lambda records itself with active tracing (template.yaml, Tracing: Active). Unlike the SDK it adds no trace
+header of its own to the AWS calls: botocore forwards Lambda's (`_X_AMZN_TRACE_ID`), so services downstream link to
+the function's segment rather than to the call's subsegment.
 
 The protocol (X-Ray developer guide, "Sending trace data to AWS X-Ray" and "AWS X-Ray segment documents"):
 - Lambda gives each invocation its trace header in `_X_AMZN_TRACE_ID` (`Root=1-...;Parent=<segment id>;Sampled=1`)
@@ -19,6 +21,7 @@ Tracing never fails the function: a document that cannot be sent is dropped.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import socket
@@ -36,8 +39,10 @@ TRACE_HEADER_VARIABLE = "_X_AMZN_TRACE_ID"
 DAEMON_ADDRESS_VARIABLE = "AWS_XRAY_DAEMON_ADDRESS"
 DEFAULT_DAEMON_ADDRESS = ("127.0.0.1", 2000)  # the daemon's default UDP port
 PROTOCOL_HEADER = b'{"format": "json", "version": 1}\n'
-MAX_DOCUMENT_BYTES = 64 * 1024
+# X-Ray takes documents of up to 64 KB; one UDP datagram over IPv4 carries at most 65,507 bytes, header included.
+MAX_DOCUMENT_BYTES = 65_507
 SUPPORTED_MODULES = ("botocore",)
+_ANNOTATION_KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # Error codes AWS services answer with HTTP 400 when they throttle (429 is a throttle whatever the code).
 _THROTTLING_CODES = frozenset(
     {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
@@ -58,11 +63,13 @@ class TraceContext:
         """`Root=...;Parent=...;Sampled=1` (any order, other keys ignored); None without a root."""
         if not header:
             return None
-        fields = dict(part.split("=", 1) for part in header.split(";") if "=" in part)
-        root = fields.get("Root", "").strip()
+        fields = {
+            key.strip(): value.strip() for key, _, value in (part.partition("=") for part in header.split(";")) if value
+        }
+        root = fields.get("Root", "")
         if not root:
             return None
-        return cls(root, fields.get("Parent") or None, fields.get("Sampled", "0").strip() == "1")
+        return cls(root, fields.get("Parent") or None, fields.get("Sampled", "0") == "1")
 
 
 def daemon_address(value: str | None) -> tuple[str, int]:
@@ -113,7 +120,7 @@ class Subsegment(BaseSegment):
 
     def put_annotation(self, key: str, value: Any) -> None:
         # X-Ray indexes annotations of strings, numbers and booleans, keys of letters, digits and underscores.
-        if isinstance(value, str | int | float | bool) and key and all(c.isalnum() or c == "_" for c in key):
+        if isinstance(value, str | int | float | bool) and key and all(c in _ANNOTATION_KEY_CHARACTERS for c in key):
             self.annotations[key] = value
 
     def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
@@ -175,20 +182,19 @@ class XRayDaemonProvider(BaseProvider):
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         self._environ = environ
-        self._open = threading.local()  # each thread's stack of open subsegments
+        # The open subsegments, innermost last, of each thread and each asyncio task (a context variable: a task
+        # started inside a subsegment sees it as its parent, and tasks running side by side do not mix).
+        self._open: contextvars.ContextVar[tuple[Subsegment, ...]] = contextvars.ContextVar(
+            f"xray_open_subsegments_{id(self)}", default=()
+        )
         self._socket: socket.socket | None = None
         self._address: tuple[str, int] | None = None
-
-    def _stack(self) -> list[Subsegment]:
-        stack: list[Subsegment] | None = getattr(self._open, "stack", None)
-        if stack is None:
-            stack = self._open.stack = []
-        return stack
+        self._socket_lock = threading.Lock()
 
     def current(self) -> Subsegment | None:
-        """The innermost open subsegment of this thread, if any."""
-        stack = self._stack()
-        return stack[-1] if stack else None
+        """The innermost open subsegment of this thread or task, if any."""
+        open_now = self._open.get()
+        return open_now[-1] if open_now else None
 
     @contextmanager
     def in_subsegment(self, name: Any = None, **kwargs: Any) -> Iterator[Subsegment]:
@@ -201,15 +207,14 @@ class XRayDaemonProvider(BaseProvider):
         subsegment = Subsegment(
             name, context.root, parent.id if parent else context.parent, namespace=kwargs.get("namespace")
         )
-        stack = self._stack()
-        stack.append(subsegment)
+        token = self._open.set((*self._open.get(), subsegment))
         try:
             yield subsegment
         except BaseException as error:
             subsegment.add_exception(error, remote=False)
             raise
         finally:
-            stack.remove(subsegment)
+            self._open.reset(token)
             subsegment.close()
             self.send(subsegment)
 
@@ -240,21 +245,31 @@ class XRayDaemonProvider(BaseProvider):
 
     def send(self, subsegment: Subsegment) -> bool:
         """Send one document to the daemon; False when it could not be (never raises)."""
-        document = subsegment.document()
         try:
-            body = json.dumps(document, default=str, separators=(",", ":")).encode()
-            if len(PROTOCOL_HEADER) + len(body) > MAX_DOCUMENT_BYTES:
-                # Metadata (a large response) is what grows: keep the timing, the annotations and the error.
-                document["metadata"] = {"default": {"truncated": f"{len(body)} bytes over X-Ray's 64 KB"}}
-                body = json.dumps(document, default=str, separators=(",", ":")).encode()
-            if self._socket is None:
-                self._address = daemon_address(self._environ.get(DAEMON_ADDRESS_VARIABLE))
-                self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            assert self._address is not None
-            self._socket.sendto(PROTOCOL_HEADER + body, self._address)
+            body = self._encode(subsegment.document())
+            if body is None:
+                return False
+            with self._socket_lock:
+                if self._socket is None:
+                    self._address = daemon_address(self._environ.get(DAEMON_ADDRESS_VARIABLE))
+                    self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                assert self._address is not None
+                self._socket.sendto(body, self._address)
         except (OSError, ValueError, TypeError):
             return False
         return True
+
+    @staticmethod
+    def _encode(document: dict[str, Any]) -> bytes | None:
+        """The datagram of one document; over the limit, the metadata goes (a large response), then the stacks and
+        messages of its errors, keeping the timing, the annotations and the error's type. None if still too large."""
+        for shrink in (None, _drop_metadata, _drop_stacks):
+            if shrink is not None:
+                shrink(document)
+            datagram = PROTOCOL_HEADER + json.dumps(document, default=str, separators=(",", ":")).encode()
+            if len(datagram) <= MAX_DOCUMENT_BYTES:
+                return datagram
+        return None
 
 
 _botocore_provider: XRayDaemonProvider
@@ -264,7 +279,8 @@ def trace_botocore(provider: XRayDaemonProvider) -> None:
     """Record every botocore API call as a subsegment (namespace aws) while a sampled invocation runs. Patches
     `BaseClient._make_api_call` once, for clients made before and after."""
     from botocore.client import BaseClient
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 
     global _botocore_provider
     _botocore_provider = provider  # the latest provider records; botocore is patched once
@@ -284,15 +300,30 @@ def trace_botocore(provider: XRayDaemonProvider) -> None:
                 _record_response(subsegment, error.response)
                 subsegment.add_exception(error, remote=True)
                 raise
-            except Exception as error:  # no answer at all (connection, timeout): the call failed, not the code
+            except (BotoConnectionError, HTTPClientError) as error:  # no answer (connection, timeout): remote
                 subsegment.flags["fault"] = True
                 subsegment.add_exception(error, remote=True)
+                raise
+            except Exception as error:  # refused before it was sent (parameters, credentials): this code's fault
+                subsegment.add_exception(error, remote=False)
                 raise
             _record_response(subsegment, result)
             return result
 
     traced_api_call._hpo_guardrail_traced = True  # type: ignore[attr-defined]
     BaseClient._make_api_call = traced_api_call  # type: ignore[attr-defined]
+
+
+def _drop_metadata(document: dict[str, Any]) -> None:
+    if "metadata" in document:
+        document["metadata"] = {"default": {"truncated": "over X-Ray's 64 KB: metadata left out"}}
+
+
+def _drop_stacks(document: dict[str, Any]) -> None:
+    for exception in document.get("cause", {}).get("exceptions", []):
+        exception["stack"] = []
+        exception["message"] = str(exception.get("message", ""))[:200]
+    document.get("cause", {})["exceptions"] = document.get("cause", {}).get("exceptions", [])[:10]
 
 
 def _record_response(subsegment: Subsegment, response: Any) -> None:

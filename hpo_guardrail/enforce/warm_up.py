@@ -4,7 +4,8 @@ With SnapStart (template.yaml, SnapStart parameter) Lambda runs the function's i
 is published, and starts every later execution environment from a snapshot of that memory. Whatever is warm in
 the snapshot costs the restored environments nothing: so, before the snapshot, read the policy, judge a sample
 CloudTrail event end to end in memory (parse, policy, rules, cost from the bundled table, decision, alert text),
-and make the AWS clients the service holds. Nothing is sent, written or counted: no AWS call but the policy's own
+and make the AWS clients the service holds (composition.warm_up, which also builds the models left to their first
+use: the Stop button's, the Price List API's). Nothing is sent, written or counted: no AWS call but the policy's own
 read (SSM, when the policy lives there; re-read after restore once older than its max age), no log line, no metric.
 """
 

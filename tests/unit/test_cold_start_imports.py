@@ -43,8 +43,22 @@ LEFT_OUT = {
 }
 
 
+# Records every module the interpreter is asked to find, found or not: a module that is not installed (the X-Ray SDK
+# is not, any more) would otherwise leave no trace in sys.modules when something tries to import it.
+ASKED = """
+import sys, json
+asked = []
+class Asked:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        asked.append(name)
+        return None
+sys.meta_path.insert(0, Asked)
+"""
+
+
 def imported_at_cold_start(handler: str, extra: dict[str, str] | None = None) -> set[str]:
-    script = f"import sys, json; import {handler}; print(json.dumps(sorted(sys.modules)))"
+    script = f"{ASKED}\nimport {handler}\nprint(json.dumps(sorted(set(sys.modules) | set(asked))))"
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **DEPLOYED, **(extra or {})}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -13,11 +14,13 @@ from hpo_guardrail.composition import build_service
 class CountingSession:
     """Stands in for botocore's Session: counts what is made."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.made: list[tuple[str, str | None, object]] = []
+        self.delay = delay
 
     def create_client(self, service: str, *, config: object, region_name: str | None) -> object:
         self.made.append((service, region_name, config))
+        time.sleep(self.delay)  # botocore takes milliseconds: long enough for another thread to come in
         return Client(service, region_name)
 
 
@@ -29,11 +32,11 @@ class Client:
         return {"service": self.service, "region": self.region, **kwargs}
 
 
-def factory() -> tuple[FunctionClients, list[CountingSession]]:
+def factory(delay: float = 0.0) -> tuple[FunctionClients, list[CountingSession]]:
     sessions: list[CountingSession] = []
 
     def make() -> CountingSession:
-        sessions.append(CountingSession())
+        sessions.append(CountingSession(delay))
         return sessions[-1]
 
     return FunctionClients(make), sessions
@@ -76,7 +79,7 @@ def test_make_all_makes_the_promised_clients_once():
 
 
 def test_clients_made_from_many_threads_at_once_are_made_once():
-    clients, sessions = factory()
+    clients, sessions = factory(delay=0.05)
     barrier = threading.Barrier(8)
     got: list[object] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Iterator
@@ -9,9 +10,10 @@ from collections.abc import Iterator
 import botocore.session
 import pytest
 from aws_lambda_powertools import Tracer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
 
+from hpo_guardrail.adapters import xray
 from hpo_guardrail.adapters.xray import (
     MAX_DOCUMENT_BYTES,
     PROTOCOL_HEADER,
@@ -44,6 +46,17 @@ class Daemon:
             assert header + b"\n" == PROTOCOL_HEADER
             assert len(datagram) <= MAX_DOCUMENT_BYTES
             documents.append(json.loads(body))
+
+
+@pytest.fixture(autouse=True)
+def botocore_as_it_was(monkeypatch):
+    """Each test patches botocore and Powertools' shared Tracer configuration; put both back after it."""
+    from botocore.client import BaseClient
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", BaseClient._make_api_call)
+    monkeypatch.setattr(xray, "_botocore_provider", getattr(xray, "_botocore_provider", None), raising=False)
+    yield
+    Tracer._reset_config()
 
 
 @pytest.fixture
@@ -125,9 +138,45 @@ def test_the_daemon_address_forms(value, expected):
     assert daemon_address(value) == expected
 
 
-def test_the_trace_header_in_any_order():
-    context = TraceContext.from_header(f"Sampled=1;Parent={FUNCTION_SEGMENT};Root={ROOT}")
-    assert context == TraceContext(ROOT, FUNCTION_SEGMENT, True)
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Sampled=1;Parent={FUNCTION_SEGMENT};Root={ROOT}",
+        f"Root={ROOT}; Parent={FUNCTION_SEGMENT}; Sampled=1; Lineage=a87bd80c:0",
+    ],
+)
+def test_the_trace_header_in_any_order_and_spacing(header):
+    assert TraceContext.from_header(header) == TraceContext(ROOT, FUNCTION_SEGMENT, True)
+
+
+def test_a_document_at_the_datagram_limit_loses_its_stacks_before_its_error(daemon):
+    provider = XRayDaemonProvider(environ(daemon))
+    with pytest.raises(ValueError), provider.in_subsegment("## handle") as handler:
+        handler.put_metadata("response", "x" * 40_000)
+        for _ in range(40):
+            handler.add_exception(ValueError("y" * 2_000), remote=True)
+        raise ValueError("the one that left")
+    (document,) = daemon.received()
+    assert document["fault"] is True and document["cause"]["exceptions"][0]["type"] == "ValueError"
+    assert "truncated" in document["metadata"]["default"]
+
+
+def test_tasks_running_side_by_side_each_parent_their_own_subsegments(daemon):
+    provider = XRayDaemonProvider(environ(daemon))
+
+    async def task(name: str) -> str:
+        with provider.in_subsegment(name) as outer:
+            await asyncio.sleep(0)
+            with provider.in_subsegment(f"{name} inner"):
+                await asyncio.sleep(0)
+            return outer.id
+
+    async def both() -> list[str]:
+        return list(await asyncio.gather(task("a"), task("b")))
+
+    ids = dict(zip(("a", "b"), asyncio.run(both()), strict=True))
+    documents = {d["name"]: d for d in daemon.received()}
+    assert documents["a inner"]["parent_id"] == ids["a"] and documents["b inner"]["parent_id"] == ids["b"]
 
 
 def client_with_stubs(service: str) -> tuple[object, Stubber]:
@@ -169,6 +218,17 @@ def test_a_server_error_is_a_fault(daemon):
         client.publish(TopicArn="arn:aws:sns:eu-west-1:123456789012:t", Message="m")
     (document,) = daemon.received()
     assert document["name"] == "SNS" and document["fault"] is True and document["parent_id"] == FUNCTION_SEGMENT
+
+
+def test_a_call_refused_before_it_was_sent_is_this_codes_fault_not_the_services(daemon):
+    provider = XRayDaemonProvider(environ(daemon))
+    provider.patch(["botocore"])
+    client, _ = client_with_stubs("sns")
+    with pytest.raises(ParamValidationError):
+        client.publish(Message=1)
+    (document,) = daemon.received()
+    assert document["fault"] is True and document["cause"]["exceptions"][0]["remote"] is False
+    assert "http" not in document
 
 
 def test_only_botocore_is_traced():
