@@ -86,7 +86,7 @@ ALLOWED_IMPORTS = {
     "linting": {"rules", "linting", "enforce", "adapters", "composition", "pricing"},
     "tools": {"rules", "tools", "adapters", "composition"},  # composition: docs/permissions.md
     "composition": {"rules", "composition", "enforce", "adapters", "reporting", "pricing", "environment"}
-    | {"observability"},  # the before-snapshot warm-up logs what it made
+    | {"observability", "snapstart"},  # the Lambda entry points' warm-up: registered with SnapStart, logged
     "functions": {"functions", "composition", "observability"},
 }
 AWS_SDK = {"boto3", "botocore"}
