@@ -33,7 +33,7 @@ from hpo_guardrail.enforce.settings import Settings
 from hpo_guardrail.enforce.state_change import StateChangeTrigger
 from rules.policy import Mode
 from rules.prices import BundledPrices
-from tests.unit.fakes import FakeAuditStore, FakeJobs, FakeNotifier
+from tests.unit.fakes import ClaimingAuditStore, FakeJobs, FakeNotifier
 
 ACCOUNT, REGION, JOB = "111122223333", "us-east-1", "bench-review"
 ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{JOB}"
@@ -86,21 +86,6 @@ class Reader:
         return self._training.training_jobs(tuning_job_name)
 
 
-class Store(FakeAuditStore):
-    def __init__(self) -> None:
-        super().__init__()
-        self.jobs: dict[str, JobClaim] = {}
-
-    def claim_job(self, key: str, claim: JobClaim) -> JobClaim:
-        return self.jobs.setdefault(key, claim)
-
-    def job_claim(self, key: str) -> JobClaim | None:
-        return self.jobs.get(key)
-
-    def get(self, event_id: str) -> AuditRecord | None:
-        return self.records.get(event_id)
-
-
 def completed_event(index: int) -> dict[str, Any]:
     return {
         "id": f"bench-{index}",
@@ -118,7 +103,7 @@ def completed_event(index: int) -> dict[str, Any]:
 
 
 def one_review(client: SageMakerStandIn, prices: BundledPrices, index: int) -> tuple[float, str]:
-    store, notifier = Store(), FakeNotifier()
+    store, notifier = ClaimingAuditStore(), FakeNotifier()
     clock = datetime(2026, 11, 30, 12, 1, tzinfo=UTC)
     service = GuardrailService(
         Settings(mode=Mode.MONITOR, budget_cap_usd=1000),

@@ -59,7 +59,9 @@ def main() -> int:
     if not args.goals_only:
         for script in OTHERS:
             print(f"\n== bench/{script}", flush=True)
-            subprocess.run([sys.executable, str(HERE / script)], check=True)
+            result = subprocess.run([sys.executable, str(HERE / script)], check=True, capture_output=True, text=True)
+            # Their figures; the function's own JSON log lines and metrics, which they measure too, are left out.
+            print("\n".join(line for line in result.stdout.splitlines() if not line.startswith("{")))
     if missed:
         print(f"\ngoals not met: {'; '.join(missed)}")
     return 0
