@@ -41,6 +41,10 @@ FOREIGN_FLAGS = {
     "--no-deps": "pip",
     "--no-build-isolation": "pip",
     "--write": "bench/reliability.py",  # also hpo-guardrail docs --write
+    "--no-build": "bench/run.py (make bench)",
+    "--only": "bench/run.py (make bench)",
+    "--goals-only": "bench/run.py (make bench)",
+    "--invalidation-mode": "python -m compileall",
 }
 # Variables that other software reads (boto3 and the AWS CLI, Lambda, CI systems, terminals, the
 # emulator), which the docs name to explain behaviour.
