@@ -424,7 +424,7 @@ class FunctionRunner:
         started = time.monotonic()
         module_name, _, function = str(self.configuration["Handler"]).rpartition(".")
         importlib.invalidate_caches()
-        hooks = _SnapshotRestoreHooks()
+        hooks = SnapshotRestoreHooks()
         sys.modules[SNAPSHOT_RESTORE_MODULE] = hooks.module()
         try:
             module = importlib.import_module(module_name)
@@ -525,7 +525,7 @@ _BEFORE_SNAPSHOT_ERROR = "Runtime.BeforeSnapshotError"
 _AFTER_RESTORE_ERROR = "Runtime.AfterRestoreError"
 
 
-class _SnapshotRestoreHooks:
+class SnapshotRestoreHooks:
     """The runtime's snapshot_restore_py for one environment: register_before_snapshot and register_after_restore
     (as functions or decorators) record (callable, args, kwargs); before-snapshot hooks run in the reverse order of
     their registration, after-restore hooks in that order (Lambda Developer Guide, "Lambda SnapStart runtime hooks

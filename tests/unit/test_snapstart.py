@@ -6,48 +6,19 @@ from __future__ import annotations
 import logging
 import random
 import sys
-from collections.abc import Callable, Iterator
-from types import ModuleType
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from hpo_guardrail import snapstart
-
-Hook = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
-
-
-class FakeRuntimeHooks(ModuleType):
-    """snapshot_restore_py as the Lambda Python runtime has it: register_* record (callable, args, kwargs); the
-    runtime runs before-snapshot hooks in the reverse order of registration, after-restore hooks in order."""
-
-    def __init__(self) -> None:
-        super().__init__(snapstart.RUNTIME_HOOKS_MODULE)
-        self.before: list[Hook] = []
-        self.after: list[Hook] = []
-
-    def register_before_snapshot(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        self.before.append((func, args, kwargs))
-        return func
-
-    def register_after_restore(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        self.after.append((func, args, kwargs))
-        return func
-
-    def snapshot(self) -> None:
-        while self.before:
-            func, args, kwargs = self.before.pop()
-            func(*args, **kwargs)
-
-    def restore(self) -> None:
-        for func, args, kwargs in self.after:
-            func(*args, **kwargs)
+from hpo_guardrail.embedded.lambda_runtime import SnapshotRestoreHooks
 
 
 @pytest.fixture
-def runtime(monkeypatch) -> Iterator[FakeRuntimeHooks]:
-    hooks = FakeRuntimeHooks()
-    monkeypatch.setitem(sys.modules, snapstart.RUNTIME_HOOKS_MODULE, hooks)
+def runtime(monkeypatch) -> Iterator[SnapshotRestoreHooks]:
+    """snapshot_restore_py as the embedded Lambda runtime provides it (the runtime's ordering of the hooks)."""
+    hooks = SnapshotRestoreHooks()
+    monkeypatch.setitem(sys.modules, snapstart.RUNTIME_HOOKS_MODULE, hooks.module())
     yield hooks
 
 
@@ -55,7 +26,7 @@ def test_the_warm_up_runs_before_the_snapshot_not_at_registration(runtime):
     warmed: list[str] = []
     snapstart.prepare_snapshots(lambda: warmed.append("clients, policy, prices"))
     assert warmed == [], "registering runs nothing: an on-demand cold start keeps its lazy first event"
-    runtime.snapshot()
+    runtime.before_snapshot()
     assert warmed == ["clients, policy, prices"]
 
 
@@ -65,7 +36,7 @@ def test_a_failed_warm_up_is_logged_and_the_snapshot_is_still_taken(runtime, cap
 
     snapstart.prepare_snapshots(warm)
     with caplog.at_level(logging.WARNING, logger=snapstart.__name__):
-        runtime.snapshot()  # a hook that raises would fail the version's publication
+        runtime.before_snapshot()  # a hook that raises would fail the version's publication
     (record,) = caplog.records
     assert "warm-up before the snapshot failed" in record.getMessage()
     assert record.exc_info is not None and "ssm unreachable" in str(record.exc_info[1])
@@ -73,21 +44,23 @@ def test_a_failed_warm_up_is_logged_and_the_snapshot_is_still_taken(runtime, cap
 
 def test_random_is_seeded_again_after_each_restore(runtime):
     snapstart.prepare_snapshots(lambda: None)
-    runtime.snapshot()
+    runtime.before_snapshot()
     random.seed(1234)  # the state every environment would resume with
     in_the_snapshot = random.getstate()
-    runtime.restore()
+    runtime.after_restore()
     first = random.getstate()
     random.setstate(in_the_snapshot)
-    runtime.restore()
+    runtime.after_restore()
     second = random.getstate()
     assert first != in_the_snapshot and second != in_the_snapshot and first != second
 
 
 def test_the_hooks_are_registered_once_each(runtime):
     snapstart.prepare_snapshots(lambda: None)
-    assert len(runtime.before) == 1 and len(runtime.after) == 1
-    (func, args, _), (restore, _, _) = runtime.before[0], runtime.after[0]
+    module = sys.modules[snapstart.RUNTIME_HOOKS_MODULE]
+    before, after = module.get_before_snapshot(), module.get_after_restore()
+    assert len(before) == 1 and len(after) == 1
+    (func, args, _), (restore, _, _) = before[0], after[0]
     assert callable(func) and len(args) == 1 and restore is snapstart.reseed_random
 
 
