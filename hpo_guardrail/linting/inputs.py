@@ -159,8 +159,12 @@ def _read_file(path: str) -> str:
         if size > 4 * FILE_MAX_CHARACTERS:
             raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
         parts = [os.read(descriptor, size + 1)]  # the whole of a regular file; then the empty read at its end
+        read = len(parts[0])
         while parts[-1]:
+            if read > 4 * FILE_MAX_CHARACTERS:  # a pipe or a device says nothing of its size: count as it comes
+                raise UnreadableDocument(f"too large: more than {FILE_MAX_CHARACTERS:,} characters")
             parts.append(os.read(descriptor, max(size, 1 << 16)))
+            read += len(parts[-1])
     finally:
         os.close(descriptor)
     return b"".join(parts).decode("utf-8")  # raises UnicodeDecodeError as a text file would
@@ -258,8 +262,9 @@ def lint_document(
 
 def _request_parameters(kind: InputKind, document: Mapping[str, Any]) -> dict[str, Any]:
     record = document["detail"] if kind is InputKind.EVENTBRIDGE_EVENT else document
-    # The parser took the record in either casing of its keys (rules/parsing.py, _both_casings).
-    parameters = record["requestParameters"] if "requestParameters" in record else record["RequestParameters"]
+    # The parser took the record in either casing of its keys, the capitalised one first when both are there
+    # (rules/parsing.py, _both_casings): the same member here, so that what is fixed is what was evaluated.
+    parameters = record["RequestParameters"] if "RequestParameters" in record else record["requestParameters"]
     return dict(parameters)
 
 

@@ -198,7 +198,9 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # - a key whose colon is on a later line, or more than 1,024 characters after the key opens: libyaml's longest
 #   simple key (libyaml's scanner then drops the key), so the mapping does not compose. Such a key is a quote
 #   followed by 509 characters without one (the key's text, or the blanks after it); the text is then composed.
-_KEY_COLON_ON_LATER_LINE = re.compile("\n[ \t\r\n]*:")
+# A run of blanks followed by a colon, matched once per run: it starts only where a run starts and takes the whole
+# run without backtracking (possessive), so a long run of blank lines costs its length, not its length squared.
+_BLANKS_BEFORE_COLON = re.compile(r"(?<![ \t\r\n])[ \t\r\n]++:")
 _LONG_RUN = re.compile('"[^"]{509}')
 _BLANKS = re.compile(r"[ \t\n\r]*")
 _COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
@@ -217,8 +219,8 @@ def _composes_alike(text: str) -> bool:
     """
     if ("\x7f" in text) if text.isascii() else bool(_pattern(_NOT_LIKE_JSON).search(text)):
         return False
-    if _KEY_COLON_ON_LATER_LINE.search(text):
-        return False
+    if any("\n" in found.group() for found in _BLANKS_BEFORE_COLON.finditer(text)):
+        return False  # a colon on a later line than its key
     if "\\" in text:
         if _SURROGATE_ESCAPE.search(text):
             return False

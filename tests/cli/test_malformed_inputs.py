@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,33 @@ def test_a_record_with_its_keys_in_the_other_casing_is_linted_as_the_guardrail_r
     assert status == 1, stderr
     (job,) = strict_json(stdout)
     assert job["job_name"] == "cased" and any(f["rule"] == "log-scale" for f in job["findings"])
+
+
+def test_a_device_that_never_ends_is_too_large_not_read_forever(tmp_path):
+    status, _, stderr = lint(tmp_path, "/dev/zero")  # a size of 0 to stat, and no end
+    assert status == 2 and "too large" in stderr
+
+
+def test_long_runs_of_blank_lines_in_json_are_read_in_one_pass(tmp_path):
+    """JSON allows any whitespace between tokens; the check that a key's colon sits on its own line must not try
+    every line break of a run again (200,000 blank lines took over a minute when it did)."""
+    event = cloudtrail_event(tuning_request("blank", continuous_ranges=[continuous("lr", "0.0001", "1.0", "Linear")]))
+    text = json.dumps(event, indent=2).replace('"detail": {', '"detail": {' + "\n" * 200_000, 1)
+    path = tmp_path / "blank.json"
+    path.write_text(text, encoding="utf-8")
+    status, stdout, _ = lint(tmp_path, str(path))
+    (job,) = strict_json(stdout)
+    assert status == 1 and job["job_name"] == "blank"
+    assert all(f["line"] is None or f["line"] > 200_000 for f in job["findings"]), "lines counted past the blanks"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_colon_on_a_later_line_check_answers_as_the_plain_pattern_did(seed):
+    from hpo_guardrail.linting import source_lines
+
+    plain = re.compile("\n[ \t\r\n]*:")  # the first form: right, but quadratic on long blank runs
+    chance = random.Random(seed)
+    for _ in range(3_000):
+        text = "".join(chance.choice(' \t\r\n:{}"a,') for _ in range(chance.randint(0, 40)))
+        found = any("\n" in m.group() for m in source_lines._BLANKS_BEFORE_COLON.finditer(text))
+        assert found == bool(plain.search(text)), repr(text)
