@@ -1,4 +1,5 @@
-"""The one place boto3 sessions and clients are made, with the retry and timeout settings of each caller.
+"""The one place AWS sessions and clients are made (boto3 for the CLI, botocore for the functions), with the retry
+and timeout settings of each caller.
 
 The Lambda has 30 s in all, so its clients give up sooner than the CLI's, which a person waits on and
 which may page through a whole account. Standard retry mode backs off on throttling in both.
@@ -78,7 +79,7 @@ def _function_session() -> Any:
 
 
 class FunctionClients:
-    """A deployed function's clients, all from one boto3 session, each made once.
+    """A deployed function's clients, all from one botocore session, each made once.
 
     One botocore session, because a session's loader reads botocore's endpoint rules, retry settings and each service's
     model once and keeps them: every client after the first costs only its own model (a session per client read
